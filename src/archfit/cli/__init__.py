@@ -1,0 +1,1 @@
+"""The `archfit` command line (also `kubectl archfit`)."""

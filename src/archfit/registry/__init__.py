@@ -1,0 +1,1 @@
+"""OCI registry adapter: resolve image platforms, authenticate, cache."""

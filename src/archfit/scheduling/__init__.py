@@ -1,0 +1,1 @@
+"""A kube-scheduler-faithful placement simulator (logic, no I/O)."""

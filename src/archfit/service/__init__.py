@@ -1,0 +1,1 @@
+"""In-cluster services: admission webhook and exporter."""

@@ -1,0 +1,1 @@
+"""Orchestration of commands over protocols: check, fix, lock, simulate, label."""
