@@ -1,3 +1,23 @@
-"""Reading manifests and inventories into the model, and rewriting manifests.
+"""Reading manifests and inventories into the model.
 
-Logic without network I/O; reading files is done at the edge of this package."""
+Logic without network I/O; files are read at the edge of this package. The entry points:
+
+- `load_manifests(paths)` → `ManifestSet`: a GitOps tree or files, through the pluggable
+  sources in `archfit.manifests.sources`;
+- `read_documents(paths)` → `ReadResult`: just the decoded Kubernetes objects with file:line;
+- `images_in(manifest_set)`: every image used, normalised, with where.
+"""
+
+from archfit.manifests.documents import Document, ReadResult, read_documents
+from archfit.manifests.images import images_in
+from archfit.manifests.objects import ManifestSet, build_manifest_set, load_manifests
+
+__all__ = [
+    "Document",
+    "ManifestSet",
+    "ReadResult",
+    "build_manifest_set",
+    "images_in",
+    "load_manifests",
+    "read_documents",
+]

@@ -1,0 +1,279 @@
+"""Documents into the model: `load_manifests`, the one entry point for reading a GitOps tree.
+
+Flow: `read_documents` (files → documents) → each source of `archfit.manifests.sources.SOURCES`
+(raw YAML first, then renderers) → `build_manifest_set` (documents → workloads, claims, storage
+classes, volumes, nodes). Every conversion error becomes an `invalid-manifest` finding naming
+`file:line` and the field path; nothing in the input can make this raise.
+
+Namespaces are defaulted as `kubectl apply` and kustomize would: `metadata.namespace`, else the
+`namespace:` of a `kustomization.yaml` in the document's directory or the nearest parent
+directory that has one with a namespace, else `default`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from archfit.errors import InputError
+from archfit.manifests.documents import Document, ReadResult, read_documents
+from archfit.manifests.sources import SOURCES, Source, SourceContext
+from archfit.model.finding import Finding
+from archfit.model.k8s import (
+    node_from_k8s,
+    pv_from_k8s,
+    pvc_from_k8s,
+    storage_class_from_k8s,
+    workload_from_k8s,
+)
+from archfit.model.node import Node
+from archfit.model.workload import (
+    WORKLOAD_KINDS,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    SourceRef,
+    StorageClass,
+    Workload,
+)
+
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "ManifestSet",
+    "build_manifest_set",
+    "kustomization_namespaces",
+    "load_manifests",
+]
+
+DEFAULT_NAMESPACE = "default"
+
+# The API groups each modelled kind lives in ("" is the core group); a CRD that happens to be
+# called `Deployment` in another group is kept as a plain document, not read as a workload.
+_GROUPS: Mapping[str, frozenset[str]] = {
+    "Pod": frozenset({""}),
+    "Deployment": frozenset({"apps", "extensions"}),
+    "ReplicaSet": frozenset({"apps", "extensions"}),
+    "StatefulSet": frozenset({"apps"}),
+    "DaemonSet": frozenset({"apps", "extensions"}),
+    "Job": frozenset({"batch"}),
+    "CronJob": frozenset({"batch"}),
+    "PersistentVolumeClaim": frozenset({""}),
+    "PersistentVolume": frozenset({""}),
+    "Node": frozenset({""}),
+    "StorageClass": frozenset({"storage.k8s.io"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestSet:
+    """Everything read from the input, converted where archfit models it.
+
+    `documents` holds every Kubernetes object that was modelled or kept (in input order),
+    including kinds without a model value (Namespace, Service, PriorityClass, RuntimeClass,
+    PodDisruptionBudget, HelmRelease, Kustomization, …); `of_kind` filters them. `findings` are
+    problems with the input (`invalid-yaml`, `invalid-manifest`, and whatever sources report).
+    """
+
+    workloads: tuple[Workload, ...] = ()
+    pvcs: tuple[PersistentVolumeClaim, ...] = ()
+    storage_classes: tuple[StorageClass, ...] = ()
+    persistent_volumes: tuple[PersistentVolume, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    documents: tuple[Document, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    files_read: int = 0
+
+    def of_kind(self, *kinds: str) -> list[Document]:
+        """Documents whose `kind` is one of `kinds`, in input order."""
+        wanted = set(kinds)
+        return [d for d in self.documents if d.kind in wanted]
+
+    @property
+    def namespaces(self) -> list[Document]:
+        return self.of_kind("Namespace")
+
+    @property
+    def services(self) -> list[Document]:
+        return self.of_kind("Service")
+
+    @property
+    def priority_classes(self) -> list[Document]:
+        return self.of_kind("PriorityClass")
+
+    @property
+    def runtime_classes(self) -> list[Document]:
+        return self.of_kind("RuntimeClass")
+
+    @property
+    def pod_disruption_budgets(self) -> list[Document]:
+        return self.of_kind("PodDisruptionBudget")
+
+    def workload(self, key: str) -> Workload | None:
+        """The workload with `Kind/namespace/name` key, or None."""
+        return next((w for w in self.workloads if w.key == key), None)
+
+
+def _invalid(doc: Document, err: InputError | Exception) -> Finding:
+    if isinstance(err, InputError):
+        field_path = err.where or ""
+        problem = err.message
+    else:  # a shape the converter did not expect: still the input's fault, still reported
+        field_path, problem = "", f"unexpected structure ({type(err).__name__}: {err})"
+    what = f"{doc.kind}/{doc.name}" if doc.name else doc.kind
+    where = f"{field_path}: " if field_path else ""
+    # `${VAR}` is filled in later by Flux post-build substitution or envsubst: the file is a
+    # template, not a mistake, so it is a warning that the object could not be analysed.
+    templated = "${" in problem
+    return Finding(
+        id="invalid-manifest",
+        severity="warning" if templated else "error",
+        message=f"{doc.source}: {what}: {where}{problem}",
+        subject=doc.source.file,
+        source=doc.source,
+        hint="the value uses a substitution variable; archfit left this object out"
+        if templated
+        else "fix the field named; this object was left out of the analysis",
+        rule="manifests",
+        details={"field": field_path} if field_path else {},
+    )
+
+
+def kustomization_namespaces(documents: Iterable[Document]) -> dict[PurePath, str]:
+    """Directory → `namespace:` of the `kustomization.yaml` read from it (when it sets one)."""
+    out: dict[PurePath, str] = {}
+    for doc in documents:
+        if doc.kind != "Kustomization" or not doc.api_version.startswith("kustomize.config"):
+            continue
+        ns = doc.body.get("namespace")
+        if isinstance(ns, str) and ns and not doc.source.origin:
+            out[PurePath(doc.source.file).parent] = ns
+    return out
+
+
+def _namespace_for(doc: Document, by_dir: Mapping[PurePath, str]) -> str:
+    if not by_dir or doc.source.origin:
+        return DEFAULT_NAMESPACE
+    for parent in PurePath(doc.source.file).parents:
+        ns = by_dir.get(parent)
+        if ns is not None:
+            return ns
+    return DEFAULT_NAMESPACE
+
+
+def _modelled(doc: Document) -> str | None:
+    """The kind archfit converts this document as, or None to keep it as a plain document."""
+    kind = doc.kind
+    groups = _GROUPS.get(kind)
+    if groups is None or doc.group not in groups:
+        return None
+    return kind
+
+
+def build_manifest_set(
+    documents: Sequence[Document],
+    *,
+    workloads: Sequence[Workload] = (),
+    findings: Sequence[Finding] = (),
+    notes: Sequence[str] = (),
+    files_read: int = 0,
+) -> ManifestSet:
+    """Convert documents into model values; ready `workloads` are appended as they are."""
+    by_dir = kustomization_namespaces(documents)
+    out_workloads: list[Workload] = []
+    pvcs: list[PersistentVolumeClaim] = []
+    classes: list[StorageClass] = []
+    volumes: list[PersistentVolume] = []
+    nodes: list[Node] = []
+    problems = list(findings)
+    for doc in documents:
+        kind = _modelled(doc)
+        if kind is None:
+            continue
+        try:
+            if kind in WORKLOAD_KINDS:
+                ns = _namespace_for(doc, by_dir)
+                out_workloads.append(workload_from_k8s(doc.body, doc.source, default_namespace=ns))
+            elif kind == "PersistentVolumeClaim":
+                ns = doc.namespace or _namespace_for(doc, by_dir)
+                pvcs.append(pvc_from_k8s(doc.body, source=doc.source, namespace=ns))
+            elif kind == "StorageClass":
+                classes.append(storage_class_from_k8s(doc.body, source=doc.source))
+            elif kind == "PersistentVolume":
+                volumes.append(pv_from_k8s(doc.body))
+            elif kind == "Node":
+                nodes.append(node_from_k8s(doc.body))
+        except InputError as err:
+            problems.append(_invalid(doc, err))
+        except (TypeError, AttributeError, ValueError, KeyError) as err:
+            problems.append(_invalid(doc, err))
+    out_workloads.extend(workloads)
+    return ManifestSet(
+        workloads=tuple(out_workloads),
+        pvcs=tuple(pvcs),
+        storage_classes=tuple(classes),
+        persistent_volumes=tuple(volumes),
+        nodes=tuple(nodes),
+        documents=tuple(documents),
+        findings=tuple(problems),
+        notes=tuple(notes),
+        files_read=files_read,
+    )
+
+
+def load_manifests(
+    paths: Iterable[Path | str] | Path | str,
+    *,
+    sources: Sequence[Source] | None = None,
+    offline: bool = True,
+    cache_dir: Path | None = None,
+    read: Callable[[Sequence[Path]], ReadResult] | None = None,
+) -> ManifestSet:
+    """Read files and directories and model what they hold; never raises for their content.
+
+    `sources` defaults to the registry `archfit.manifests.sources.SOURCES`. A path that does not
+    exist is reported as a finding, like broken YAML; callers that want a usage error for it
+    check the paths first.
+    """
+    roots = (paths,) if isinstance(paths, str | Path) else tuple(paths)
+    root_paths = tuple(Path(p) for p in roots)
+    reader = read if read is not None else _read_paths
+    result = reader(root_paths)
+    context = SourceContext(roots=root_paths, read=reader, offline=offline, cache_dir=cache_dir)
+    seen: list[Document] = list(result.documents)
+    seen_ids = {id(d) for d in seen}
+    emitted: list[Document] = []
+    ready: list[Workload] = []
+    superseded: set[SourceRef] = set()
+    findings: list[Finding] = list(result.problems)
+    notes: list[str] = []
+    for source in SOURCES if sources is None else sources:
+        output = source.expand(tuple(seen), context)
+        for doc in output.documents:
+            emitted.append(doc)
+            if id(doc) not in seen_ids:
+                seen_ids.add(id(doc))
+                seen.append(doc)
+        ready.extend(output.workloads)
+        superseded.update(output.superseded)
+        findings.extend(output.findings)
+        notes.extend(f"{source.name}: {note}" for note in output.notes)
+    kept = _dedupe(d for d in emitted if d.source not in superseded)
+    return build_manifest_set(
+        kept, workloads=ready, findings=findings, notes=notes, files_read=result.files_read
+    )
+
+
+def _read_paths(paths: Sequence[Path]) -> ReadResult:
+    return read_documents(paths)
+
+
+def _dedupe(documents: Iterable[Document]) -> list[Document]:
+    """Drop repeats of the very same document object (two sources emitting it unchanged)."""
+    out: list[Document] = []
+    ids: set[int] = set()
+    for doc in documents:
+        if id(doc) not in ids:
+            ids.add(id(doc))
+            out.append(doc)
+    return out

@@ -1,0 +1,76 @@
+"""The contract between `load_manifests` and manifest sources (raw YAML, Kustomize, Flux
+HelmReleases, Argo CD Applications, Helm charts, …).
+
+Flow: `read_documents` decodes every file given → each source in `archfit.manifests.sources.SOURCES`
+runs in order → the documents the sources emitted (minus those a later source superseded) are
+converted into model values by `archfit.manifests.objects`, and the workloads sources built
+themselves are added as they are.
+
+A source:
+- looks at the documents read so far (the files' own documents plus what earlier sources
+  emitted) and picks the ones it understands (a `HelmRelease`, a `kustomization.yaml`, …);
+- returns a `SourceOutput`: documents to model (each with a `SourceRef` whose `origin` says what
+  produced it, e.g. `HelmRelease media/plex`), ready `Workload`s when it builds them without
+  Kubernetes documents, the `SourceRef`s of documents its output replaces (so a Kustomize overlay
+  replaces the raw base it patched), findings and free-text notes;
+- never raises for bad input: a chart it cannot render is a finding (with the file:line of the
+  object that asked for it), and the rest still loads; only bugs raise;
+- does no network I/O unless `context.offline` is False, and reads files only below the input
+  roots or `context.cache_dir`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from archfit.manifests.documents import Document, ReadResult
+from archfit.model.finding import Finding
+from archfit.model.workload import SourceRef, Workload
+
+__all__ = ["Source", "SourceContext", "SourceOutput"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceContext:
+    """What every source may use besides the documents.
+
+    `roots` are the paths the user gave (files or directories), as given. `read` reads more
+    files into documents with the same rules and problem reporting as the first read (for
+    values files, chart templates). `offline` forbids network access (chart repositories, OCI
+    registries). `cache_dir`, when set, is where a source may keep downloads between runs.
+    """
+
+    roots: tuple[Path, ...] = ()
+    read: Callable[[Sequence[Path]], ReadResult] | None = None
+    offline: bool = True
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutput:
+    """What one source contributes. Every field is optional; an empty output changes nothing."""
+
+    documents: tuple[Document, ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    superseded: frozenset[SourceRef] = frozenset()
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A pluggable step turning documents into more documents or workloads.
+
+    `name` is short and stable (`raw`, `kustomize`, `helmrelease`); it appears in notes and can
+    be used to switch a source off.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
+        """Return what this source adds for `documents`; see the module docstring."""
+        ...
