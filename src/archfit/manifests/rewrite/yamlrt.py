@@ -1,0 +1,225 @@
+"""Round-trip YAML text: edit some documents of a file, keep every other byte.
+
+A file is split into document chunks at the positions the YAML parser reports, so separators,
+directives and anything between documents survive exactly. Only chunks whose document was
+changed are re-emitted, through ruamel.yaml's round-trip mode with this file's own indentation
+(detected per file), quotes preserved and no line wrapping. Within a re-emitted chunk, the lines
+before the document's first content (the `---` line and comments like a `yaml-language-server`
+header, which ruamel would drop when they precede a leading `---`) are kept verbatim as well.
+
+Pure: text in, text out. ruamel.yaml is imported here only (the `fix` extra).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
+
+from archfit.errors import InputError
+from archfit.manifests.documents import split_documents
+
+__all__ = ["Indentation", "YamlFile", "detect_indentation"]
+
+_KEY_LINE = re.compile(r"^(\s*)(?:- )?[^\s#-][^:#]*:\s*(?:#.*)?$")
+_CONTENT = re.compile(r"^(\s*)(\S)")
+
+
+class SpelledBool(int):
+    """A YAML 1.1 boolean spelled other than `true`/`false` (`True`, `yes`, `On`), kept as
+    written; ruamel would otherwise re-emit it in lower case."""
+
+    text: str
+
+    def __new__(cls, value: bool, text: str) -> SpelledBool:
+        obj = super().__new__(cls, value)
+        obj.text = text
+        return obj
+
+    def __bool__(self) -> bool:
+        return int(self) != 0
+
+
+def _construct_bool(constructor: RoundTripConstructor, node: ScalarNode) -> Any:
+    value = constructor.construct_yaml_bool(node)
+    if node.value in {"true", "false"} or getattr(node, "anchor", None):
+        return value
+    return SpelledBool(bool(value), node.value)
+
+
+def _represent_spelled(representer: RoundTripRepresenter, data: SpelledBool) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:bool", data.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Indentation:
+    """ruamel's `indent(mapping, sequence, offset)`: spaces per nested mapping; spaces from a
+    sequence's parent to its items' content; spaces from the parent to the dash."""
+
+    mapping: int = 2
+    sequence: int = 4
+    offset: int = 2
+
+
+def detect_indentation(text: str) -> Indentation:
+    """Guess the file's indentation from the first nested mapping and the first block sequence
+    under a key. Defaults to the Kubernetes-documentation style (2, 4, 2)."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    mapping: int | None = None
+    seq: tuple[int, int] | None = None
+    for prev, line in itertools.pairwise(lines):
+        key = _KEY_LINE.match(prev)
+        if not key or prev.rstrip().endswith(("|", ">", "|-", ">-")):
+            continue
+        parent = len(key.group(1)) + (2 if prev.lstrip().startswith("- ") else 0)
+        content = _CONTENT.match(line)
+        if not content:
+            continue
+        col = len(content.group(1))
+        if line.lstrip().startswith("- "):
+            if seq is None and col >= parent:
+                after = len(line) - len(line.lstrip()[2:].lstrip())
+                seq = (after - parent, col - parent)
+        elif mapping is None and col > parent:
+            mapping = col - parent
+        if mapping is not None and seq is not None:
+            break
+    m = mapping or 2
+    sequence, offset = seq if seq else (m + 2, m)
+    return Indentation(m, max(sequence, offset + 2), offset)
+
+
+@dataclass
+class _Chunk:
+    text: str
+    start: int  # first line of the chunk in the file (0-based)
+    body_start: int  # first line (relative) of the document's content
+    data: Any = None
+    loaded: bool = False
+    dirty: bool = False
+
+
+def _lines_with_ends(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+@dataclass
+class YamlFile:
+    """A YAML stream held for editing. `documents()` yields ruamel round-trip objects; mutate
+    them, call `mark_changed(i)`, then `text()` returns the file with only those documents
+    re-emitted."""
+
+    original: str
+    indentation: Indentation = field(default_factory=Indentation)
+    _chunks: list[_Chunk] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, text: str, *, where: str = "") -> YamlFile:
+        """Split `text` into documents exactly as `archfit.manifests.documents` does, so that
+        document `i` here is the `Document.index == i` read from the same file. Raises
+        `InputError` (naming `where`) when the text is not YAML."""
+        _check_yaml(text, where)
+        chunks = []
+        for first, chunk_text in split_documents(text):
+            lines = _lines_with_ends(chunk_text)
+            chunks.append(_Chunk(chunk_text, first - 1, _body_start(lines)))
+        if not chunks:
+            chunks.append(_Chunk(text, 0, _body_start(_lines_with_ends(text))))
+        return cls(text, detect_indentation(text), chunks)
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def _yaml(self) -> YAML:
+        y = YAML(typ="rt")
+        y.preserve_quotes = True
+        y.width = 4096
+        y.constructor.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+        y.representer.add_representer(SpelledBool, _represent_spelled)
+        y.indent(
+            mapping=self.indentation.mapping,
+            sequence=self.indentation.sequence,
+            offset=self.indentation.offset,
+        )
+        return y
+
+    def document(self, index: int) -> Any:
+        """The ruamel round-trip object of document `index` (None for an empty document)."""
+        chunk = self._chunks[index]
+        if not chunk.loaded:
+            body = "".join(_lines_with_ends(chunk.text)[chunk.body_start :])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    chunk.data = self._yaml().load(body) if body.strip() else None
+                except YAMLError as err:
+                    raise InputError(f"not valid YAML: {type(err).__name__}") from None
+            chunk.loaded = True
+        return chunk.data
+
+    def documents(self) -> Iterator[Any]:
+        for i in range(len(self._chunks)):
+            yield self.document(i)
+
+    def start_line(self, index: int) -> int:
+        """1-based line of document `index`'s first content line."""
+        chunk = self._chunks[index]
+        return chunk.start + chunk.body_start + 1
+
+    def mark_changed(self, index: int) -> None:
+        self._chunks[index].dirty = True
+
+    def text(self) -> str:
+        """The file with changed documents re-emitted and everything else as it was."""
+        out = []
+        for chunk in self._chunks:
+            if not chunk.dirty:
+                out.append(chunk.text)
+                continue
+            lines = _lines_with_ends(chunk.text)
+            head = "".join(lines[: chunk.body_start])
+            body = "".join(lines[chunk.body_start :])
+            stream = io.StringIO()
+            self._yaml().dump(chunk.data, stream)
+            emitted = stream.getvalue()
+            trailing = body[len(body.rstrip("\n")) :] if body.strip() else "\n"
+            out.append(head + emitted.rstrip("\n") + (trailing or "\n"))
+        return "".join(out)
+
+
+def _check_yaml(text: str, where: str) -> None:
+    y = YAML(typ="rt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            for _ in y.parse(io.StringIO(text)):
+                pass
+        except YAMLError as err:
+            raise InputError(f"not valid YAML: {type(err).__name__}", where=where) from None
+
+
+def _body_start(lines: list[str]) -> int:
+    """Index of the first line that is document content (not blank, comment, `---`, `%`)."""
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or line.startswith("%"):
+            continue
+        if stripped == "---" or (
+            stripped.startswith("--- ") and stripped[4:].lstrip().startswith("#")
+        ):
+            continue
+        if stripped.startswith("---"):
+            # `--- !tag` or `--- {…}`: the content is on this line; emit it with the document.
+            return i
+        return i
+    return len(lines)
