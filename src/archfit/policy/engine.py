@@ -1,0 +1,243 @@
+"""The policy engine: runs the rules over one workload and combines their results.
+
+    images (ImagePlatforms) ─┐
+    inventory nodes ─────────┼─> constrain rules ─> architectures ∩, requirements ─┐
+    settings ────────────────┘                                                      │
+                               prefer rules (see the combined requirements) <──────┘
+                               ─> Placement ─> eligibility per node (model.fit) ─> verdict
+
+The architectures allowed by every rule become one `kubernetes.io/arch In [...]` requirement
+when the cluster has other architectures. Eligibility asks, for every inventory node, whether
+one pod of the workload — with the placement merged into its affinity — would pass the
+scheduler's filters on an empty node; when none would, the workload is `unschedulable` and the
+message is the one kube-scheduler would write. Afterwards the engine applies the settings
+(severity overrides, ignore entries) and the `archfit.dev/ignore` annotation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+from archfit.model.affinity import merge_required
+from archfit.model.check import ImageUse, WorkloadVerdict
+from archfit.model.finding import Finding
+from archfit.model.fit import filter_node, fit_error
+from archfit.model.image import ImageRef
+from archfit.model.imageinfo import ImageInfo
+from archfit.model.node import ARCH_LABEL, Node
+from archfit.model.placement import Placement
+from archfit.model.pod import PreferredSchedulingTerm
+from archfit.model.selectors import NodeSelectorRequirement
+from archfit.model.workload import Workload
+from archfit.policy.framework import Rule, RuleContext, StorageIndex, join_names
+from archfit.policy.images import ImagePlatforms
+from archfit.policy.registry import ELIGIBILITY_RULE, UNSCHEDULABLE, build_rules
+from archfit.policy.settings import Settings
+
+__all__ = ["IGNORE_ANNOTATION", "Engine"]
+
+IGNORE_ANNOTATION = "archfit.dev/ignore"
+_IGNORE_ALL = frozenset({"true", "all", "*", "yes"})
+_DS_PIN_REASON = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+
+
+class Engine:
+    """Evaluates workloads against one inventory with one set of settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        images: ImagePlatforms,
+        nodes: Sequence[Node] = (),
+        *,
+        inventory: bool = True,
+        storage: StorageIndex | None = None,
+        rules: Sequence[Rule] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.nodes = tuple(nodes)
+        self.inventory = inventory and bool(self.nodes)
+        self.storage = storage or StorageIndex()
+        self.rules = tuple(build_rules(settings) if rules is None else rules)
+        self._images = images
+        self._cache: dict[ImageRef, ImageInfo] = {}
+
+    def image_info(self, ref: ImageRef) -> ImageInfo:
+        info = self._cache.get(ref)
+        if info is None:
+            info = self._images.lookup(ref) or ImageInfo.unresolved(ref)
+            self._cache[ref] = info
+        return info
+
+    def images_of(self, workload: Workload) -> tuple[ImageUse, ...]:
+        return tuple(
+            ImageUse(
+                c.name,
+                c.kind,
+                c.image,
+                self.image_info(c.image_ref) if c.image_ref is not None else None,
+            )
+            for c in workload.template.all_containers
+        )
+
+    def evaluate(self, workload: Workload) -> WorkloadVerdict:
+        images = self.images_of(workload)
+        ctx = RuleContext(
+            workload,
+            images,
+            self.nodes,
+            self.settings,
+            inventory=self.inventory,
+            storage=self.storage,
+        )
+        findings: list[Finding] = []
+        allowed: frozenset[str] | None = None
+        required: list[NodeSelectorRequirement] = []
+        for rule in self.rules:
+            if rule.phase != "constrain":
+                continue
+            result = rule.evaluate(ctx)
+            findings.extend(result.findings)
+            required.extend(r for r in result.required if r not in required)
+            if result.architectures is not None:
+                allowed = (
+                    result.architectures if allowed is None else allowed & result.architectures
+                )
+        if allowed and not allowed >= ctx.cluster_architectures:
+            required.insert(0, NodeSelectorRequirement(ARCH_LABEL, "In", tuple(sorted(allowed))))
+        preferred: list[PreferredSchedulingTerm] = []
+        late = ctx.with_placement(required, allowed)
+        for rule in self.rules:
+            if rule.phase != "prefer":
+                continue
+            result = rule.evaluate(late)
+            findings.extend(result.findings)
+            preferred.extend(p for p in result.preferred if p not in preferred)
+        placement = Placement(allowed, tuple(required), tuple(preferred))
+        eligible, rejections, more = self._eligibility(ctx, placement)
+        findings.extend(more)
+        findings, ignored = self._filter(workload, images, findings)
+        return WorkloadVerdict(
+            workload=workload,
+            images=images,
+            placement=placement,
+            eligible_nodes=eligible,
+            rejections=rejections,
+            findings=tuple(findings),
+            ignored=ignored,
+        )
+
+    # --- eligibility -----------------------------------------------------------------------
+
+    def _eligibility(
+        self, ctx: RuleContext, placement: Placement
+    ) -> tuple[tuple[str, ...] | None, dict[str, tuple[str, ...]], list[Finding]]:
+        if not self.inventory:
+            return None, {}, []
+        if placement.allowed_architectures is not None and not placement.allowed_architectures:
+            # No architecture is left; the rule that emptied the set has said why.
+            reason = ("no architecture runs all of the pod's images",)
+            return (), {n.name: reason for n in self.nodes}, []
+        template = ctx.workload.template
+        affinity = template.node_affinity
+        merged = merge_required(affinity.required if affinity else None, placement.required)
+        rejections: dict[str, tuple[str, ...]] = {}
+        eligible: list[str] = []
+        for node in self.nodes:
+            reasons = filter_node(template, node, required=merged, tolerations=ctx.tolerations)
+            if reasons:
+                rejections[node.name] = reasons
+            else:
+                eligible.append(node.name)
+        findings = []
+        if ctx.is_daemonset:
+            findings.extend(self._daemonset_pending(ctx, rejections))
+        if not eligible:
+            message = fit_error(len(self.nodes), rejections)
+            findings.append(
+                ctx.finding(
+                    ELIGIBILITY_RULE,
+                    UNSCHEDULABLE,
+                    "error",
+                    f"no node of the inventory can take its pods; kube-scheduler would say: "
+                    f"{message}",
+                    _unschedulable_hint(rejections),
+                    scheduler_message=message,
+                    nodes={name: list(r) for name, r in rejections.items()},
+                )
+            )
+        return tuple(eligible), rejections, findings
+
+    def _daemonset_pending(
+        self, ctx: RuleContext, rejections: Mapping[str, tuple[str, ...]]
+    ) -> list[Finding]:
+        """DaemonSet pods the controller creates (selector and taints pass) that cannot fit.
+
+        The controller pins each pod to its node, so every other node reports the generic
+        NodeAffinity reason, as in the FailedScheduling events of such pods.
+        """
+        pending = {
+            name: reasons
+            for name, reasons in rejections.items()
+            if all(r.startswith(("Insufficient ", "Too many pods")) for r in reasons)
+        }
+        if not pending or len(pending) == len(rejections) == len(self.nodes):
+            return []
+        first = sorted(pending)[0]
+        per_node: dict[str, tuple[str, ...]] = dict.fromkeys(
+            (n.name for n in self.nodes), (_DS_PIN_REASON,)
+        )
+        per_node[first] = pending[first]
+        message = fit_error(len(self.nodes), per_node)
+        return [
+            ctx.finding(
+                ELIGIBILITY_RULE,
+                UNSCHEDULABLE,
+                "error",
+                f"its pods on {join_names(sorted(pending))} would stay Pending; for {first} "
+                f"kube-scheduler would say: {message}",
+                "lower the pod's requests, or keep the DaemonSet off those nodes",
+                scheduler_message=message,
+                nodes={name: list(r) for name, r in pending.items()},
+            )
+        ]
+
+    # --- settings and annotations ----------------------------------------------------------
+
+    def _filter(
+        self, workload: Workload, images: Sequence[ImageUse], findings: list[Finding]
+    ) -> tuple[list[Finding], bool]:
+        annotation = workload.annotations.get(IGNORE_ANNOTATION)
+        if annotation is None:
+            annotation = workload.template.annotations.get(IGNORE_ANNOTATION)
+        ignored_ids: frozenset[str] = frozenset()
+        if annotation is not None:
+            parts = frozenset(p.strip() for p in annotation.split(",") if p.strip())
+            if parts & _IGNORE_ALL:
+                return [], True
+            ignored_ids = parts
+        refs = [str(u.info.ref) for u in images if u.info is not None]
+        out = []
+        for found in findings:
+            finding = found
+            if finding.id in ignored_ids or finding.rule in ignored_ids:
+                continue
+            if finding.rule in self.settings.rules.disabled:
+                continue
+            if any(e.applies(finding.id, workload.key, refs) for e in self.settings.ignore):
+                continue
+            severity = self.settings.rules.severity.get(finding.id)
+            if severity is not None and severity != finding.severity:
+                finding = dataclasses.replace(finding, severity=severity)
+            out.append(finding)
+        return out, False
+
+
+def _unschedulable_hint(rejections: Mapping[str, tuple[str, ...]]) -> str:
+    reasons = {r for rs in rejections.values() for r in rs}
+    if any(r.startswith("Insufficient") for r in reasons):
+        return "lower the pod's requests, or add a node large enough for it"
+    if any("untolerated taint" in r for r in reasons):
+        return "add a toleration for the taint, or relax the node selection"
+    return "relax the node selection so that at least one node matches"

@@ -1,0 +1,305 @@
+"""What every policy rule sees and returns, and the helpers they share.
+
+A rule is one module in `archfit.policy.rules` with a `name`, the finding ids it may emit, an
+extension point (`phase`) and a constructor that takes the validated `Settings`:
+
+- `constrain` rules run first and may restrict architectures, add required node-selector
+  requirements and report findings;
+- `prefer` rules run afterwards and see the combined requirements (so a preference never points
+  at nodes the requirements already exclude); they add preferred terms and findings.
+
+Rules never import each other; what two rules need lives here or in `archfit.model`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol
+
+from archfit.model.affinity import admits, merge_required
+from archfit.model.check import ImageUse
+from archfit.model.finding import Finding, Severity
+from archfit.model.fit import daemonset_tolerations, untolerated_taint
+from archfit.model.imageinfo import ImageInfo
+from archfit.model.node import ARCH_LABEL, Node
+from archfit.model.platform import NodeCapabilities, Platform
+from archfit.model.pod import PreferredSchedulingTerm
+from archfit.model.selectors import NodeSelectorRequirement, Toleration
+from archfit.model.workload import (
+    PersistentVolumeClaim,
+    StorageClass,
+    Workload,
+)
+from archfit.policy.settings import Settings
+
+__all__ = [
+    "CANDIDATE_ARCHITECTURES",
+    "Phase",
+    "Rule",
+    "RuleContext",
+    "RuleResult",
+    "StorageIndex",
+    "image_architectures",
+    "join_names",
+    "runtime_architectures",
+    "user_architectures",
+]
+
+Phase = Literal["constrain", "prefer"]
+CANDIDATE_ARCHITECTURES = ("amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """What one rule decided. `architectures` (when not None) restricts the architectures the
+    workload may use; the engine intersects the restrictions of all rules."""
+
+    findings: tuple[Finding, ...] = ()
+    required: tuple[NodeSelectorRequirement, ...] = ()
+    preferred: tuple[PreferredSchedulingTerm, ...] = ()
+    architectures: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StorageIndex:
+    """PVCs and StorageClasses read with the workloads, to tell which class a volume uses."""
+
+    claims: Mapping[tuple[str, str], PersistentVolumeClaim] = field(default_factory=dict)
+    classes: Mapping[str, StorageClass] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, claims: Iterable[PersistentVolumeClaim], classes: Iterable[StorageClass]
+    ) -> StorageIndex:
+        return cls({(c.namespace, c.name): c for c in claims}, {c.name: c for c in classes})
+
+    @property
+    def default_class(self) -> str | None:
+        defaults = sorted(name for name, sc in self.classes.items() if sc.is_default)
+        return defaults[0] if defaults else None
+
+    def _class_of(self, claim: PersistentVolumeClaim) -> str | None:
+        # A claim without storageClassName gets the default class (DefaultStorageClass
+        # admission); an explicit "" means "no class" (static binding).
+        if claim.storage_class is None:
+            return self.default_class
+        return claim.storage_class or None
+
+    def volume_classes(self, workload: Workload) -> list[tuple[str, str | None]]:
+        """(volume or claim name, storage class) for every persistent volume of the workload;
+        the class is None when the claim is not among the inputs or has no class."""
+        out: list[tuple[str, str | None]] = []
+        for volume in workload.template.volumes:
+            if volume.source == "persistentVolumeClaim" and volume.claim_name:
+                claim = self.claims.get((workload.namespace, volume.claim_name))
+                out.append((volume.claim_name, self._class_of(claim) if claim else None))
+            elif volume.source == "ephemeral":
+                out.append((volume.name, volume.storage_class or self.default_class))
+        for template in workload.volume_claim_templates:
+            out.append((template.name, self._class_of(template)))
+        return out
+
+
+class RuleContext:
+    """One workload with everything a rule may look at. Cheap views are computed once."""
+
+    def __init__(
+        self,
+        workload: Workload,
+        images: Sequence[ImageUse],
+        nodes: Sequence[Node],
+        settings: Settings,
+        *,
+        inventory: bool,
+        storage: StorageIndex | None = None,
+        required: Sequence[NodeSelectorRequirement] = (),
+        allowed_architectures: frozenset[str] | None = None,
+    ) -> None:
+        self.workload = workload
+        self.images = tuple(images)
+        self.nodes = tuple(nodes)
+        self.settings = settings
+        self.inventory = inventory
+        self.storage = storage or StorageIndex()
+        self.required = tuple(required)
+        self.allowed_architectures = allowed_architectures
+        self._own: tuple[Node, ...] | None = None
+
+    def with_placement(
+        self, required: Sequence[NodeSelectorRequirement], allowed: frozenset[str] | None
+    ) -> RuleContext:
+        """The same context as `prefer` rules see it: after the constraints were combined."""
+        ctx = RuleContext(
+            self.workload,
+            self.images,
+            self.nodes,
+            self.settings,
+            inventory=self.inventory,
+            storage=self.storage,
+            required=required,
+            allowed_architectures=allowed,
+        )
+        ctx._own = self._own
+        return ctx
+
+    @property
+    def is_daemonset(self) -> bool:
+        return self.workload.kind == "DaemonSet"
+
+    @property
+    def tolerations(self) -> tuple[Toleration, ...]:
+        template = self.workload.template
+        return daemonset_tolerations(template) if self.is_daemonset else template.tolerations
+
+    def admitted(self, node: Node, extra: Sequence[NodeSelectorRequirement] = ()) -> bool:
+        """Whether the workload's own selectors, affinity and tolerations (plus `extra`
+        requirements) let its pods onto `node`; resources are not considered."""
+        template = self.workload.template
+        affinity = template.node_affinity
+        required = merge_required(affinity.required if affinity else None, extra)
+        if template.node_name and template.node_name != node.name:
+            return False
+        if not admits(node.name, node.labels, template.node_selector, required):
+            return False
+        return untolerated_taint(self.tolerations, node.taints) is None
+
+    def admits_labels(self, labels: Mapping[str, str]) -> bool:
+        """Without an inventory: whether the workload's own selectors admit a node with these
+        labels (taints unknown)."""
+        template = self.workload.template
+        affinity = template.node_affinity
+        return admits("", labels, template.node_selector, affinity.required if affinity else None)
+
+    @property
+    def pi_labels(self) -> dict[str, str]:
+        """Labels of a typical Pi, for reasoning without an inventory."""
+        pi = self.settings.nodes.raspberry_pi
+        return {pi.key: pi.value or "", ARCH_LABEL: "arm64"}
+
+    @property
+    def own_nodes(self) -> tuple[Node, ...]:
+        """Inventory nodes where nothing in the workload itself keeps its pods away."""
+        if self._own is None:
+            self._own = tuple(n for n in self.nodes if self.admitted(n))
+        return self._own
+
+    def is_pi(self, node: Node) -> bool:
+        return self.settings.nodes.raspberry_pi.matches(node.labels)
+
+    @property
+    def pis(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if self.is_pi(n))
+
+    @property
+    def cluster_architectures(self) -> frozenset[str]:
+        """Node architectures of the inventory, or the configured ones without an inventory."""
+        if self.inventory:
+            return frozenset(n.arch for n in self.nodes)
+        return frozenset(self.settings.nodes.architectures)
+
+    def annotation(self, key: str) -> str | None:
+        """An annotation of the workload, or of its pod template."""
+        value = self.workload.annotations.get(key)
+        if value is None:
+            value = self.workload.template.annotations.get(key)
+        return value
+
+    def finding(
+        self,
+        rule: str,
+        finding_id: str,
+        severity: Severity,
+        message: str,
+        hint: str,
+        **details: Any,
+    ) -> Finding:
+        return Finding(
+            id=finding_id,
+            severity=severity,
+            message=message,
+            subject=self.workload.key,
+            source=self.workload.source,
+            hint=hint,
+            rule=rule,
+            details=details,
+        )
+
+
+class Rule(Protocol):
+    """A policy rule; implementations are constructed with the validated `Settings`."""
+
+    name: ClassVar[str]
+    finding_ids: ClassVar[tuple[str, ...]]
+    phase: ClassVar[Phase]
+
+    def evaluate(self, ctx: RuleContext) -> RuleResult: ...
+
+
+# --- shared helpers ----------------------------------------------------------------------------
+
+
+def image_architectures(info: ImageInfo) -> frozenset[str]:
+    """Values of `kubernetes.io/arch` whose nodes (default capabilities) run this image."""
+    out = set()
+    for arch in CANDIDATE_ARCHITECTURES:
+        node = Platform.of("linux", arch)
+        if any(NodeCapabilities().runs(node, p) for p in info.linux_platforms):
+            out.add(arch)
+    return frozenset(out)
+
+
+def runtime_architectures(images: Iterable[ImageUse]) -> frozenset[str] | None:
+    """Architectures every resolved image of the init and app containers runs on; None when
+    no such image is resolved (nothing is known)."""
+    allowed: frozenset[str] | None = None
+    for use in images:
+        if use.kind == "ephemeral" or use.info is None or use.info.status != "resolved":
+            continue
+        archs = image_architectures(use.info)
+        allowed = archs if allowed is None else allowed & archs
+    return allowed
+
+
+_ARCH_KEYS = (ARCH_LABEL, "beta.kubernetes.io/arch")
+
+
+def user_architectures(workload: Workload, candidates: Iterable[str]) -> frozenset[str] | None:
+    """The architectures the workload's own nodeSelector and required affinity admit, judged on
+    the architecture labels alone; None when the user expressed no architecture at all."""
+    template = workload.template
+    candidates = frozenset(candidates)
+    constrained = False
+    allowed = set(candidates)
+    for key in _ARCH_KEYS:
+        if key in template.node_selector:
+            constrained = True
+            allowed &= {template.node_selector[key]}
+    affinity = template.node_affinity
+    if affinity and affinity.required and affinity.required.terms:
+        terms = [t for t in affinity.required.terms if not t.empty]
+        per_term: set[str] = set()
+        any_arch = False
+        for term in terms:
+            exprs = [e for e in term.match_expressions if e.key in _ARCH_KEYS]
+            if exprs:
+                any_arch = True
+            per_term |= {
+                arch
+                for arch in candidates
+                if all(e.matches({e.key: arch}) for e in exprs)  # labels of an arch-only node
+            }
+        if any_arch:
+            constrained = True
+            allowed &= per_term
+    return frozenset(allowed) if constrained else None
+
+
+def join_names(names: Iterable[str], limit: int = 6) -> str:
+    """`a, b and c`; long lists end with `and N more`."""
+    items = list(names)
+    if len(items) > limit:
+        items = [*items[:limit], f"{len(items) - limit} more"]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
