@@ -1,0 +1,527 @@
+"""The async client for the OCI distribution API: three calls, authenticated, retried, bounded.
+
+    head_manifest(tag)    HEAD /v2/<repo>/manifests/<tag>     → digest and media type
+    get_manifest(digest)  GET  /v2/<repo>/manifests/<digest>  → body, verified against the digest
+    get_blob(digest)      GET  /v2/<repo>/blobs/<digest>      → body, verified, size-bounded
+
+Everything else here serves those three: the `WWW-Authenticate` challenge (remembered per host,
+so later requests authenticate up front without another 401), bearer tokens cached until they
+expire, Basic credentials, plain HTTP only where `Endpoint.http_fallback` allows it, retries of
+408/429/5xx and transport errors with exponential backoff and jitter (honouring `Retry-After`),
+bounded concurrency overall and per host, `RateLimit-*` headers recorded per host, and every
+httpx2 exception translated into `archfit.registry.errors` at this one boundary.
+
+Credentials are only ever sent in headers: never in URLs, logs, errors or cache keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import secrets
+import ssl
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+
+from archfit.registry.auth import Challenge, TokenCache, parse_challenge, parse_token_answer
+from archfit.registry.credentials.interface import Credential, CredentialProvider
+from archfit.registry.endpoints import Endpoint, TLSConfig, is_loopback
+from archfit.registry.errors import (
+    AuthenticationError,
+    BadResponse,
+    ImageNotFound,
+    RateLimited,
+    RegistryConfigError,
+    RegistryError,
+    RegistryTimeout,
+    RegistryUnavailable,
+)
+from archfit.registry.media import ACCEPT
+from archfit.registry.parse import compute_digest, verify_digest
+from archfit.registry.settings import RegistrySettings
+
+__all__ = ["RateLimit", "RegistryClient", "TagAnswer"]
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_JITTER = secrets.SystemRandom()
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """The last `RateLimit-Limit` / `RateLimit-Remaining` a host sent (None when absent)."""
+
+    limit: int | None
+    remaining: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TagAnswer:
+    """What a tag points at. `body` is set when the registry had to be asked with a GET."""
+
+    digest: str
+    media_type: str
+    body: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    endpoint: Endpoint
+    registry: str  # as named in the image reference (for credential lookup)
+    repository: str  # on this endpoint
+    method: str
+    path: str  # under the endpoint's API prefix
+    kind: str  # "manifest" or "blob", for request counts
+    what: str  # the image, for messages
+    max_bytes: int
+    follow: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    status: int
+    headers: httpx2.Headers
+    body: bytes
+
+
+class RegistryClient:
+    """One client per run; use as an async context manager (it owns connection pools)."""
+
+    def __init__(
+        self,
+        settings: RegistrySettings | None = None,
+        credentials: CredentialProvider | None = None,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        ca_bundle: str | None = None,
+    ) -> None:
+        self.settings = settings or RegistrySettings()
+        self._credentials = credentials
+        self._transport = transport
+        self._ca_bundle = ca_bundle
+        self._clients: dict[TLSConfig, httpx2.AsyncClient] = {}
+        self._challenges: dict[str, Challenge] = {}
+        self._http_hosts: set[str] = set()
+        self._token_locks: dict[tuple[str, str, str, str], asyncio.Lock] = {}
+        self._all = asyncio.Semaphore(self.settings.max_concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        self.tokens = TokenCache()
+        self.requests: Counter[str] = Counter()  # "GET manifest" → count, for budgets
+        self.rate_limits: dict[str, RateLimit] = {}
+
+    async def __aenter__(self) -> RegistryClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    def __repr__(self) -> str:
+        return f"RegistryClient({len(self._clients)} pools, {sum(self.requests.values())} requests)"
+
+    # -- the three calls -------------------------------------------------------------------
+
+    async def head_manifest(
+        self, endpoint: Endpoint, registry: str, repository: str, tag: str
+    ) -> TagAnswer:
+        """Resolve a tag. Uses HEAD (not counted as a pull by Docker Hub); falls back to GET
+        only when the registry sends no `Docker-Content-Digest`."""
+        request = _Request(
+            endpoint,
+            registry,
+            repository,
+            "HEAD",
+            f"/{repository}/manifests/{tag}",
+            "manifest",
+            f"{endpoint.host}/{repository}:{tag}",
+            0,
+        )
+        reply = await self._exchange(request)
+        digest = reply.headers.get("docker-content-digest", "")
+        if digest and ":" in digest:
+            return TagAnswer(digest, _content_type(reply.headers))
+        request = replace(request, method="GET", max_bytes=self.settings.max_manifest_bytes)
+        reply = await self._exchange(request)
+        return TagAnswer(compute_digest(reply.body), _content_type(reply.headers), reply.body)
+
+    async def get_manifest(
+        self, endpoint: Endpoint, registry: str, repository: str, digest: str
+    ) -> tuple[bytes, str]:
+        """The manifest stored under `digest`, verified; returns (body, media type)."""
+        reply = await self._exchange(
+            _Request(
+                endpoint,
+                registry,
+                repository,
+                "GET",
+                f"/{repository}/manifests/{digest}",
+                "manifest",
+                f"{endpoint.host}/{repository}@{digest}",
+                self.settings.max_manifest_bytes,
+            )
+        )
+        media_type = _content_type(reply.headers)
+        verify_digest(reply.body, digest, media_type)
+        return reply.body, media_type
+
+    async def get_blob(
+        self, endpoint: Endpoint, registry: str, repository: str, digest: str
+    ) -> bytes:
+        """A blob (an image config), verified against its digest and bounded in size."""
+        reply = await self._exchange(
+            _Request(
+                endpoint,
+                registry,
+                repository,
+                "GET",
+                f"/{repository}/blobs/{digest}",
+                "blob",
+                f"{endpoint.host}/{repository}@{digest}",
+                self.settings.max_config_bytes,
+                follow=True,
+            )
+        )
+        verify_digest(reply.body, digest)
+        return reply.body
+
+    # -- one request, with auth and retries ------------------------------------------------
+
+    async def _exchange(self, request: _Request) -> _Reply:
+        endpoint, registry, repository = request.endpoint, request.registry, request.repository
+        what = request.what
+        settings = self.settings
+        attempt = 0
+        challenged = False
+        while True:
+            headers = {"Accept": ACCEPT, **dict(endpoint.headers)}
+            authorization = await self._authorization(endpoint, registry, repository)
+            if authorization:
+                headers["Authorization"] = authorization
+            try:
+                reply = await self._send(request, headers)
+            except RegistryError as err:
+                attempt += 1
+                if not err.transient or attempt >= settings.attempts:
+                    raise
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            except httpx2.RemoteProtocolError:
+                attempt += 1
+                if attempt >= settings.attempts:
+                    raise BadResponse(
+                        f"{what}: the connection closed before the response was complete"
+                    ) from None
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            self._note_rate_limit(endpoint.host, reply.headers)
+            status = reply.status
+            if status == 401:
+                challenge = parse_challenge(reply.headers.get("www-authenticate"))
+                if challenged or challenge is None:
+                    note = self._credential_note(endpoint, registry, repository)
+                    raise AuthenticationError(f"{what}: unauthorized ({note})")
+                challenged = True
+                self._challenges[endpoint.host] = Challenge(
+                    challenge.scheme, challenge.realm, challenge.service
+                )
+                continue
+            if status in RETRY_STATUSES:
+                attempt += 1
+                retry_after = _retry_after(reply.headers.get("retry-after"))
+                if (
+                    status == 429
+                    and retry_after is not None
+                    and (retry_after > settings.max_retry_after)
+                ):
+                    raise RateLimited(
+                        f"{what}: rate limited (429), retry after {retry_after:g}s",
+                        retry_after=retry_after,
+                    )
+                if attempt >= settings.attempts:
+                    if status == 429:
+                        raise RateLimited(
+                            f"{what}: rate limited (429) after {attempt} attempts",
+                            retry_after=retry_after,
+                        )
+                    if status == 408:
+                        raise RegistryTimeout(
+                            f"{what}: request timeout (408) after {attempt} tries"
+                        )
+                    raise RegistryUnavailable(
+                        f"{what}: server error {status} after {attempt} tries"
+                    )
+                delay = retry_after if retry_after is not None else self._backoff(attempt)
+                await asyncio.sleep(delay)
+                continue
+            if status == 403:
+                raise AuthenticationError(f"{what}: access denied (403)")
+            if status == 404:
+                raise ImageNotFound(f"{what}: not found (404)")
+            if status != 200:
+                raise BadResponse(f"{what}: unexpected HTTP status {status}")
+            return reply
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.settings.backoff_max, self.settings.backoff_base * 3 ** (attempt - 1))
+        return float(base * _JITTER.uniform(0.9, 1.1))
+
+    async def _send(self, request: _Request, headers: Mapping[str, str]) -> _Reply:
+        endpoint, method, path = request.endpoint, request.method, request.path
+        kind = request.kind
+        host = endpoint.host
+        client = self._client_for(endpoint.tls)
+        plain = host in self._http_hosts
+        url = endpoint.url(path, scheme="http" if plain else None)
+        semaphore = self._per_host.get(host)
+        if semaphore is None:
+            semaphore = asyncio.Semaphore(self.settings.per_registry_concurrency)
+            self._per_host[host] = semaphore
+        async with self._all, semaphore:
+            self.requests[f"{method} {kind}"] += 1
+            try:
+                return await self._stream(client, request, url, headers)
+            except httpx2.ConnectError as err:
+                if endpoint.http_fallback and not plain and endpoint.scheme == "https":
+                    # A loopback or insecure registry that does not speak TLS: as Docker does,
+                    # try plain HTTP once and remember it for this host.
+                    self._http_hosts.add(host)
+                    try:
+                        return await self._stream(
+                            client, request, endpoint.url(path, scheme="http"), headers
+                        )
+                    except httpx2.ConnectError:
+                        self._http_hosts.discard(host)
+                        raise RegistryUnavailable(f"cannot connect to {host}") from None
+                    except httpx2.TimeoutException:
+                        raise RegistryTimeout(f"{host} did not answer in time") from None
+                raise RegistryUnavailable(f"cannot connect to {host}: {_reason(err)}") from None
+            except httpx2.TimeoutException:
+                raise RegistryTimeout(
+                    f"{host} did not answer within {self.settings.read_timeout:g}s"
+                ) from None
+            except httpx2.RemoteProtocolError:
+                raise
+            except (httpx2.UnsupportedProtocol, httpx2.InvalidURL) as err:
+                raise RegistryConfigError(f"bad registry URL for {host}: {_reason(err)}") from None
+            except httpx2.HTTPError as err:
+                raise RegistryUnavailable(f"{host}: {type(err).__name__}: {_reason(err)}") from None
+
+    async def _stream(
+        self, client: httpx2.AsyncClient, request: _Request, url: str, headers: Mapping[str, str]
+    ) -> _Reply:
+        method, max_bytes, follow = request.method, request.max_bytes, request.follow
+        async with client.stream(method, url, headers=headers, follow_redirects=follow) as resp:
+            declared = resp.headers.get("content-length")
+            too_big = BadResponse(f"{urlsplit(url).netloc}: response larger than {max_bytes} bytes")
+            if method == "HEAD" or resp.status_code != 200:
+                # Error bodies are read only to keep the connection reusable, and bounded.
+                body = b""
+                if method != "HEAD":
+                    async for chunk in resp.aiter_bytes():
+                        body += chunk
+                        if len(body) > 65536:
+                            break
+                return _Reply(resp.status_code, resp.headers, body)
+            if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+                raise too_big
+            parts: list[bytes] = []
+            size = 0
+            async for chunk in resp.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise too_big
+                parts.append(chunk)
+            return _Reply(resp.status_code, resp.headers, b"".join(parts))
+
+    def _client_for(self, tls: TLSConfig) -> httpx2.AsyncClient:
+        client = self._clients.get(tls)
+        if client is None:
+            settings = self.settings
+            limits = httpx2.Limits(
+                max_connections=settings.max_concurrency,
+                max_keepalive_connections=settings.max_concurrency,
+            )
+            timeout = httpx2.Timeout(
+                settings.read_timeout, connect=settings.connect_timeout, pool=None
+            )
+            if self._transport is not None:
+                client = httpx2.AsyncClient(
+                    transport=self._transport, timeout=timeout, limits=limits
+                )
+            else:
+                client = httpx2.AsyncClient(
+                    verify=self._ssl_context(tls),
+                    http2=settings.http2,
+                    timeout=timeout,
+                    limits=limits,
+                )
+            self._clients[tls] = client
+        return client
+
+    def _ssl_context(self, tls: TLSConfig) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        try:
+            if tls.insecure_skip_verify:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            for ca in (*tls.ca_files, *((self._ca_bundle,) if self._ca_bundle else ())):
+                context.load_verify_locations(cafile=ca)
+            if tls.cert_file:
+                context.load_cert_chain(tls.cert_file, tls.key_file)
+        except (OSError, ssl.SSLError) as err:
+            raise RegistryConfigError(f"cannot load TLS files: {_reason(err)}") from None
+        return context
+
+    # -- authentication --------------------------------------------------------------------
+
+    def _credential(self, endpoint: Endpoint, registry: str, repository: str) -> Credential | None:
+        if endpoint.credential is not None:
+            return endpoint.credential
+        if endpoint.mirror or self._credentials is None:
+            # Pull-secret and docker credentials belong to the registry named in the image;
+            # a mirror uses only the credential configured for it.
+            return None
+        return self._credentials.lookup(registry, repository)
+
+    def _credential_note(self, endpoint: Endpoint, registry: str, repository: str) -> str:
+        cred = self._credential(endpoint, registry, repository)
+        if cred is None:
+            return f"no credentials configured for {registry}"
+        return f"credentials from {cred.source or 'configuration'} were refused"
+
+    async def _authorization(
+        self, endpoint: Endpoint, registry: str, repository: str
+    ) -> str | None:
+        challenge = self._challenges.get(endpoint.host)
+        if challenge is None:
+            return None
+        credential = self._credential(endpoint, registry, repository)
+        if challenge.scheme == "basic":
+            if credential is None:
+                raise AuthenticationError(
+                    f"{endpoint.host}/{repository}: the registry asks for a password and no "
+                    f"credentials are configured for {registry}"
+                )
+            return credential.basic()
+        if challenge.scheme != "bearer" or not challenge.realm:
+            raise AuthenticationError(
+                f"{endpoint.host}: unsupported authentication scheme {challenge.scheme!r}"
+            )
+        scope = f"repository:{repository}:pull"
+        key = (challenge.realm, challenge.service, scope, credential.identity if credential else "")
+        token = self.tokens.get(key)
+        if token is None:
+            lock = self._token_locks.setdefault(key, asyncio.Lock())
+            async with lock:
+                token = self.tokens.get(key)
+                if token is None:
+                    token, expiry = await self._fetch_token(endpoint, challenge, scope, credential)
+                    self.tokens.put(key, token, expiry)
+        return f"Bearer {token}"
+
+    async def _fetch_token(
+        self,
+        endpoint: Endpoint,
+        challenge: Challenge,
+        scope: str,
+        credential: Credential | None,
+    ) -> tuple[str, float]:
+        realm = urlsplit(challenge.realm)
+        if realm.scheme not in {"http", "https"} or not realm.netloc:
+            raise AuthenticationError(f"{endpoint.host}: token realm is not an http(s) URL")
+        if credential is not None and realm.scheme == "http" and not is_loopback(realm.netloc):
+            raise AuthenticationError(
+                f"{endpoint.host}: refusing to send credentials to a plain-HTTP token realm "
+                f"({realm.netloc})"
+            )
+        params = {"scope": scope}
+        if challenge.service:
+            params["service"] = challenge.service
+        client = self._client_for(endpoint.tls)
+        headers: dict[str, str] = {}
+        self.requests["GET token"] += 1
+        try:
+            if credential is not None and credential.identity_token:
+                form = {
+                    **params,
+                    "grant_type": "refresh_token",
+                    "refresh_token": credential.secret,
+                    "client_id": "archfit",
+                }
+                resp = await client.post(challenge.realm, data=form)
+            else:
+                if credential is not None:
+                    headers["Authorization"] = credential.basic()
+                resp = await client.get(challenge.realm, params=params, headers=headers)
+        except httpx2.TimeoutException:
+            raise RegistryTimeout(f"token service {realm.netloc} did not answer in time") from None
+        except httpx2.HTTPError as err:
+            raise RegistryUnavailable(
+                f"token service {realm.netloc}: {type(err).__name__}: {_reason(err)}"
+            ) from None
+        if resp.status_code in {401, 403}:
+            who = "anonymous pulls are not allowed" if credential is None else "credentials refused"
+            raise AuthenticationError(f"token service {realm.netloc} refused {scope} ({who})")
+        if resp.status_code == 429:
+            raise RateLimited(
+                f"token service {realm.netloc}: rate limited (429)",
+                retry_after=_retry_after(resp.headers.get("retry-after")),
+            )
+        if resp.status_code >= 500:
+            raise RegistryUnavailable(f"token service {realm.netloc}: HTTP {resp.status_code}")
+        if resp.status_code != 200:
+            raise AuthenticationError(f"token service {realm.netloc}: HTTP {resp.status_code}")
+        try:
+            doc: Any = json.loads(resp.content)
+        except ValueError:
+            raise AuthenticationError(f"token service {realm.netloc} did not answer JSON") from None
+        return parse_token_answer(doc, now=time.time())
+
+    def _note_rate_limit(self, host: str, headers: httpx2.Headers) -> None:
+        limit, remaining = headers.get("ratelimit-limit"), headers.get("ratelimit-remaining")
+        if limit is None and remaining is None:
+            return
+        self.rate_limits[host] = RateLimit(_leading_int(limit), _leading_int(remaining))
+
+
+def _content_type(headers: httpx2.Headers) -> str:
+    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def _leading_int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    head = value.split(";", 1)[0].split(",", 1)[0].strip()
+    return int(head) if head.isdigit() else None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _reason(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:200] if text else type(err).__name__
