@@ -1,0 +1,329 @@
+"""One Helm release, however it was declared, turned into what archfit models.
+
+Every Helm source (Flux `HelmRelease`, Argo CD `Application`, Kustomize `helmCharts:`, wrapper
+`Chart.yaml` charts) builds a `Release` and calls `expand_release`, which picks the first that
+applies:
+
+1. `helm template` when a helm binary is on PATH and the chart is a local directory or archive
+   (never pulls: reading a repository does no network I/O);
+2. the `app-template` chart: workloads derived from its values (`helm.apptemplate`);
+3. any other chart: a `helm-not-rendered` finding, and one workload of the release's own kind
+   (`HelmRelease`, `Application`, …) standing for all its pods, with the images found in its values
+   and the chart's conventional top-level `affinity`/`nodeSelector`/`tolerations`, so that `check`
+   can still judge the images and `fix` can write those values.
+
+Derived objects carry `archfit.dev/*` annotations saying where their values live in the declaring
+document (`VALUES_ROOT`, `VALUES_PATH`, `POD_OPTIONS`, `LAYOUT`); `fix` reads them to write the
+placement where a person would. Their `SourceRef` points at the values line, with the release and
+the values path as `origin`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from archfit.errors import InputError
+from archfit.manifests.documents import Document, read_text
+from archfit.manifests.helm.apptemplate import derive, is_app_template
+from archfit.manifests.helm.images import find_images
+from archfit.manifests.helm.locate import line_of
+from archfit.model.finding import Finding
+from archfit.model.k8s import pod_template_from_spec
+from archfit.model.workload import SourceRef, Workload
+
+__all__ = [
+    "CHART",
+    "LAYOUT",
+    "POD_OPTIONS",
+    "RELEASE",
+    "VALUES_PATH",
+    "VALUES_ROOT",
+    "Release",
+    "ReleaseOutput",
+    "expand_release",
+    "helm_binary",
+    "path_text",
+]
+
+RELEASE = "archfit.dev/helm-release"
+CHART = "archfit.dev/helm-chart"
+VALUES_ROOT = "archfit.dev/values-root"
+VALUES_PATH = "archfit.dev/values-path"
+POD_OPTIONS = "archfit.dev/pod-options"
+LAYOUT = "archfit.dev/values-layout"
+
+HELM_TIMEOUT_S = 60
+
+
+def path_text(path: Sequence[str | int]) -> str:
+    """`spec.values.controllers.plex` / `helmCharts[0].valuesInline`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A Helm release as declared. `values_root` is the document path of the values block the
+    user edits (`("spec", "values")`); `values` are already assembled (see `helm.values`)."""
+
+    kind: str
+    name: str
+    namespace: str
+    chart: str
+    chart_ref: str
+    document: Document
+    values: Mapping[str, Any]
+    values_root: tuple[str | int, ...]
+    version: str = ""
+    chart_dir: Path | None = None
+    problems: tuple[str, ...] = ()
+    file_text: str | None = None
+
+    @property
+    def display(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+
+@dataclass(slots=True)
+class ReleaseOutput:
+    documents: list[Document] = field(default_factory=list)
+    workloads: list[Workload] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def helm_binary() -> str | None:
+    """The helm binary on PATH (`ARCHFIT_HELM` overrides), or None."""
+    import os  # noqa: PLC0415 - only needed here
+
+    configured = os.environ.get("ARCHFIT_HELM")
+    if configured:
+        return configured if Path(configured).exists() else shutil.which(configured)
+    return shutil.which("helm")
+
+
+def _line(release: Release, path: Sequence[str | int]) -> int:
+    if release.file_text is None:
+        return release.document.source.line
+    found = line_of(release.file_text, release.document.index, (*release.values_root, *path))
+    return found or release.document.source.line
+
+
+def _source(release: Release, path: Sequence[str | int]) -> SourceRef:
+    where = path_text((*release.values_root, *path)) if release.values_root else path_text(path)
+    return SourceRef(
+        release.document.source.file,
+        _line(release, path),
+        f"{release.display} {where}".rstrip(),
+    )
+
+
+def _annotate(manifest: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    meta = manifest.setdefault("metadata", {})
+    meta["annotations"] = {**meta.get("annotations", {}), **values}
+    return manifest
+
+
+def _finding(release: Release, message: str, *, fid: str, severity: str, hint: str) -> Finding:
+    return Finding(
+        id=fid,
+        severity="warning" if severity == "warning" else "info",
+        message=f"{release.document.source}: {release.display}: {message}",
+        subject=f"{release.kind}/{release.namespace}/{release.name}",
+        source=release.document.source,
+        hint=hint,
+        rule="manifests",
+    )
+
+
+def expand_release(release: Release) -> ReleaseOutput:
+    """Model one release; never raises for its content (problems become findings)."""
+    out = ReleaseOutput()
+    for problem in release.problems:
+        out.findings.append(
+            _finding(
+                release,
+                problem,
+                fid="helm-values-incomplete",
+                severity="warning",
+                hint="the values archfit could read were used; placement may miss what the "
+                "missing values set",
+            )
+        )
+    helm = helm_binary()
+    if helm and release.chart_dir is not None:
+        try:
+            out.documents.extend(_render(helm, release))
+            out.notes.append(f"{release.display}: rendered with helm template")
+            return out
+        except InputError as err:
+            out.findings.append(
+                _finding(
+                    release,
+                    f"helm template failed: {err.message}",
+                    fid="helm-not-rendered",
+                    severity="warning",
+                    hint="run `helm template` on the chart to see the error",
+                )
+            )
+    if is_app_template(release.chart):
+        _app_template(release, out)
+        return out
+    _not_rendered(release, out, helm_present=helm is not None)
+    return out
+
+
+def _app_template(release: Release, out: ReleaseOutput) -> None:
+    derivation = derive(release.values, release=release.name, namespace=release.namespace)
+    root = path_text(release.values_root)
+    for controller in derivation.controllers:
+        values_path = controller.values_path
+        annotations = {
+            RELEASE: release.display,
+            CHART: release.chart.rsplit("/", 1)[-1],
+            VALUES_ROOT: root,
+            VALUES_PATH: values_path,
+            POD_OPTIONS: controller.pod_path,
+            LAYOUT: f"app-template-{controller.layout}",
+        }
+        body = _annotate(controller.manifest, annotations)
+        path = tuple(values_path.split(".")) if values_path else ()
+        source = _source(release, path)
+        out.documents.append(Document(body, source, release.document.index))
+    for claim in derivation.claims:
+        path = tuple(claim.values_path.split("."))
+        out.documents.append(
+            Document(claim.manifest, _source(release, path), release.document.index)
+        )
+    for note in derivation.notes:
+        out.notes.append(f"{release.display}: {note}")
+    if not derivation.controllers:
+        out.notes.append(f"{release.display}: app-template values define no enabled controller")
+
+
+def _not_rendered(release: Release, out: ReleaseOutput, *, helm_present: bool) -> None:
+    images = find_images(release.values)
+    why = (
+        "the chart is not available locally"
+        if helm_present
+        else "no helm binary on PATH and the chart is not app-template"
+    )
+    listed = ", ".join(i.reference for i in images) or "none found in its values"
+    out.findings.append(
+        _finding(
+            release,
+            f"chart {release.chart_ref or release.chart} not rendered ({why}); "
+            f"images in values: {listed}",
+            fid="helm-not-rendered",
+            severity="info",
+            hint="install helm and vendor the chart (or `helm pull` it beside the release) to "
+            "check every object it creates",
+        )
+    )
+    containers = []
+    for image in images:
+        name = image.path.replace(".", "-").replace("[", "-").replace("]", "")[-63:] or "image"
+        if image.ref is not None:
+            containers.append({"name": name, "image": str(image.ref)})
+    values = release.values
+    pod: dict[str, Any] = {"containers": containers}
+    for key in ("affinity", "nodeSelector", "tolerations"):
+        if isinstance(values.get(key), Mapping | list) and values.get(key):
+            pod[key] = values[key]
+    annotations = {
+        RELEASE: release.display,
+        CHART: release.chart.rsplit("/", 1)[-1],
+        VALUES_ROOT: path_text(release.values_root),
+        VALUES_PATH: "",
+        POD_OPTIONS: "",
+        LAYOUT: "chart",
+    }
+    try:
+        template = pod_template_from_spec(pod, {}, "values")
+    except InputError as err:
+        out.findings.append(
+            _finding(
+                release,
+                f"values do not describe a pod spec: {err}",
+                fid="helm-not-rendered",
+                severity="warning",
+                hint="check the chart's affinity/nodeSelector/tolerations values",
+            )
+        )
+        template = pod_template_from_spec({"containers": containers}, {}, "values")
+    out.workloads.append(
+        Workload(
+            kind=release.kind,
+            namespace=release.namespace,
+            name=release.name,
+            template=template,
+            source=_source(release, ()),
+            api_version=release.document.api_version,
+            labels={},
+            annotations=annotations,
+            replicas=1,
+        )
+    )
+
+
+def _render(helm: str, release: Release) -> list[Document]:
+    assert release.chart_dir is not None
+    with tempfile.TemporaryDirectory(prefix="archfit-helm-") as tmp:
+        values_file = Path(tmp) / "values.yaml"
+        values_file.write_text(yaml.safe_dump(dict(release.values), sort_keys=False))
+        cmd = [
+            helm,
+            "template",
+            release.name,
+            str(release.chart_dir),
+            "--namespace",
+            release.namespace,
+            "--values",
+            str(values_file),
+        ]
+        try:
+            done = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise InputError(f"could not run helm: {err}") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise InputError(last[:300])
+    result = read_text(done.stdout, f"{release.document.source.file}")
+    origin = f"{release.display} rendered"
+    docs = []
+    for doc in result.documents:
+        body = dict(doc.body)
+        meta = dict(body.get("metadata") or {})
+        meta.setdefault("namespace", release.namespace)
+        body["metadata"] = meta
+        body = _annotate(
+            body,
+            {
+                RELEASE: release.display,
+                CHART: release.chart.rsplit("/", 1)[-1],
+                VALUES_ROOT: path_text(release.values_root),
+                VALUES_PATH: "",
+                POD_OPTIONS: "",
+                LAYOUT: "chart",
+            },
+        )
+        docs.append(
+            Document(
+                body,
+                SourceRef(release.document.source.file, release.document.source.line, origin),
+                release.document.index,
+            )
+        )
+    return docs

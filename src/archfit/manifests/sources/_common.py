@@ -1,0 +1,115 @@
+"""Small lookups shared by the sources: namespaces defaulted from kustomizations, the text of
+files (cached, for line lookups), objects by kind/namespace/name, and local chart directories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path, PurePath
+from typing import Any
+
+import yaml
+
+from archfit.manifests.documents import Document
+
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "Namespaces",
+    "chart_defaults",
+    "effective",
+    "file_text",
+    "find_local_dir",
+    "index_objects",
+]
+
+DEFAULT_NAMESPACE = "default"
+
+
+class Namespaces:
+    """`metadata.namespace`, else the `namespace:` of the nearest `kustomization.yaml` above the
+    document's file, else `default` (what `kubectl apply -k` and Flux would use)."""
+
+    def __init__(self, documents: Iterable[Document]) -> None:
+        self._by_dir: dict[PurePath, str] = {}
+        for doc in documents:
+            if doc.kind != "Kustomization" or not doc.api_version.startswith("kustomize.config"):
+                continue
+            ns = doc.body.get("namespace")
+            if isinstance(ns, str) and ns and not doc.source.origin:
+                self._by_dir[PurePath(doc.source.file).parent] = ns
+
+    def of(self, doc: Document) -> str:
+        if doc.namespace:
+            return doc.namespace
+        for parent in PurePath(doc.source.file).parents:
+            ns = self._by_dir.get(parent)
+            if ns is not None:
+                return ns
+        return DEFAULT_NAMESPACE
+
+
+def index_objects(
+    documents: Iterable[Document], kinds: Sequence[str], namespaces: Namespaces
+) -> dict[tuple[str, str, str], Document]:
+    """(kind, namespace, name) → document, for the kinds asked (first one wins)."""
+    wanted = set(kinds)
+    out: dict[tuple[str, str, str], Document] = {}
+    for doc in documents:
+        if doc.kind in wanted and doc.name:
+            out.setdefault((doc.kind, namespaces.of(doc), doc.name), doc)
+    return out
+
+
+@lru_cache(maxsize=1024)
+def file_text(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def find_local_dir(relative: str, anchors: Sequence[Path]) -> Path | None:
+    """A directory `relative` (a chart path in a Git source) below one of `anchors` or their
+    parents (the repository root is not known, the paths given may be inside it)."""
+    rel = relative.strip().removeprefix("./")
+    if not rel or rel.startswith("/") or ".." in PurePath(rel).parts:
+        return None
+    seen: set[Path] = set()
+    for anchor in anchors:
+        base = anchor.resolve() if anchor.exists() else anchor
+        if base.is_file():
+            base = base.parent
+        for candidate in (base, *base.parents):
+            if candidate in seen:
+                continue
+            seen.add(candidate)
+            target = candidate / rel
+            if (target / "Chart.yaml").is_file():
+                return target
+    return None
+
+
+def chart_defaults(chart_dir: Path | None) -> Mapping[str, Any]:
+    """The chart's own `values.yaml` (empty when absent or unreadable)."""
+    if chart_dir is None:
+        return {}
+    text = file_text(str(chart_dir / "values.yaml"))
+    if not text:
+        return {}
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, Mapping) else {}
+
+
+def effective(documents: Sequence[Document]) -> list[Document]:
+    """The documents as the cluster gets them: a raw document that a Kustomize overlay
+    re-emitted (same file and line, `origin` starting with `kustomize `) gives way to the
+    overlay's copies."""
+    copied = {
+        (d.source.file, d.source.line)
+        for d in documents
+        if d.source.origin.startswith("kustomize ")
+    }
+    return [d for d in documents if d.source.origin or (d.source.file, d.source.line) not in copied]

@@ -1,0 +1,228 @@
+"""Argo CD `Application` (argoproj.io/v1alpha1) with a Helm source, and Kustomize `helmCharts:`.
+
+Argo CD: each Helm source (`spec.source` or an entry of `spec.sources` that has `chart`, or a
+`path` whose directory in this repository holds a `Chart.yaml`) is a release named
+`helm.releaseName` (default: the Application's name) in `spec.destination.namespace`. Values in
+Argo CD's order: the chart's defaults (local charts), `helm.valueFiles` (local charts),
+`helm.values` (a YAML string), `helm.valuesObject` (which wins over `values`), then
+`helm.parameters` (`--set` style).
+
+Kustomize `helmCharts:` entries: the chart's defaults (vendored under `helmGlobals.chartHome`),
+`valuesFile`, `additionalValuesFiles`, then `valuesInline` (merged over the files unless
+`valuesMerge: replace`). Both are modelled by `archfit.manifests.helm.release.expand_release`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from archfit.errors import InvalidValue
+from archfit.manifests.documents import Document
+from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release
+from archfit.manifests.helm.values import coalesce, merge_maps, set_path
+from archfit.manifests.sources._common import (
+    Namespaces,
+    chart_defaults,
+    effective,
+    file_text,
+    find_local_dir,
+)
+from archfit.manifests.sources.interface import SourceContext, SourceOutput
+
+__all__ = ["ArgoApplicationSource", "KustomizeHelmChartsSource"]
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _load_file(path: Path, problems: list[str]) -> Mapping[str, Any]:
+    text = file_text(str(path))
+    if text is None:
+        problems.append(f"values file {path} not found")
+        return {}
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        problems.append(f"values file {path} is not YAML")
+        return {}
+    return data if isinstance(data, Mapping) else {}
+
+
+def _collect(parts: list[ReleaseOutput]) -> SourceOutput:
+    return SourceOutput(
+        documents=tuple(d for p in parts for d in p.documents),
+        workloads=tuple(w for p in parts for w in p.workloads),
+        findings=tuple(f for p in parts for f in p.findings),
+        notes=tuple(n for p in parts for n in p.notes),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ArgoApplicationSource:
+    name: str = "argocd"
+
+    def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
+        parts = []
+        for doc in effective(documents):
+            if doc.kind != "Application" or doc.group != "argoproj.io":
+                continue
+            spec = _map(doc.body.get("spec"))
+            sources: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = []
+            if isinstance(spec.get("source"), Mapping):
+                sources.append((("spec", "source"), spec["source"]))
+            for i, src in enumerate(spec.get("sources") or []):
+                if isinstance(src, Mapping):
+                    sources.append((("spec", "sources", i), src))
+            for path, src in sources:
+                release = _argo_release(doc, spec, path, src, context)
+                if release is not None:
+                    parts.append(expand_release(release))
+        return _collect(parts)
+
+
+def _argo_release(
+    doc: Document,
+    spec: Mapping[str, Any],
+    path: tuple[str | int, ...],
+    src: Mapping[str, Any],
+    context: SourceContext,
+) -> Release | None:
+    helm = _map(src.get("helm"))
+    chart = str(src.get("chart") or "")
+    chart_dir = None
+    if not chart:
+        if not src.get("path"):
+            return None
+        chart_dir = find_local_dir(str(src["path"]), context.roots)
+        if chart_dir is None and not helm:
+            return None  # a plain directory or kustomization: read as files
+        chart = str(src["path"]).rstrip("/").rsplit("/", 1)[-1]
+    problems: list[str] = []
+    merged: dict[str, Any] = {}
+    for name in helm.get("valueFiles") or []:
+        if chart_dir is not None and isinstance(name, str) and "://" not in name:
+            merged = merge_maps(merged, _load_file(chart_dir / name, problems))
+        else:
+            problems.append(f"valueFiles entry {name!r} not read (not in a local chart)")
+    values_text = helm.get("values")
+    if isinstance(values_text, str) and values_text.strip():
+        try:
+            loaded = yaml.safe_load(values_text)
+            if isinstance(loaded, Mapping):
+                merged = merge_maps(merged, loaded)
+        except yaml.YAMLError:
+            problems.append("helm.values is not YAML")
+    elif isinstance(values_text, Mapping):
+        merged = merge_maps(merged, values_text)
+    if isinstance(helm.get("valuesObject"), Mapping):
+        merged = merge_maps(merged, helm["valuesObject"])
+    for param in helm.get("parameters") or []:
+        if isinstance(param, Mapping) and param.get("name"):
+            try:
+                merged = set_path(merged, str(param["name"]), param.get("value"))
+            except InvalidValue as err:
+                problems.append(f"helm.parameters {param['name']}: {err.message}")
+    values_root: tuple[str | int, ...] = (*path, "helm", "valuesObject")
+    if isinstance(values_text, str) and "valuesObject" not in helm:
+        values_root = (*path, "helm", "values")
+    repo = str(src.get("repoURL") or "")
+    version = str(src.get("targetRevision") or "")
+    return Release(
+        kind="Application",
+        name=str(helm.get("releaseName") or doc.name),
+        namespace=str(_map(spec.get("destination")).get("namespace") or "default"),
+        chart=chart,
+        chart_ref=f"{repo} {chart}:{version}".strip(),
+        version=version,
+        document=doc,
+        values=coalesce(merged, chart_defaults(chart_dir)),
+        values_root=values_root,
+        chart_dir=chart_dir,
+        problems=tuple(problems),
+        file_text=file_text(doc.source.file),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KustomizeHelmChartsSource:
+    name: str = "helmcharts"
+
+    def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
+        del context
+        namespaces = Namespaces(documents)
+        parts = []
+        for doc in documents:
+            if doc.kind != "Kustomization" or not doc.api_version.startswith("kustomize.config"):
+                continue
+            if doc.source.origin:
+                continue
+            directory = Path(doc.source.file).parent
+            home = str(_map(doc.body.get("helmGlobals")).get("chartHome") or "charts")
+            for i, item in enumerate(doc.body.get("helmCharts") or []):
+                if not isinstance(item, Mapping) or not item.get("name"):
+                    continue
+                parts.append(
+                    expand_release(
+                        _chart_release(
+                            doc,
+                            directory=directory,
+                            home=home,
+                            index=i,
+                            item=item,
+                            namespaces=namespaces,
+                        )
+                    )
+                )
+        return _collect(parts)
+
+
+def _chart_release(
+    doc: Document,
+    *,
+    directory: Path,
+    home: str,
+    index: int,
+    item: Mapping[str, Any],
+    namespaces: Namespaces,
+) -> Release:
+    name = str(item["name"])
+    version = str(item.get("version") or "")
+    chart_dir = None
+    for candidate in (directory / home / name, directory / home / f"{name}-{version}" / name):
+        if (candidate / "Chart.yaml").is_file():
+            chart_dir = candidate
+            break
+    problems: list[str] = []
+    base: Mapping[str, Any] = chart_defaults(chart_dir)
+    if item.get("valuesFile"):
+        base = _load_file(directory / str(item["valuesFile"]), problems)
+    for extra in item.get("additionalValuesFiles") or []:
+        base = merge_maps(base, _load_file(directory / str(extra), problems))
+    inline = _map(item.get("valuesInline"))
+    merge = str(item.get("valuesMerge") or "override")
+    if merge == "replace" and inline:
+        values = coalesce(inline, {})
+    elif merge == "merge":
+        values = coalesce(base, inline)
+    else:
+        values = coalesce(inline, base)
+    return Release(
+        kind="HelmChart",
+        name=str(item.get("releaseName") or name),
+        namespace=str(item.get("namespace") or namespaces.of(doc)),
+        chart=name,
+        chart_ref=f"{item.get('repo') or ''} {name}:{version}".strip(),
+        version=version,
+        document=doc,
+        values=values,
+        values_root=("helmCharts", index, "valuesInline"),
+        chart_dir=chart_dir,
+        problems=tuple(problems),
+        file_text=file_text(doc.source.file),
+    )

@@ -1,0 +1,162 @@
+"""Flux `HelmRelease` (helm.toolkit.fluxcd.io v2, v2beta1, v2beta2) as workloads.
+
+The chart comes from `spec.chart.spec` (`chart` + `sourceRef` to a HelmRepository, GitRepository or
+Bucket) or from `spec.chartRef` (an OCIRepository or HelmChart), looked up among the documents
+read. Values are assembled as helm-controller does (`archfit.manifests.helm.values`): chart
+defaults when the chart is local, then `valuesFrom` ConfigMaps/Secrets of the release's namespace
+found in the repository, then `spec.values`. The release is then modelled by
+`archfit.manifests.helm.release.expand_release`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from archfit.errors import InvalidValue
+from archfit.manifests.documents import Document
+from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release
+from archfit.manifests.helm.values import ValuesReference, assemble_values
+from archfit.manifests.sources._common import (
+    Namespaces,
+    chart_defaults,
+    effective,
+    file_text,
+    find_local_dir,
+    index_objects,
+)
+from archfit.manifests.sources.interface import SourceContext, SourceOutput
+
+__all__ = ["FluxHelmReleaseSource"]
+
+GROUP = "helm.toolkit.fluxcd.io"
+SOURCE_KINDS = ("OCIRepository", "HelmRepository", "GitRepository", "HelmChart", "Bucket")
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class FluxHelmReleaseSource:
+    name: str = "helmrelease"
+
+    def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
+        documents = effective(documents)
+        releases = [d for d in documents if d.kind == "HelmRelease" and d.group == GROUP]
+        if not releases:
+            return SourceOutput()
+        namespaces = Namespaces(documents)
+        sources = index_objects(documents, SOURCE_KINDS, namespaces)
+        values_objects = index_objects(documents, ("ConfigMap", "Secret"), namespaces)
+        out = ReleaseOutput()
+        for doc in releases:
+            release = _release(doc, namespaces, sources, values_objects, context)
+            part = expand_release(release)
+            out.documents.extend(part.documents)
+            out.workloads.extend(part.workloads)
+            out.findings.extend(part.findings)
+            out.notes.extend(part.notes)
+        return SourceOutput(
+            documents=tuple(out.documents),
+            workloads=tuple(out.workloads),
+            findings=tuple(out.findings),
+            notes=tuple(out.notes),
+        )
+
+
+def _release(
+    doc: Document,
+    namespaces: Namespaces,
+    sources: Mapping[tuple[str, str, str], Document],
+    values_objects: Mapping[tuple[str, str, str], Document],
+    context: SourceContext,
+) -> Release:
+    spec = _map(doc.body.get("spec"))
+    namespace = namespaces.of(doc)
+    target = str(spec.get("targetNamespace") or "") or namespace
+    release_name = str(spec.get("releaseName") or "")
+    if not release_name:
+        release_name = f"{target}-{doc.name}" if spec.get("targetNamespace") else doc.name
+    chart, chart_ref, version, chart_dir = _chart(spec, namespace, sources, context)
+    problems: list[str] = []
+    refs = []
+    for i, raw in enumerate(spec.get("valuesFrom") or []):
+        try:
+            refs.append(ValuesReference.from_k8s(raw, f"spec.valuesFrom[{i}]"))
+        except InvalidValue as err:
+            problems.append(str(err))
+    lookup = {
+        (kind, name): obj.body
+        for (kind, ns, name), obj in values_objects.items()
+        if ns == namespace
+    }
+    inline = spec.get("values")
+    if inline is not None and not isinstance(inline, Mapping):
+        problems.append("spec.values is not a mapping; ignored")
+        inline = None
+    result = assemble_values(
+        inline=inline,
+        references=refs,
+        lookup=lookup,
+        chart_defaults=chart_defaults(chart_dir),
+    )
+    return Release(
+        kind="HelmRelease",
+        name=release_name,
+        namespace=target,
+        chart=chart,
+        chart_ref=chart_ref,
+        version=version,
+        document=doc,
+        values=result.values,
+        values_root=("spec", "values"),
+        chart_dir=chart_dir,
+        problems=(*problems, *result.problems),
+        file_text=file_text(doc.source.file),
+    )
+
+
+def _chart(
+    spec: Mapping[str, Any],
+    namespace: str,
+    sources: Mapping[tuple[str, str, str], Document],
+    context: SourceContext,
+) -> tuple[str, str, str, Any]:
+    """(chart name, human reference, version, local chart directory or None)."""
+    chart_ref = _map(spec.get("chartRef"))
+    if chart_ref:
+        kind = str(chart_ref.get("kind") or "OCIRepository")
+        name = str(chart_ref.get("name") or "")
+        ns = str(chart_ref.get("namespace") or namespace)
+        src = sources.get((kind, ns, name)) or next(
+            (d for (k, _, n), d in sources.items() if k == kind and n == name), None
+        )
+        if src is None:
+            return name, f"{kind}/{name} (not in the repository)", "", None
+        src_spec = _map(src.body.get("spec"))
+        if kind == "HelmChart":
+            chart = str(src_spec.get("chart") or name)
+            return chart, f"HelmChart/{name} {chart}", str(src_spec.get("version") or ""), None
+        url = str(src_spec.get("url") or "")
+        tag = str(
+            _map(src_spec.get("ref")).get("tag") or _map(src_spec.get("ref")).get("semver") or ""
+        )
+        chart = url.rstrip("/").rsplit("/", 1)[-1] if url else name
+        return chart, f"{url}:{tag}" if tag else url, tag, None
+    chart_spec = _map(_map(spec.get("chart")).get("spec"))
+    chart = str(chart_spec.get("chart") or "")
+    version = str(chart_spec.get("version") or "")
+    source_ref = _map(chart_spec.get("sourceRef"))
+    kind = str(source_ref.get("kind") or "HelmRepository")
+    src_name = str(source_ref.get("name") or "")
+    ns = str(source_ref.get("namespace") or namespace)
+    src = sources.get((kind, ns, src_name))
+    if kind in {"GitRepository", "Bucket"}:
+        local = find_local_dir(chart, context.roots)
+        name = chart.rstrip("/").rsplit("/", 1)[-1]
+        return name, f"{kind}/{src_name} {chart}", version, local
+    url = str(_map(src.body.get("spec")).get("url") or "") if src is not None else ""
+    ref = f"{url.rstrip('/')}/{chart}" if url.startswith("oci://") else f"{url} {chart}".strip()
+    return chart, ref + (f":{version}" if version else ""), version, None

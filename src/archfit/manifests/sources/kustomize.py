@@ -1,0 +1,366 @@
+"""Kustomize trees: overlays applied to their bases, and generated ConfigMaps/Secrets.
+
+For every kustomization that no other kustomization in the input includes (a top overlay):
+
+- when its tree uses transformers archfit does not apply itself (patches, replacements,
+  components, name prefixes/suffixes, replicas) and a renderer is available (`kustomize build`, or
+  `kubectl kustomize` when `kubectl` answers within a few seconds; it may be a stub), the overlay
+  is rendered and each rendered object is traced back to the file and line it came from;
+- otherwise the listed `resources` are read recursively (bases outside the paths given too), the
+  `namespace:` and `images:` transformers are applied, and a note says which patches were not
+  applied. Remote bases (URLs) are never fetched: reading a repository does no network I/O.
+
+Objects an overlay changes are emitted as copies (`origin` = `kustomize <overlay dir>`) that
+supersede the raw documents. `configMapGenerator`/`secretGenerator` entries become ConfigMaps and
+Secrets (without the hash suffix) so that Flux `valuesFrom` can find chart values kept in files.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path, PurePath
+from typing import Any
+
+from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
+from archfit.manifests.sources._common import Namespaces, file_text
+from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.model.k8s import POD_SPEC_PATHS
+from archfit.model.workload import SourceRef
+
+__all__ = ["KustomizeSource", "kustomize_command"]
+
+RENDER_TIMEOUT_S = 30
+PROBE_TIMEOUT_S = 5
+_RENDER_KEYS = (
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+    "components",
+    "namePrefix",
+    "nameSuffix",
+    "replicas",
+)
+# Rendering costs a process per overlay; it is worth it only when the tree holds objects whose
+# placement archfit reads.
+_RELEVANT_KINDS = frozenset(POD_SPEC_PATHS) | {"HelmRelease", "Application", "Service", "Function"}
+_PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements")
+
+
+@lru_cache(maxsize=1)
+def kustomize_command() -> tuple[str, ...] | None:
+    """The command that renders a kustomization directory, or None when none works here."""
+    if shutil.which("kustomize"):
+        return ("kustomize", "build")
+    if shutil.which("kubectl"):
+        try:
+            probe = subprocess.run(
+                ["kubectl", "kustomize", "--help"],
+                capture_output=True,
+                text=True,
+                timeout=PROBE_TIMEOUT_S,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if probe.returncode == 0 and "kustomiz" in probe.stdout.lower():
+            return ("kubectl", "kustomize")
+    return None
+
+
+def _is_remote(entry: str) -> bool:
+    return "://" in entry or entry.startswith(("github.com/", "git@", "gitlab.com/"))
+
+
+@dataclass
+class _Tree:
+    """What a kustomization and everything it includes hold."""
+
+    documents: list[Document] = field(default_factory=list)
+    needs_render: bool = False
+    remote: list[str] = field(default_factory=list)
+    patched: list[str] = field(default_factory=list)
+    images: list[Mapping[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class KustomizeSource:
+    name: str = "kustomize"
+
+    def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
+        kdocs = {
+            PurePath(d.source.file).parent: d
+            for d in documents
+            if d.kind in {"Kustomization", "Component"}
+            and d.api_version.startswith("kustomize.config")
+            and not d.source.origin
+        }
+        if not kdocs:
+            return SourceOutput()
+        namespaces = Namespaces(documents)
+        by_file: dict[str, list[Document]] = {}
+        for doc in documents:
+            if not doc.source.origin:
+                by_file.setdefault(os.path.normpath(doc.source.file), []).append(doc)
+        emitted: list[Document] = []
+        superseded: set[SourceRef] = set()
+        notes: list[str] = []
+        for kdoc in kdocs.values():
+            emitted.extend(_generated(kdoc, namespaces))
+        included = {
+            (Path(directory) / entry).resolve()
+            for directory, kdoc in kdocs.items()
+            for key in ("resources", "bases", "components")
+            for entry in _entries(kdoc.body.get(key))
+            if not _is_remote(entry)
+        }
+        for directory, kdoc in kdocs.items():
+            if kdoc.kind != "Kustomization" or Path(directory).resolve() in included:
+                continue
+            tree = _Tree()
+            _walk(Path(directory), kdoc, by_file, context, tree=tree, seen=set())
+            for url in tree.remote:
+                notes.append(f"{directory}: remote resource {url} not fetched (no network access)")
+            ns = kdoc.body.get("namespace")
+            overlay_ns = ns if isinstance(ns, str) and ns else None
+            relevant = any(d.kind in _RELEVANT_KINDS for d in tree.documents)
+            wanted = tree.needs_render and relevant and not tree.remote
+            command = kustomize_command() if wanted else None
+            rendered = _render(command, Path(directory), tree) if command else None
+            if rendered is not None:
+                emitted.extend(rendered)
+                superseded.update(d.source for d in tree.documents)
+                continue
+            if tree.patched and relevant:
+                notes.append(
+                    f"{directory}: patches not applied ({', '.join(sorted(set(tree.patched)))}); "
+                    "install kustomize (or kubectl) to render this overlay exactly"
+                )
+            for doc in tree.documents:
+                copy_ = _transformed(doc, overlay_ns, tree.images, namespaces, str(directory))
+                if copy_ is not None:
+                    emitted.append(copy_)
+                    superseded.add(doc.source)
+        return SourceOutput(
+            documents=tuple(emitted), superseded=frozenset(superseded), notes=tuple(notes)
+        )
+
+
+def _entries(value: Any) -> list[str]:
+    out = []
+    for item in value or []:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, Mapping) and isinstance(item.get("path"), str):
+            out.append(item["path"])
+    return out
+
+
+def _kustomization_in(directory: Path, context: SourceContext) -> Document | None:
+    for name in sorted(KUSTOMIZATION_FILES):
+        path = directory / name
+        if path.is_file() and context.read is not None:
+            result = context.read([path])
+            for doc in result.documents:
+                if doc.kind in {"Kustomization", "Component"}:
+                    return doc
+    return None
+
+
+def _docs_of(
+    path: Path, by_file: Mapping[str, list[Document]], context: SourceContext
+) -> list[Document]:
+    key = os.path.normpath(path)
+    if key in by_file:
+        return by_file[key]
+    if context.read is None or not path.is_file():
+        return []
+    return list(context.read([path]).documents)
+
+
+def _walk(
+    directory: Path,
+    kdoc: Document,
+    by_file: Mapping[str, list[Document]],
+    context: SourceContext,
+    *,
+    tree: _Tree,
+    seen: set[Path],
+) -> None:
+    key = directory.resolve()
+    if key in seen:
+        return
+    seen.add(key)
+    body = kdoc.body
+    if any(body.get(k) for k in _RENDER_KEYS):
+        tree.needs_render = True
+    tree.patched.extend(f"{k} in {directory}" for k in _PATCH_KEYS if body.get(k))
+    for image in body.get("images") or []:
+        if isinstance(image, Mapping):
+            tree.images.insert(0, image)  # inner kustomizations apply first
+    for kind in ("resources", "bases", "components"):
+        for entry in _entries(body.get(kind)):
+            if _is_remote(entry):
+                tree.remote.append(entry)
+                continue
+            target = directory / entry
+            if target.is_dir():
+                inner = _find_kustomization(target, by_file, context)
+                if inner is not None:
+                    _walk(target, inner, by_file, context, tree=tree, seen=seen)
+            else:
+                tree.documents.extend(
+                    d
+                    for d in _docs_of(target, by_file, context)
+                    if d.kind not in {"Kustomization", "Component"}
+                )
+
+
+def _find_kustomization(
+    directory: Path, by_file: Mapping[str, list[Document]], context: SourceContext
+) -> Document | None:
+    for name in sorted(KUSTOMIZATION_FILES):
+        for doc in by_file.get(os.path.normpath(directory / name), []):
+            if doc.kind in {"Kustomization", "Component"}:
+                return doc
+    return _kustomization_in(directory, context)
+
+
+def _apply_images(body: dict[str, Any], images: Sequence[Mapping[str, Any]]) -> bool:
+    path = POD_SPEC_PATHS.get(str(body.get("kind")))
+    if path is None or not images:
+        return False
+    node: Any = body
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    if not isinstance(node, dict):
+        return False
+    changed = False
+    for group in ("initContainers", "containers"):
+        for container in node.get(group) or []:
+            if not isinstance(container, dict) or not isinstance(container.get("image"), str):
+                continue
+            new = _image_transform(container["image"], images)
+            if new != container["image"]:
+                container["image"] = new
+                changed = True
+    return changed
+
+
+def _image_transform(image: str, images: Sequence[Mapping[str, Any]]) -> str:
+    name, _, rest = image.partition("@")
+    digest = f"@{rest}" if rest else ""
+    repo, tag = name, ""
+    if ":" in name.rsplit("/", 1)[-1]:
+        repo, tag = name.rsplit(":", 1)
+    for rule in images:
+        if rule.get("name") != repo:
+            continue
+        repo = str(rule.get("newName") or repo)
+        if rule.get("newTag") is not None:
+            tag = str(rule["newTag"])
+        if rule.get("digest"):
+            digest, tag = f"@{rule['digest']}", ""
+    return repo + (f":{tag}" if tag else "") + digest
+
+
+def _transformed(
+    doc: Document,
+    namespace: str | None,
+    images: Sequence[Mapping[str, Any]],
+    namespaces: Namespaces,
+    overlay: str,
+) -> Document | None:
+    body = copy.deepcopy(dict(doc.body))
+    changed = _apply_images(body, images)
+    meta = dict(body.get("metadata") or {})
+    current = meta.get("namespace")
+    if namespace and current != namespace and doc.kind not in {"Namespace", "ClusterRole"}:
+        meta["namespace"] = namespace
+        changed = True
+    if not changed:
+        return None
+    meta.setdefault("namespace", namespaces.of(doc))
+    body["metadata"] = meta
+    return Document(
+        body, SourceRef(doc.source.file, doc.source.line, f"kustomize {overlay}"), doc.index
+    )
+
+
+def _render(command: tuple[str, ...], directory: Path, tree: _Tree) -> list[Document] | None:
+    try:
+        done = subprocess.run(
+            [*command, str(directory)],
+            capture_output=True,
+            text=True,
+            timeout=RENDER_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    result = read_text(done.stdout, str(directory / "kustomization.yaml"))
+    originals: dict[tuple[str, str], Document] = {}
+    for doc in tree.documents:
+        originals.setdefault((doc.kind, doc.name), doc)
+    out = []
+    for doc in result.documents:
+        match = originals.get((doc.kind, doc.name)) or next(
+            (o for (k, n), o in originals.items() if k == doc.kind and n and n in doc.name), None
+        )
+        where = match.source if match is not None else doc.source
+        out.append(
+            Document(
+                doc.body,
+                SourceRef(where.file, where.line, f"kustomize {directory}"),
+                match.index if match is not None else doc.index,
+            )
+        )
+    return out
+
+
+def _generated(kdoc: Document, namespaces: Namespaces) -> list[Document]:
+    """ConfigMaps and Secrets from `configMapGenerator`/`secretGenerator` (files and literals)."""
+    out = []
+    directory = Path(kdoc.source.file).parent
+    ns = namespaces.of(kdoc)
+    for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+        for gen in kdoc.body.get(key) or []:
+            if not isinstance(gen, Mapping) or not isinstance(gen.get("name"), str):
+                continue
+            data: dict[str, str] = {}
+            for entry in gen.get("files") or []:
+                if not isinstance(entry, str):
+                    continue
+                name, _, rel = entry.partition("=")
+                rel = rel or name
+                name = name if "=" in entry else PurePath(rel).name
+                text = file_text(str(directory / rel))
+                if text is not None:
+                    data[name] = text
+            for literal in gen.get("literals") or []:
+                if isinstance(literal, str) and "=" in literal:
+                    k, _, v = literal.partition("=")
+                    data[k] = v
+            field_name = "data" if kind == "ConfigMap" else "stringData"
+            body = {
+                "apiVersion": "v1",
+                "kind": kind,
+                "metadata": {"name": gen["name"], "namespace": gen.get("namespace") or ns},
+                field_name: data,
+            }
+            out.append(
+                Document(
+                    body,
+                    SourceRef(kdoc.source.file, kdoc.source.line, f"kustomize {key}"),
+                    kdoc.index,
+                )
+            )
+    return out
