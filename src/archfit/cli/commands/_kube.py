@@ -1,0 +1,48 @@
+"""Options shared by the commands that talk to a cluster (`snapshot`, `check --live`, `label`,
+`longhorn-settings --live`), and the progress reporting they share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+__all__ = ["CONTEXT", "KUBECONFIG", "NAMESPACE", "kube_progress"]
+
+KUBECONFIG_HELP = (
+    "kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config; inside a pod the "
+    "service account is used when neither this nor --context is given)."
+)
+
+KUBECONFIG: Any = typer.Option(
+    None, "--kubeconfig", help=KUBECONFIG_HELP, dir_okay=False, show_default=False
+)
+CONTEXT: Any = typer.Option(
+    None,
+    "--context",
+    envvar="ARCHFIT_CONTEXT",
+    help="kubeconfig context to use (default: the current context). Env: ARCHFIT_CONTEXT.",
+    show_default=False,
+)
+NAMESPACE: Any = typer.Option(
+    None,
+    "--namespace",
+    "-n",
+    help="Read only this namespace (nodes and cluster-scoped objects are always read).",
+    show_default=False,
+)
+
+
+def kube_progress(terminal: Any, verbose: int) -> Any:
+    """A callback printing `read 14 nodes` lines on stderr when -v is given."""
+
+    def report(plural: str, count: int) -> None:
+        if verbose:
+            terminal.info(f"read {count} {plural}")
+
+    return report
+
+
+def as_path(value: Path | None) -> Path | None:
+    return Path(value) if value is not None else None
