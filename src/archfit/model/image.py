@@ -9,6 +9,7 @@ tag nor digest means `:latest`. A reference with both keeps both: the runtime pu
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -40,6 +41,11 @@ class ImageRef:
     @classmethod
     def parse(cls, text: str) -> ImageRef:
         """Parse and normalise a reference as written in a pod spec."""
+        # The same references repeat across a tree and values are immutable: share them.
+        return _parse_cached(text) if cls is ImageRef else cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> ImageRef:
         raw = text.strip()
         if not raw:
             raise InvalidValue("empty image reference")
@@ -109,6 +115,11 @@ class ImageRef:
             + (f":{self.tag}" if self.tag else "")
             + (f"@{self.digest}" if self.digest else "")
         )
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_cached(text: str) -> ImageRef:
+    return ImageRef._parse(text)
 
 
 def _split_domain(name: str, text: str) -> tuple[str, str]:

@@ -78,6 +78,8 @@ IS_DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 
 
 def _map(value: Any, path: str) -> Obj:
+    if type(value) is dict:  # the common case, without the slower ABC check
+        return value
     if value is None:
         return {}
     if not isinstance(value, Mapping):

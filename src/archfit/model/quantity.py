@@ -8,6 +8,7 @@ exponent (`e3`, `E-2`). Values are exact; the scheduler's integer views round up
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
@@ -52,6 +53,13 @@ class Quantity:
             return cls(Decimal(text))
         if isinstance(text, float):
             return cls(Decimal(repr(text)))
+        if cls is Quantity:
+            # Manifests repeat a handful of quantities (100m, 128Mi); values are immutable.
+            return _parse_text(text)
+        return cls._parse_text(text)
+
+    @classmethod
+    def _parse_text(cls, text: str) -> Quantity:
         match = _QUANTITY.match(text.strip())
         if match is None:
             raise InvalidValue(
@@ -117,3 +125,8 @@ class Quantity:
 
     def __str__(self) -> str:
         return format(self.value.normalize(), "f")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(text: str) -> Quantity:
+    return Quantity._parse_text(text)
