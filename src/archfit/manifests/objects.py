@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from archfit.errors import InputError
-from archfit.manifests.documents import Document, ReadResult, read_documents
+from archfit.manifests.documents import Document, ReadResult, gc_paused, read_documents
 from archfit.manifests.sources import SOURCES, Source, SourceContext
 from archfit.model.finding import Finding
 from archfit.model.k8s import (
@@ -235,6 +235,18 @@ def load_manifests(
     exist is reported as a finding, like broken YAML; callers that want a usage error for it
     check the paths first.
     """
+    with gc_paused():
+        return _load(paths, sources=sources, offline=offline, cache_dir=cache_dir, read=read)
+
+
+def _load(
+    paths: Iterable[Path | str] | Path | str,
+    *,
+    sources: Sequence[Source] | None,
+    offline: bool,
+    cache_dir: Path | None,
+    read: Callable[[Sequence[Path]], ReadResult] | None,
+) -> ManifestSet:
     roots = (paths,) if isinstance(paths, str | Path) else tuple(paths)
     root_paths = tuple(Path(p) for p in roots)
     reader = read if read is not None else _read_paths
