@@ -41,6 +41,7 @@ from archfit.model.workload import SourceRef, Workload
 
 __all__ = [
     "CHART",
+    "DOCUMENT",
     "LAYOUT",
     "POD_OPTIONS",
     "RELEASE",
@@ -59,6 +60,7 @@ VALUES_ROOT = "archfit.dev/values-root"
 VALUES_PATH = "archfit.dev/values-path"
 POD_OPTIONS = "archfit.dev/pod-options"
 LAYOUT = "archfit.dev/values-layout"
+DOCUMENT = "archfit.dev/document-index"
 
 HELM_TIMEOUT_S = 60
 
@@ -195,6 +197,7 @@ def _app_template(release: Release, out: ReleaseOutput) -> None:
             VALUES_PATH: values_path,
             POD_OPTIONS: controller.pod_path,
             LAYOUT: f"app-template-{controller.layout}",
+            DOCUMENT: str(release.document.index),
         }
         body = _annotate(controller.manifest, annotations)
         path = tuple(values_path.split(".")) if values_path else ()
@@ -247,6 +250,7 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, helm_present: bool) -
         VALUES_PATH: "",
         POD_OPTIONS: "",
         LAYOUT: "chart",
+        DOCUMENT: str(release.document.index),
     }
     try:
         template = pod_template_from_spec(pod, {}, "values")

@@ -1,0 +1,95 @@
+"""`archfit fix PATH…`: write each workload's placement where its owner would write it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from archfit.cli.application import Abort, Application
+
+__all__ = ["register"]
+
+FORMATS = ("text", "json")
+
+HELP = """\
+Write the policy's node placement into the manifests: the pod template of a raw manifest,
+defaultPodOptions/controller pod affinity of app-template values, a chart's `affinity` value,
+or a patch in the overlay for a Kustomize base outside PATH. Required node affinity is ANDed
+into every existing term; preferred terms are added once; comments, key order, quoting and
+document separators are kept. Running it twice changes nothing the second time.
+
+\b
+Inputs are found as for `archfit check` (archfit.yaml, cluster.yaml, archfit.lock).
+
+\b
+Examples:
+  archfit fix apps/ --dry-run             # show the diff, write nothing
+  archfit fix apps/staging/pihole          # base outside PATH: patch written in the overlay
+  archfit fix . --patches patches/         # put Kustomize patches in patches/
+  archfit fix . --cluster cluster.yaml --lock archfit.lock
+
+\b
+Exit codes: 0 done (or nothing to do), 2 bad input, 3 could not write.
+"""
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("fix", help=HELP, no_args_is_help=True)
+    def fix(  # noqa: PLR0917 - typer passes every option positionally
+        ctx: typer.Context,
+        paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options as defaults
+            ..., help="Directories or manifest files to fix.", show_default=False
+        ),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Print a unified diff of the changes and write nothing."
+        ),
+        patches: Path | None = typer.Option(  # noqa: B008
+            None,
+            "--patches",
+            envvar="ARCHFIT_PATCHES",
+            help="Directory for Kustomize patches (default: the overlay's own directory).",
+        ),
+        cluster: Path | None = typer.Option(  # noqa: B008
+            None, "--cluster", envvar="ARCHFIT_CLUSTER", help="Cluster inventory (cluster.yaml)."
+        ),
+        lock: Path | None = typer.Option(  # noqa: B008
+            None, "--lock", envvar="ARCHFIT_LOCK", help="Image lockfile (archfit.lock)."
+        ),
+        config: Path | None = typer.Option(  # noqa: B008
+            None, "--config", envvar="ARCHFIT_CONFIG", help="Policy file (archfit.yaml)."
+        ),
+        output_format: str = typer.Option(
+            "text", "--format", envvar="ARCHFIT_FORMAT", help="text or json."
+        ),
+    ) -> None:
+        if output_format not in FORMATS:
+            raise Abort(f"--format: expected one of {', '.join(FORMATS)}, got {output_format!r}")
+        try:
+            from archfit.usecases.fix import run_fix  # noqa: PLC0415 - keeps --help fast
+        except ImportError as err:  # pragma: no cover - the `fix` extra is missing
+            raise Abort(f"archfit fix needs the `fix` extra (ruamel.yaml): {err}") from None
+        application: Application = ctx.obj
+        outcome = run_fix(
+            paths, dry_run=dry_run, patches_dir=patches, cluster=cluster, lock=lock, config=config
+        )
+        terminal = application.terminal
+        if output_format == "json":
+            terminal.json(
+                {
+                    "dry_run": outcome.dry_run,
+                    "files": sorted(outcome.files),
+                    "changes": list(outcome.written),
+                    "notes": list(outcome.notes),
+                    "diff": outcome.diff,
+                }
+            )
+            return
+        if dry_run and outcome.files:
+            terminal.raw(outcome.diff)
+        for change in outcome.written:
+            terminal.line(("would write " if dry_run else "wrote ") + change)
+        for note in outcome.notes:
+            terminal.warn(note)
+        if not outcome.files:
+            terminal.line("nothing to change: every placement is already written")

@@ -1,0 +1,345 @@
+"""Where each workload's placement is written, and the new text of every file touched.
+
+Targets, in the place a person would edit:
+
+- a raw manifest: the pod template of its document (Knative: `spec.template.spec`);
+- `app-template` values: `defaultPodOptions.affinity` when every controller of the release gets
+  the same placement and none sets its own `pod.affinity`, else each controller's `pod.affinity`
+  (seeded with the default affinity it would otherwise inherit); the old layout: top-level
+  `affinity`;
+- another chart: its top-level `affinity` value (a note says when the chart is not known to honour
+  it); Argo CD values given as a YAML string are not rewritten (a note says so);
+- a document of a Kustomize base outside the paths given (not the user's to edit): a strategic
+  merge patch beside the overlay (or in `patches_dir`), listed under the overlay's `patches:`.
+
+Pure: file contents come from `read`; the result is the new text per file (unchanged files left
+out) and notes. The usecase writes the files.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archfit.errors import InputError
+from archfit.manifests.documents import read_text
+from archfit.manifests.helm.release import DOCUMENT, LAYOUT, POD_OPTIONS, VALUES_ROOT
+from archfit.manifests.rewrite.placement import apply_placement
+from archfit.manifests.rewrite.yamlrt import YamlFile
+from archfit.model.k8s import POD_SPEC_PATHS
+from archfit.model.placement import Placement
+from archfit.model.workload import Workload
+
+__all__ = ["FixPlan", "WorkloadFix", "plan_fixes"]
+
+# Charts known to take a top-level `affinity` value that reaches every pod they create.
+KNOWN_AFFINITY_CHARTS = frozenset(
+    {
+        "metrics-server",
+        "reloader",
+        "descheduler",
+        "external-dns",
+        "cert-manager",
+        "coredns",
+        "spegel",
+        "snapshot-controller",
+        "echo",
+        "kromgo",
+        "gatus-sidecar",
+    }
+)
+KUSTOMIZE_ORIGIN = "kustomize "
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadFix:
+    workload: Workload
+    placement: Placement
+
+
+@dataclass
+class FixPlan:
+    """New text per file path (as given), and one line per decision worth telling."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+
+
+def _parse_path(text: str) -> list[str | int]:
+    out: list[str | int] = []
+    for part in text.replace("[", ".[").split("."):
+        if not part:
+            continue
+        out.append(int(part[1:-1]) if part.startswith("[") else part)
+    return out
+
+
+def _walk(node: Any, path: Sequence[str | int], *, create: bool) -> Any:
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return None
+            node = node[part]
+            continue
+        if not isinstance(node, MutableMapping):
+            return None
+        child = node.get(part)
+        if child is None and create:
+            from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+            node[part] = CommentedMap()
+            child = node[part]
+        node = child
+    return node
+
+
+class _Files:
+    def __init__(self, read: Callable[[str], str | None]) -> None:
+        self.read = read
+        self.open: dict[str, YamlFile] = {}
+        self.created: dict[str, str] = {}
+
+    def get(self, file: str) -> YamlFile | None:
+        if file not in self.open:
+            text = self.read(file)
+            if text is None:
+                return None
+            self.open[file] = YamlFile.parse(text, where=file)
+        return self.open[file]
+
+
+def _owned(file: str, roots: Sequence[Path]) -> bool:
+    target = os.path.realpath(file)
+    for root in roots:
+        base = os.path.realpath(root)
+        if target == base or target.startswith(base.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def _doc_index(text: str, file: str, workload: Workload) -> int | None:
+    for doc in read_text(text, file).documents:
+        if doc.source.line == workload.source.line and doc.kind in {workload.kind, "Service"}:
+            return doc.index
+    for doc in read_text(text, file).documents:
+        if doc.kind == workload.kind and doc.name == workload.name:
+            return doc.index
+    return None
+
+
+def plan_fixes(
+    fixes: Iterable[WorkloadFix],
+    *,
+    roots: Sequence[Path],
+    read: Callable[[str], str | None],
+    patches_dir: Path | None = None,
+) -> FixPlan:
+    """Plan the edits for `fixes`; see the module docstring. Raises `InputError` only when a file
+    to edit is not valid YAML."""
+    plan = FixPlan()
+    files = _Files(read)
+    releases: dict[tuple[str, int], list[WorkloadFix]] = {}
+    for fix in fixes:
+        if fix.placement.unconstrained:
+            continue
+        workload = fix.workload
+        layout = workload.annotations.get(LAYOUT)
+        if layout is not None:
+            key = (workload.source.file, int(workload.annotations.get(DOCUMENT, "0")))
+            releases.setdefault(key, []).append(fix)
+            continue
+        if workload.kind == "Function":
+            plan.notes.append(
+                f"{workload.display}: OpenFaaS constraints take exact labels only; "
+                "add the placement by hand"
+            )
+            continue
+        origin = workload.source.origin
+        if origin.startswith(KUSTOMIZE_ORIGIN) and not _owned(workload.source.file, roots):
+            _patch(fix, origin[len(KUSTOMIZE_ORIGIN) :], files, plan, patches_dir)
+            continue
+        _raw(fix, files, plan)
+    for (file, index), group in releases.items():
+        _values(file, index, group, files, plan)
+    for file, yfile in files.open.items():
+        new = yfile.text()
+        if new != yfile.original:
+            plan.files[file] = new
+    plan.files.update(files.created)
+    return plan
+
+
+def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
+    workload = fix.workload
+    yfile = files.get(workload.source.file)
+    if yfile is None:
+        plan.notes.append(f"{workload.display}: {workload.source.file} not readable; skipped")
+        return
+    index = _doc_index(yfile.original, workload.source.file, workload)
+    if index is None:
+        plan.notes.append(f"{workload.display}: document not found at {workload.source}; skipped")
+        return
+    kind = "Deployment" if workload.kind == "KnativeService" else workload.kind
+    spec = _walk(yfile.document(index), POD_SPEC_PATHS.get(kind, ("spec",)), create=True)
+    if isinstance(spec, MutableMapping) and apply_placement(spec, fix.placement):
+        yfile.mark_changed(index)
+        plan.written.append(f"{workload.display} → {workload.source.file} (pod template)")
+        if workload.kind == "KnativeService":
+            plan.notes.append(
+                f"{workload.display}: Knative applies affinity only with the "
+                "kubernetes.podspec-affinity feature enabled"
+            )
+
+
+def _values(file: str, index: int, group: list[WorkloadFix], files: _Files, plan: FixPlan) -> None:
+    yfile = files.get(file)
+    if yfile is None:
+        return
+    first = group[0].workload
+    root_path = _parse_path(first.annotations.get(VALUES_ROOT, ""))
+    doc = yfile.document(index)
+    existing = _walk(doc, root_path, create=False)
+    if isinstance(existing, str):
+        plan.notes.append(
+            f"{first.display}: values are a YAML string at {first.annotations[VALUES_ROOT]}; "
+            "move them to valuesObject or add the affinity by hand"
+        )
+        return
+    root = _walk(doc, root_path, create=True)
+    if not isinstance(root, MutableMapping):
+        return
+    layout = first.annotations.get(LAYOUT, "")
+    changed = False
+    where: list[str] = []
+    if layout == "app-template-current":
+        defaults = root.get("defaultPodOptions")
+        own = [
+            _walk(root, _parse_path(f.workload.annotations.get(POD_OPTIONS, "")), create=False)
+            for f in group
+        ]
+        shared = all(f.placement == group[0].placement for f in group) and not any(
+            isinstance(o, Mapping) and o.get("affinity") for o in own
+        )
+        if shared:
+            if not isinstance(defaults, MutableMapping):
+                defaults = _walk(root, ["defaultPodOptions"], create=True)
+            changed = apply_placement(defaults, group[0].placement)
+            where.append("defaultPodOptions.affinity")
+        else:
+            for fix in group:
+                pod_path = _parse_path(fix.workload.annotations.get(POD_OPTIONS, ""))
+                pod = _walk(root, pod_path, create=True)
+                if not isinstance(pod, MutableMapping):
+                    continue
+                strategy = str(root.get("defaultPodOptionsStrategy") or "overwrite")
+                if (
+                    "affinity" not in pod
+                    and isinstance(defaults, Mapping)
+                    and defaults.get("affinity")
+                    and strategy == "overwrite"
+                ):
+                    # A controller's own affinity replaces the default one: start from it.
+                    pod["affinity"] = copy.deepcopy(defaults["affinity"])
+                changed = apply_placement(pod, fix.placement) or changed
+                where.append(f"{fix.workload.annotations.get(POD_OPTIONS)}.affinity")
+    else:
+        changed = apply_placement(root, group[0].placement)
+        where.append("affinity")
+        chart = first.annotations.get("archfit.dev/helm-chart", "")
+        if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS:
+            plan.notes.append(
+                f"{first.display}: wrote the top-level `affinity` value; chart {chart!r} is not "
+                "known to archfit, check that it passes `affinity` to every pod it creates"
+            )
+    if changed:
+        yfile.mark_changed(index)
+        root_text = first.annotations.get(VALUES_ROOT, "")
+        for w in where:
+            plan.written.append(f"{first.display} → {file} ({root_text}.{w})")
+
+
+def _patch(
+    fix: WorkloadFix, overlay: str, files: _Files, plan: FixPlan, patches_dir: Path | None
+) -> None:
+    workload = fix.workload
+    text = files.read(workload.source.file)
+    if text is None:
+        plan.notes.append(f"{workload.display}: base {workload.source.file} not readable")
+        return
+    base = YamlFile.parse(text, where=workload.source.file)
+    index = _doc_index(text, workload.source.file, workload)
+    if index is None:
+        return
+    doc = copy.deepcopy(base.document(index))
+    spec_path = POD_SPEC_PATHS.get(workload.kind, ("spec",))
+    spec = _walk(doc, spec_path, create=True)
+    if not isinstance(spec, MutableMapping):
+        return
+    apply_placement(spec, fix.placement)
+    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+    patch = CommentedMap()
+    patch["apiVersion"] = doc.get("apiVersion")
+    patch["kind"] = workload.kind
+    patch["metadata"] = CommentedMap(name=workload.name)
+    node = patch
+    for key in spec_path:
+        node[key] = CommentedMap()
+        node = node[key]
+    node["affinity"] = spec["affinity"]
+    name = f"archfit-placement-{workload.kind.lower()}-{workload.name}.yaml"
+    directory = patches_dir or Path(overlay)
+    patch_file = directory / name
+    header = "# Written by `archfit fix`: node placement for a base outside this repository path.\n"
+    out = YamlFile.parse("{}\n")
+    body = _dump(out, patch)
+    files.created[str(patch_file)] = header + "---\n" + body
+    kustomization = next(
+        (
+            Path(overlay) / n
+            for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+            if files.read(str(Path(overlay) / n)) is not None
+        ),
+        None,
+    )
+    if kustomization is None:
+        plan.notes.append(f"{workload.display}: no kustomization in {overlay}; patch not listed")
+        return
+    kfile = files.get(str(kustomization))
+    if kfile is None:
+        return
+    rel = os.path.relpath(patch_file, overlay)
+    for i in range(len(kfile)):
+        kdoc = kfile.document(i)
+        if not isinstance(kdoc, MutableMapping):
+            continue
+        patches = kdoc.get("patches")
+        if patches is None:
+            from ruamel.yaml.comments import CommentedSeq  # noqa: PLC0415
+
+            kdoc["patches"] = patches = CommentedSeq()
+        if not any(isinstance(p, Mapping) and p.get("path") == rel for p in patches):
+            patches.append(CommentedMap(path=rel))
+            kfile.mark_changed(i)
+        break
+    plan.written.append(f"{workload.display} → {patch_file} (patch listed in {kustomization})")
+
+
+def _dump(template: YamlFile, data: Any) -> str:
+    import io  # noqa: PLC0415
+
+    stream = io.StringIO()
+    template._yaml().dump(data, stream)
+    return stream.getvalue()
+
+
+def check_yaml(text: str, where: str) -> None:
+    """Raise `InputError` when `text` does not parse (used on every file before writing)."""
+    YamlFile.parse(text, where=where)
+    if not text.strip():
+        raise InputError("empty output", where=where)

@@ -1,0 +1,101 @@
+"""`archfit fix`: compute each workload's placement and write it where its owner would.
+
+    paths ──> run_check (policy placements) ──> plan_fixes (pure: new text per file)
+          ──> --dry-run: unified diff │ otherwise: each file written atomically
+
+Every new text is parsed again before anything is written; if one does not parse, nothing is
+written. Running `fix` twice changes nothing the second time (the placement is already there).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archfit.errors import InputError
+from archfit.fsutil import write_atomic
+from archfit.manifests.rewrite.plan import WorkloadFix, check_yaml, plan_fixes
+from archfit.model.check import CheckReport
+
+__all__ = ["FixOutcome", "run_fix", "unified_diff"]
+
+
+@dataclass(frozen=True, slots=True)
+class FixOutcome:
+    """What `fix` changed (or would change): new text per file, the diff, and notes."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    originals: dict[str, str | None] = field(default_factory=dict)
+    written: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    dry_run: bool = False
+
+    @property
+    def diff(self) -> str:
+        return "".join(
+            unified_diff(self.originals.get(path), text, path) for path, text in self.files.items()
+        )
+
+
+def unified_diff(old: str | None, new: str, path: str) -> str:
+    lines = difflib.unified_diff(
+        (old or "").splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{path}" if old is not None else "/dev/null",
+        tofile=f"b/{path}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _read(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def run_fix(
+    paths: Sequence[Path | str],
+    *,
+    dry_run: bool = False,
+    patches_dir: Path | None = None,
+    cluster: Path | None = None,
+    lock: Path | None = None,
+    config: Path | None = None,
+    check: Callable[[Sequence[Path]], CheckReport] | None = None,
+) -> FixOutcome:
+    """Fix the manifests under `paths`. `check` replaces the policy run (tests, the webhook's
+    dry runs); by default it is `archfit.usecases.check.run_check` with the same inputs."""
+    targets = [Path(p) for p in paths]
+    if not targets:
+        raise InputError("no path given; expected a directory or manifest files to fix")
+    if check is None:
+        # Imported here: the policy engine is only needed when no `check` is injected.
+        from archfit.usecases.check import run_check  # noqa: PLC0415
+
+        report = run_check(targets, cluster=cluster, lock=lock, config=config)
+    else:
+        report = check(targets)
+    fixes = [
+        WorkloadFix(v.workload, v.placement)
+        for v in report.workloads
+        if not v.ignored and not v.placement.unconstrained
+    ]
+    plan = plan_fixes(fixes, roots=targets, read=_read, patches_dir=patches_dir)
+    originals = {path: _read(path) for path in plan.files}
+    for path, text in plan.files.items():
+        check_yaml(text, path)
+    if not dry_run:
+        for path, text in plan.files.items():
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, text)
+    return FixOutcome(
+        files=dict(plan.files),
+        originals=originals,
+        written=tuple(plan.written),
+        notes=tuple(plan.notes),
+        dry_run=dry_run,
+    )
