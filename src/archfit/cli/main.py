@@ -20,7 +20,10 @@ from archfit.errors import ArchfitError, InputError
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
 # One line per subcommand module, in the order `--help` lists them.
-COMMAND_MODULES = ("archfit.cli.commands.version",)
+COMMAND_MODULES = (
+    "archfit.cli.commands.fix",
+    "archfit.cli.commands.version",
+)
 
 app = typer.Typer(
     name="archfit",
