@@ -89,7 +89,7 @@ class DockerConfigProvider:
             raise RegistryConfigError(f"not JSON: {err}", where=str(self.path)) from None
         if not isinstance(doc, Mapping):
             raise RegistryConfigError("expected a JSON object", where=str(self.path))
-        auths = doc.get("auths") or {}
+        auths = doc.get("auths", {})
         if not isinstance(auths, Mapping):
             raise RegistryConfigError("expected a mapping", where=f"{self.path}: auths")
         for key, entry in auths.items():
@@ -99,7 +99,7 @@ class DockerConfigProvider:
             )
             if cred is not None:
                 self._auths.setdefault(host, cred)
-        helpers = doc.get("credHelpers") or {}
+        helpers = doc.get("credHelpers", {})
         if not isinstance(helpers, Mapping):
             raise RegistryConfigError("expected a mapping", where=f"{self.path}: credHelpers")
         self._helpers = {normalize_key(str(k))[0]: str(v) for k, v in helpers.items()}
