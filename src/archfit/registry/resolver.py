@@ -307,7 +307,10 @@ class Resolver:
                 body, media_type = await self.client.get_manifest(
                     endpoint, ref.registry, repository, digest
                 )
-            parsed = parse_manifest(body, media_type)
+            try:
+                parsed = parse_manifest(body, media_type)
+            except BadResponse as err:
+                raise BadResponse(f"{endpoint.host}/{repository}@{digest}: {err}") from None
             if parsed.kind == "index":
                 return CachedDigest(
                     "index", parsed.media_type, parsed.platforms, parsed.platform_digests
@@ -318,7 +321,10 @@ class Resolver:
                 config = await self.client.get_blob(
                     endpoint, ref.registry, repository, parsed.config_digest
                 )
-                platform = platform_from_config(config)
+                try:
+                    platform = platform_from_config(config)
+                except BadResponse as err:
+                    raise BadResponse(f"{endpoint.host}/{repository}@{digest}: {err}") from None
             else:
                 raise BadResponse(
                     f"{ref}: not a container image (config type "
