@@ -21,7 +21,10 @@ __all__ = ["COMMAND_MODULES", "app", "main"]
 
 # One line per subcommand module, in the order `--help` lists them.
 COMMAND_MODULES = (
+    "archfit.cli.commands.check",
     "archfit.cli.commands.fix",
+    "archfit.cli.commands.snapshot",
+    "archfit.cli.commands.label",
     "archfit.cli.commands.version",
 )
 

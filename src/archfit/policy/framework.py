@@ -25,6 +25,7 @@ from archfit.model.imageinfo import ImageInfo
 from archfit.model.node import ARCH_LABEL, Node
 from archfit.model.platform import NodeCapabilities, Platform
 from archfit.model.pod import PreferredSchedulingTerm
+from archfit.model.resources import pod_requests
 from archfit.model.selectors import NodeSelectorRequirement, Toleration
 from archfit.model.workload import (
     PersistentVolumeClaim,
@@ -125,6 +126,7 @@ class RuleContext:
         self.required = tuple(required)
         self.allowed_architectures = allowed_architectures
         self._own: tuple[Node, ...] | None = None
+        self._extended_cache: tuple[str, ...] | None = None
 
     def with_placement(
         self, required: Sequence[NodeSelectorRequirement], allowed: frozenset[str] | None
@@ -162,7 +164,27 @@ class RuleContext:
             return False
         if not admits(node.name, node.labels, template.node_selector, required):
             return False
-        return untolerated_taint(self.tolerations, node.taints) is None
+        if untolerated_taint(self.tolerations, node.taints) is not None:
+            return False
+        # An extended resource (a GPU) the node does not advertise keeps the pods off it just as
+        # surely as a selector; cpu and memory are judged by the size rule and eligibility.
+        for name in self._extended:
+            if node.allocatable.get(name) is None or node.allocatable[name].value <= 0:
+                return False
+        return True
+
+    @property
+    def _extended(self) -> tuple[str, ...]:
+        if self._extended_cache is None:
+            requests = pod_requests(self.workload.template)
+            self._extended_cache = tuple(
+                sorted(
+                    name
+                    for name, value in requests.items()
+                    if value > 0 and "/" in name and not name.startswith("hugepages-")
+                )
+            )
+        return self._extended_cache
 
     def admits_labels(self, labels: Mapping[str, str]) -> bool:
         """Without an inventory: whether the workload's own selectors admit a node with these

@@ -158,6 +158,7 @@ HEAVY_IMAGES = (
     "kafka",
     "cp-kafka",
     "influxdb",
+    "*/mssql/server",
 )
 LIGHT_IMAGES = (
     "eclipse-mosquitto",

@@ -74,7 +74,10 @@ class ArchRule:
                 )
             )
             return RuleResult(tuple(findings), architectures=allowed)
-        if allowed is not None and not ctx.is_daemonset:
+        user = user_architectures(ctx.workload, ctx.cluster_architectures)
+        contradicted = user is not None and allowed is not None and not user & allowed
+        if allowed is not None and not ctx.is_daemonset and not contradicted:
+            # (a user choice that contradicts the images is the user-choice rule's finding)
             targets = self._exposed(ctx, resolved, allowed)
             if targets:
                 lacking = [

@@ -106,8 +106,9 @@ class UserChoiceRule:
                 self.name,
                 "deprecated-arch-label",
                 "warning",
-                f"selects nodes by {key}, deprecated since Kubernetes 1.14: current kubelets "
-                "no longer set it, so the selector silently stops matching",
+                f"selects nodes by {key}, deprecated since Kubernetes 1.14 and kept only for "
+                "compatibility: inventories, node images and tools that follow the current "
+                "labels do not carry it, and the selector then silently matches nothing",
                 f"use {_DEPRECATED[key]} instead",
                 label=key,
             )

@@ -1,0 +1,150 @@
+"""`archfit check PATH…`: where may each workload run, and what is wrong?
+
+Options are gathered into one `CheckOptions` value by `check_options`; the usecase receives
+them as keyword arguments. To add an option, add a parameter to the command, a field to
+`CheckOptions` and its keyword in `CheckOptions.usecase_kwargs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
+
+__all__ = ["FAIL_ON", "FORMATS", "CheckOptions", "check_options", "exit_code", "register"]
+
+FORMATS = ("text", "json")
+FAIL_ON = ("info", "warning", "error", "never")
+
+HELP = """\
+Check manifests against the cluster: for every workload, the architectures its images ship,
+the nodes that may run it, and what is wrong (exit 1 when findings reach --fail-on).
+
+\b
+Inputs (found beside archfit.yaml, or in the first PATH's directory, unless given):
+  archfit.yaml   the policy (found in PATH or its parents; --config)
+  cluster.yaml   the nodes (--cluster; or Node objects in the input, e.g. a snapshot)
+  archfit.lock   image platforms (--lock); images missing from it are unresolved
+
+\b
+Examples:
+  archfit check examples/homelab
+  archfit check apps/ --cluster cluster.yaml --lock archfit.lock
+  archfit check . --format json | jq '.workloads[] | {name, eligible_nodes}'
+  archfit check . --fail-on warning      # CI: fail on warnings too
+
+\b
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad input or usage.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    paths: tuple[Path, ...]
+    cluster: Path | None = None
+    lock: Path | None = None
+    config: Path | None = None
+    format: str = "text"
+    fail_on: str = "error"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def usecase_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `archfit.usecases.check.run_check`."""
+        return {
+            "cluster": self.cluster,
+            "lock": self.lock,
+            "config": self.config,
+            **self.extra,
+        }
+
+
+def check_options(
+    paths: list[Path],
+    *,
+    cluster: Path | None,
+    lock: Path | None,
+    config: Path | None,
+    output_format: str,
+    fail_on: str,
+) -> CheckOptions:
+    """Validate the command line into `CheckOptions`; bad values abort with exit code 2."""
+    if output_format not in FORMATS:
+        raise Abort(f"--format: expected one of {', '.join(FORMATS)}, got {output_format!r}")
+    if fail_on not in FAIL_ON:
+        raise Abort(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {fail_on!r}")
+    return CheckOptions(
+        paths=tuple(paths),
+        cluster=cluster,
+        lock=lock,
+        config=config,
+        format=output_format,
+        fail_on=fail_on,
+    )
+
+
+def exit_code(worst: int, fail_on: str) -> int:
+    """0 unless the worst finding's rank (0 info … 2 error; -1 none) reaches `fail_on`."""
+    if fail_on == "never":
+        return EXIT_OK
+    return EXIT_FINDINGS if worst >= FAIL_ON.index(fail_on) else EXIT_OK
+
+
+def run(application: Application, options: CheckOptions) -> int:
+    # Imported here so that `archfit --help` does not load the policy and the readers.
+    from archfit.report.check_json import check_report_json  # noqa: PLC0415
+    from archfit.report.check_text import check_report_text  # noqa: PLC0415
+    from archfit.usecases.check import run_check  # noqa: PLC0415
+
+    report = run_check(options.paths, **options.usecase_kwargs())
+    if options.format == "json":
+        application.terminal.json(check_report_json(report))
+    else:
+        application.terminal.raw(check_report_text(report, fail_on=options.fail_on))
+    return exit_code(report.worst(), options.fail_on)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("check", help=HELP, no_args_is_help=True)
+    def check(  # noqa: PLR0917 - typer passes every option positionally
+        ctx: typer.Context,
+        paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options as defaults
+            ..., help="Directories or manifest files to check.", show_default=False
+        ),
+        cluster: Path | None = typer.Option(  # noqa: B008
+            None,
+            "--cluster",
+            envvar="ARCHFIT_CLUSTER",
+            help="Cluster inventory: archfit's kind: Cluster file, or `kubectl get nodes -o yaml`.",
+        ),
+        lock: Path | None = typer.Option(  # noqa: B008
+            None, "--lock", envvar="ARCHFIT_LOCK", help="Image lockfile (archfit.lock)."
+        ),
+        config: Path | None = typer.Option(  # noqa: B008
+            None, "--config", envvar="ARCHFIT_CONFIG", help="Policy file (archfit.yaml)."
+        ),
+        output_format: str = typer.Option(
+            "text", "--format", envvar="ARCHFIT_FORMAT", help="text or json."
+        ),
+        fail_on: str = typer.Option(
+            "error",
+            "--fail-on",
+            envvar="ARCHFIT_FAIL_ON",
+            help="Exit 1 when a finding is at least this severe: info, warning, error, never.",
+        ),
+    ) -> None:
+        options = check_options(
+            paths,
+            cluster=cluster,
+            lock=lock,
+            config=config,
+            output_format=output_format,
+            fail_on=fail_on,
+        )
+        application: Application = ctx.obj
+        code = run(application, options)
+        if code:
+            raise typer.Exit(code)

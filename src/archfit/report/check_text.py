@@ -1,0 +1,199 @@
+"""The check report as plain text: a header saying what was read, one table of workloads, the
+findings grouped by severity with file:line and a fix, and a summary that explains the exit
+code. Deterministic (no colour, fixed width) so it can be compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from collections.abc import Sequence
+
+from archfit.model.check import CheckReport, WorkloadVerdict
+from archfit.model.finding import SEVERITIES, Finding, severity_rank
+from archfit.model.node import Node
+
+__all__ = ["check_report_text", "describe_nodes"]
+
+WIDTH = 100
+_HEADINGS = {"error": "ERRORS", "warning": "WARNINGS", "info": "INFO"}
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def describe_nodes(names: Sequence[str] | None, nodes: Sequence[Node]) -> str:
+    """Where a workload may run, short: a few names, or counts per architecture."""
+    if names is None:
+        return "(no inventory)"
+    if not names:
+        return "nowhere"
+    if len(names) == len(nodes) and len(nodes) > 4:
+        return f"all {len(nodes)} nodes"
+    if len(names) <= 3:
+        return ", ".join(names)
+    by_name = {n.name: n for n in nodes}
+    archs = Counter(by_name[name].arch for name in names if name in by_name)
+    if len(archs) == 1:
+        return f"{len(names)} {next(iter(archs))} nodes"
+    parts = ", ".join(f"{count} {arch}" for arch, count in sorted(archs.items()))
+    return f"{len(names)} nodes: {parts}"
+
+
+def _image_architectures(verdict: WorkloadVerdict, cluster: frozenset[str]) -> str:
+    """The architectures all runtime images ship, those the cluster has first."""
+    common: set[str] | None = None
+    unknown = False
+    for use in verdict.images:
+        if use.kind == "ephemeral":
+            continue
+        if use.info is None or use.info.status != "resolved":
+            unknown = True
+            continue
+        archs = {p.architecture for p in use.info.linux_platforms}
+        common = archs if common is None else common & archs
+    if common is None:
+        return "unknown"
+    if not common:
+        return "none in common"
+    shown = sorted(common & cluster) if cluster else sorted(common)
+    others = len(common) - len(shown)
+    text = ", ".join(shown) or "none of the cluster's"
+    if others:
+        text += f" +{others}"
+    return text + (" (+?)" if unknown else "")
+
+
+def _cell(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(report: CheckReport) -> list[str]:
+    cluster = frozenset(n.arch for n in report.nodes)
+    rows = []
+    for verdict in report.workloads:
+        ids = sorted(
+            {f.id for f in verdict.findings},
+            key=lambda i: (
+                -max(severity_rank(f.severity) for f in verdict.findings if f.id == i),
+                i,
+            ),
+        )
+        findings = ", ".join(ids) if ids else ("ignored" if verdict.ignored else "ok")
+        rows.append(
+            (
+                verdict.workload.key,
+                _image_architectures(verdict, cluster),
+                describe_nodes(verdict.eligible_nodes, report.nodes),
+                findings,
+            )
+        )
+    header = ("WORKLOAD", "IMAGES SHIP", "MAY RUN ON", "FINDINGS")
+    widths = [
+        max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i])
+        for i in range(3)
+    ]
+    widths = [min(widths[0], 44), min(widths[1], 18), min(widths[2], 26)]
+    out = []
+    for row in (header, *rows):
+        cells = [_cell(row[i], widths[i]).ljust(widths[i]) for i in range(3)]
+        out.append("  ".join([*cells, row[3]]).rstrip())
+    return out
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def _finding(finding: Finding) -> list[str]:
+    where = str(finding.source) if finding.source is not None else "input"
+    subject = f"{finding.subject}  " if finding.subject else ""
+    lines = [f"  {finding.id}  {subject}{where}"]
+    lines += _wrap(finding.message, "    ")
+    if finding.hint:
+        lines += _wrap(f"fix: {finding.hint}", "    ")
+    return lines
+
+
+def _header(report: CheckReport) -> list[str]:
+    inputs = report.inputs
+    lines = [
+        f"archfit check: {_plural(len(report.workloads), 'workload')} in {', '.join(inputs.paths)}"
+    ]
+    if report.nodes:
+        archs = Counter(n.arch for n in report.nodes)
+        mix = ", ".join(f"{count} {arch}" for arch, count in sorted(archs.items()))
+        name = f"{inputs.cluster_name}: " if inputs.cluster_name else ""
+        origin = f" from {inputs.cluster}" if inputs.cluster else ""
+        lines.append(f"  cluster    {name}{_plural(len(report.nodes), 'node')} ({mix}){origin}")
+    else:
+        lines.append("  cluster    none given: nodes are not checked")
+    images = {str(u.info.ref) if u.info else u.image: u for v in report.workloads for u in v.images}
+    resolved = sum(1 for u in images.values() if u.info is not None and u.info.status == "resolved")
+    lines.append(
+        f"  images     {resolved} of {len(images)} resolved"
+        + (f" from {inputs.lockfile}" if inputs.lockfile else "")
+    )
+    lines.append(f"  policy     {inputs.config or 'built-in defaults (no archfit.yaml found)'}")
+    lines.append("")
+    lines += textwrap.wrap(
+        "For each workload: the architectures all of its images ship, the nodes that would "
+        "accept one of its pods once archfit's placement is applied (taints, selectors, "
+        "affinity and resources, as kube-scheduler filters them), and what is wrong.",
+        WIDTH,
+    )
+    return lines
+
+
+def _summary(report: CheckReport, fail_on: str) -> list[str]:
+    counts = report.counts()
+    parts = [
+        _plural(counts["error"], "error"),
+        _plural(counts["warning"], "warning"),
+        f"{counts['info']} info",
+    ]
+    lines = [f"Summary: {_plural(len(report.workloads), 'workload')}, {', '.join(parts)}."]
+    if fail_on == "never":
+        lines.append("Exit code 0: --fail-on never.")
+    else:
+        threshold = severity_rank(fail_on)
+        failing = sum(1 for f in report.all_findings if severity_rank(f.severity) >= threshold)
+        if failing:
+            lines.append(
+                f"Exit code 1: {_plural(failing, 'finding')} at or above --fail-on {fail_on}."
+            )
+        else:
+            lines.append(f"Exit code 0: nothing at or above --fail-on {fail_on}.")
+    if any(v.placement.required or v.placement.preferred for v in report.workloads):
+        lines += textwrap.wrap(
+            "The placements behind MAY RUN ON (required and preferred node affinity) are in "
+            "`--format json`; `archfit fix` writes them into the manifests.",
+            WIDTH,
+        )
+    return lines
+
+
+def check_report_text(report: CheckReport, *, fail_on: str = "error") -> str:
+    lines = _header(report)
+    lines.append("")
+    lines += _table(report)
+    findings = report.all_findings
+    for severity in reversed(SEVERITIES):
+        group = [f for f in findings if f.severity == severity]
+        if not group:
+            continue
+        lines.append("")
+        lines.append(f"{_HEADINGS[severity]} ({len(group)})")
+        for finding in group:
+            lines += _finding(finding)
+    lines.append("")
+    lines += _summary(report, fail_on)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,145 @@
+"""`archfit check`: read the inputs, run the placement policy, return a `CheckReport`.
+
+    paths ──> load_manifests ──> workloads, claims, storage classes (and Node objects)
+    archfit.yaml (found upwards from the first path, or --config) ──> Settings
+    cluster.yaml (--cluster, beside archfit.yaml, in the target dir, or the input's Nodes)
+    archfit.lock (--lock, or beside archfit.yaml / in the target dir) ──> ImagePlatforms
+                    └──> policy Engine ──> one verdict per workload ──> CheckReport
+
+Nothing is written. Extension points are keyword arguments: `images` replaces the lockfile
+lookup (e.g. a registry-backed resolver for `--resolve`), `nodes`/`cluster_name` replace the
+inventory (e.g. a live cluster for `--live`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from archfit.errors import InputError
+from archfit.model.check import CheckInputs, CheckReport
+from archfit.model.finding import Finding
+from archfit.model.lockfile import Lockfile
+from archfit.model.node import Node
+from archfit.policy import Engine, ImagePlatforms, LockfileImages, Settings, StorageIndex
+from archfit.usecases.config import load_settings
+
+__all__ = ["CLUSTER_FILE", "CONFIG_FILE", "LOCK_FILE", "run_check"]
+
+CONFIG_FILE = "archfit.yaml"
+CLUSTER_FILE = "cluster.yaml"
+LOCK_FILE = "archfit.lock"
+
+
+def _target_dir(paths: Sequence[Path]) -> Path:
+    first = paths[0]
+    return first if first.is_dir() else first.parent
+
+
+def _existing(path: Path | None, what: str, option: str) -> Path | None:
+    if path is not None and not path.is_file():
+        raise InputError(f"{what} not found (given with {option})", where=str(path))
+    return path
+
+
+def _beside(name: str, *dirs: Path | None) -> Path | None:
+    for directory in dirs:
+        if directory is not None and (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def run_check(
+    paths: Sequence[Path | str],
+    *,
+    cluster: Path | None = None,
+    lock: Path | None = None,
+    config: Path | None = None,
+    nodes: Sequence[Node] | None = None,
+    cluster_name: str | None = None,
+    images: ImagePlatforms | None = None,
+) -> CheckReport:
+    """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs."""
+    # The readers pull in YAML machinery; importing them here keeps `import archfit.usecases`
+    # cheap for entry points that only need the types.
+    from archfit.manifests import load_inventory, load_manifests  # noqa: PLC0415
+    from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
+    from archfit.manifests.lockfile_io import read_lockfile  # noqa: PLC0415
+
+    if not paths:
+        raise InputError("no path given; expected a directory or manifest files to check")
+    targets = [Path(p) for p in paths]
+    for target in targets:
+        if not target.exists():
+            raise InputError("no such file or directory", where=str(target))
+    target_dir = _target_dir(targets)
+
+    config = _existing(config, "policy file", "--config") or find_config(target_dir)
+    settings = load_settings(config) if config is not None else Settings()
+    base = config.parent if config is not None else None
+
+    top: list[Finding] = []
+    manifests = load_manifests(targets)
+    top.extend(manifests.findings)
+
+    lock_path = _existing(lock, "lockfile", "--lock") or _beside(LOCK_FILE, base, target_dir)
+    if images is None:
+        lockfile = read_lockfile(lock_path) if lock_path is not None else Lockfile()
+        images = LockfileImages(lockfile, source=lock_path.name if lock_path else LOCK_FILE)
+        if lock_path is None:
+            top.append(
+                Finding(
+                    "no-lockfile",
+                    "warning",
+                    f"no {LOCK_FILE} beside {CONFIG_FILE} or in {target_dir}: the platforms of "
+                    "every image are unknown",
+                    hint="create one with `archfit lock`, or run `archfit check --resolve`",
+                    rule="inputs",
+                )
+            )
+
+    cluster_path: Path | None = None
+    if nodes is None:
+        cluster_path = _existing(cluster, "cluster file", "--cluster")
+        if cluster_path is None and manifests.nodes:
+            nodes = manifests.nodes
+            cluster_name = cluster_name or "snapshot"
+        else:
+            cluster_path = cluster_path or _beside(CLUSTER_FILE, base, target_dir)
+            if cluster_path is not None:
+                inventory = load_inventory(cluster_path)
+                nodes, cluster_name = inventory.nodes, cluster_name or inventory.name
+    if not nodes:
+        top.append(
+            Finding(
+                "no-inventory",
+                "warning",
+                f"no cluster inventory ({CLUSTER_FILE}, --cluster, or Node objects in the "
+                "input): placements are computed for the architectures "
+                f"{', '.join(settings.nodes.architectures)}, but no node is checked",
+                hint=f"describe the nodes in {CLUSTER_FILE} or pass "
+                "`kubectl get nodes -o yaml` output with --cluster",
+                rule="inputs",
+            )
+        )
+
+    engine = Engine(
+        settings,
+        images,
+        tuple(nodes or ()),
+        inventory=bool(nodes),
+        storage=StorageIndex.of(manifests.pvcs, manifests.storage_classes),
+    )
+    verdicts = tuple(engine.evaluate(workload) for workload in manifests.workloads)
+    return CheckReport(
+        workloads=verdicts,
+        findings=tuple(top),
+        nodes=tuple(nodes or ()),
+        inputs=CheckInputs(
+            paths=tuple(str(p) for p in paths),
+            cluster=str(cluster_path) if cluster_path is not None else None,
+            lockfile=str(lock_path) if lock_path is not None else None,
+            config=str(config) if config is not None else None,
+            cluster_name=cluster_name,
+        ),
+    )
