@@ -170,7 +170,9 @@ def plan_fixes(
         new = yfile.text()
         if new != yfile.original:
             plan.files[file] = new
-    plan.files.update(files.created)
+    for file, text in files.created.items():
+        if read(file) != text:
+            plan.files[file] = text
     return plan
 
 

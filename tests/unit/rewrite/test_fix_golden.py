@@ -1,0 +1,72 @@
+"""Golden diffs of `archfit fix` on one small fixture of each shape (checked by hand), plus the
+two promises around them: a second run changes nothing, and --dry-run writes nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from tests.unit.rewrite._support import fixed_check
+
+from archfit.usecases.fix import run_fix
+
+CASES = {
+    "raw-new-affinity": "raw/deployment.yaml",
+    "raw-existing-affinity": "raw/with-affinity.yaml",
+    "raw-multidoc": "raw/multidoc.yaml",
+    "apptemplate-current": "apptemplate/current.yaml",
+    "apptemplate-old": "apptemplate/old.yaml",
+    "chart": "chart/release.yaml",
+    "kustomize-overlay": "kustomize/overlays/home",
+}
+
+
+@pytest.fixture
+def tree(tmp_path: Path, fixtures_dir: Path) -> Path:
+    shutil.copytree(fixtures_dir / "fix", tmp_path / "fix")
+    return tmp_path / "fix"
+
+
+def _golden(fixtures_dir: Path, name: str) -> str:
+    return (fixtures_dir / "fix" / "golden" / f"{name}.diff").read_text()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_diff(case: str, tree: Path, fixtures_dir: Path) -> None:
+    target = tree / CASES[case]
+    outcome = run_fix([target], dry_run=True, check=fixed_check())
+    diff = outcome.diff.replace(str(tree) + "/", "")
+    assert diff == _golden(fixtures_dir, case)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_second_run_changes_nothing(case: str, tree: Path) -> None:
+    target = tree / CASES[case]
+    first = run_fix([target], check=fixed_check())
+    assert first.files, "the first run must change something"
+    for text in first.files.values():
+        list(yaml.safe_load_all(text))
+    second = run_fix([target], check=fixed_check())
+    assert second.files == {}
+
+
+def test_dry_run_writes_nothing(tree: Path) -> None:
+    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
+    outcome = run_fix([tree / "raw"], dry_run=True, check=fixed_check())
+    assert outcome.files
+    after = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_comments_before_leading_separator_survive(tree: Path) -> None:
+    path = tree / "raw" / "deployment.yaml"
+    run_fix([path], check=fixed_check())
+    text = path.read_text()
+    assert text.startswith(
+        "# A plain Deployment, no placement yet.\n"
+        "# This header sits before the leading document separator.\n---\n"
+    )
+    assert "app: mosquitto   # the MQTT broker" in text
+    assert 'image: "eclipse-mosquitto:2.0.20"' in text
