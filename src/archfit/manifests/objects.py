@@ -5,16 +5,19 @@ Flow: `read_documents` (files → documents) → each source of `archfit.manifes
 classes, volumes, nodes). Every conversion error becomes an `invalid-manifest` finding naming
 `file:line` and the field path; nothing in the input can make this raise.
 
-Namespaces are defaulted as `kubectl apply` and kustomize would: `metadata.namespace`, else the
-`namespace:` of a `kustomization.yaml` in the document's directory or the nearest parent
-directory that has one with a namespace, else `default`.
+Namespaces are defaulted as `kubectl apply` and kustomize would, without rendering:
+`metadata.namespace`, else the `namespace:` of a `kustomization.yaml` that covers the file (in
+its directory or the nearest parent with one, or naming it or its directory in `resources:`),
+else `default`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Any
 
 from archfit.errors import InputError
 from archfit.manifests.documents import Document, ReadResult, gc_paused, read_documents
@@ -140,22 +143,71 @@ def _invalid(doc: Document, err: InputError | Exception) -> Finding:
 
 
 def kustomization_namespaces(documents: Iterable[Document]) -> dict[PurePath, str]:
-    """Directory → `namespace:` of the `kustomization.yaml` read from it (when it sets one)."""
-    out: dict[PurePath, str] = {}
+    """Directory or file → the namespace a `kustomization.yaml` gives it.
+
+    A kustomization's `namespace:` applies to its own directory and to the directories and
+    files its `resources:` (and legacy `bases:`) name, followed through kustomizations that set
+    no namespace of their own. When two overlays give one base different namespaces the base
+    gets none from them (which overlay is deployed is not known without rendering).
+    """
+    kustomizations: dict[PurePath, Mapping[str, Any]] = {}
     for doc in documents:
-        if doc.kind != "Kustomization" or not doc.api_version.startswith("kustomize.config"):
-            continue
-        ns = doc.body.get("namespace")
-        if isinstance(ns, str) and ns and not doc.source.origin:
-            out[PurePath(doc.source.file).parent] = ns
+        if (
+            doc.kind == "Kustomization"
+            and doc.api_version.startswith("kustomize.config")
+            and not doc.source.origin
+        ):
+            kustomizations[PurePath(doc.source.file).parent] = doc.body
+    own: dict[PurePath, str] = {}
+    for directory, body in kustomizations.items():
+        ns = body.get("namespace")
+        if isinstance(ns, str) and ns:
+            own[directory] = ns
+    inherited: dict[PurePath, set[str]] = {}
+    for directory, ns in own.items():
+        pending = [directory]
+        visited = {directory}
+        while pending:
+            current = pending.pop()
+            for target in _resource_paths(current, kustomizations.get(current, {})):
+                if target in visited or target in own:
+                    continue
+                visited.add(target)
+                inherited.setdefault(target, set()).add(ns)
+                if target in kustomizations:
+                    pending.append(target)
+    out = {path: next(iter(names)) for path, names in inherited.items() if len(names) == 1}
+    out.update(own)
     return out
 
 
-def _namespace_for(doc: Document, by_dir: Mapping[PurePath, str]) -> str:
-    if not by_dir or doc.source.origin:
+def _resource_paths(directory: PurePath, body: Mapping[str, Any]) -> list[PurePath]:
+    """Local paths named by a kustomization's `resources` and `bases`, normalised."""
+    out = []
+    for key in ("resources", "bases"):
+        entries = body.get(key)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if (
+                not isinstance(entry, str)
+                or "://" in entry
+                or entry.startswith(("git@", "github.com/"))
+            ):
+                continue
+            out.append(PurePath(os.path.normpath(directory / entry)))
+    return out
+
+
+def _namespace_for(doc: Document, by_path: Mapping[PurePath, str]) -> str:
+    if not by_path or doc.source.origin:
         return DEFAULT_NAMESPACE
-    for parent in PurePath(doc.source.file).parents:
-        ns = by_dir.get(parent)
+    file = PurePath(doc.source.file)
+    ns = by_path.get(file)
+    if ns is not None:
+        return ns
+    for parent in file.parents:
+        ns = by_path.get(parent)
         if ns is not None:
             return ns
     return DEFAULT_NAMESPACE
