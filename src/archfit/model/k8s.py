@@ -506,6 +506,15 @@ def pv_from_k8s(obj: Obj) -> PersistentVolume:
     )
 
 
+def _job_pods(job_spec: Obj, path: str) -> int | None:
+    """Pods a Job runs at once: `parallelism` (default 1), never more than `completions`."""
+    parallelism = _int(job_spec.get("parallelism"), f"{path}.parallelism", 1)
+    completions = _int(job_spec.get("completions"), f"{path}.completions")
+    if parallelism is not None and completions is not None:
+        return min(parallelism, completions)
+    return parallelism
+
+
 def workload_from_k8s(
     obj: Obj, source: SourceRef, *, default_namespace: str = "default"
 ) -> Workload:
@@ -534,13 +543,13 @@ def workload_from_k8s(
     elif kind == "DaemonSet":
         replicas = None
     elif kind == "Job":
-        replicas = _int(top_spec.get("parallelism"), "spec.parallelism", 1)
+        replicas = _job_pods(top_spec, "spec")
     elif kind == "CronJob":
         job_spec = _map(
             _map(top_spec.get("jobTemplate"), "spec.jobTemplate").get("spec"),
             "spec.jobTemplate.spec",
         )
-        replicas = _int(job_spec.get("parallelism"), "spec.jobTemplate.spec.parallelism", 1)
+        replicas = _job_pods(job_spec, "spec.jobTemplate.spec")
     else:
         replicas = 1
     vcts = []
