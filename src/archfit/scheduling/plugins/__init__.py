@@ -1,0 +1,1 @@
+"""Scheduler plugins, one package each; `archfit.scheduling.registry` maps names to them."""

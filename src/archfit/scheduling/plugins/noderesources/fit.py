@@ -1,0 +1,93 @@
+"""NodeResourcesFit: the pod's requests must fit what the node has left; LeastAllocated score.
+
+Filter (`fitsRequest`): `Too many pods` when the node is at its pod count, then every resource
+whose request exceeds allocatable minus requested — all of them are reported, each its own entry
+in the FailedScheduling histogram. A pod requesting nothing fits anywhere with room for a pod.
+
+Score: for cpu and memory (weight 1 each), `(allocatable - requested) * 100 / allocatable`,
+where requested is the node's non-zero total plus the pod's non-zero request; the integer mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from archfit.scheduling.framework.interface import MAX_NODE_SCORE, CycleState, Handle
+from archfit.scheduling.framework.nodeinfo import NodeInfo
+from archfit.scheduling.framework.pod import PodInfo
+from archfit.scheduling.framework.status import Code, Status
+
+__all__ = ["NAME", "Fit", "is_scalar_resource"]
+
+NAME = "NodeResourcesFit"
+REASON_TOO_MANY_PODS = "Too many pods"
+_BASIC = ("cpu", "memory", "ephemeral-storage")
+
+
+def is_scalar_resource(name: str) -> bool:
+    """Extended (`vendor/name` outside kubernetes.io), hugepages and prefixed native resources
+    (`IsScalarResourceName`); other names are not compared by the scheduler."""
+    if name.startswith(("hugepages-", "attachable-volumes-")):
+        return True
+    if "/" not in name:
+        return False
+    return not name.startswith("requests.")
+
+
+class Fit:
+    name = NAME
+
+    def __init__(self, handle: Handle, args: Any = None) -> None:
+        del args
+        self._unresolvable_over_allocatable = handle.semantics.fit_unresolvable_over_allocatable
+
+    def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
+        reasons: list[str] = []
+        unresolvable = False
+        if len(node.pods) + 1 > node.allowed_pods:
+            reasons.append(REASON_TOO_MANY_PODS)
+        requests = pod.requests
+        if requests:
+            allocatable = node.allocatable
+            requested = node.requested
+            for name, amount in requests.items():
+                if amount <= 0 or (name not in _BASIC and not is_scalar_resource(name)):
+                    continue
+                have = allocatable.get(name, 0)
+                if amount > have - requested.get(name, 0):
+                    reasons.append(f"Insufficient {name}")
+                    if amount > have:
+                        unresolvable = True
+        if not reasons:
+            return None
+        code = (
+            Code.UNSCHEDULABLE_AND_UNRESOLVABLE
+            if unresolvable and self._unresolvable_over_allocatable
+            else Code.UNSCHEDULABLE
+        )
+        return Status(code, tuple(reasons))
+
+    def pre_score(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> Status | None:
+        return None
+
+    def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
+        total = 0
+        weights = 0
+        alloc = node.allocatable.get("cpu", 0)
+        if alloc:
+            total += _least(node.nonzero_cpu + pod.nonzero_cpu, alloc)
+            weights += 1
+        alloc = node.allocatable.get("memory", 0)
+        if alloc:
+            total += _least(node.nonzero_memory + pod.nonzero_memory, alloc)
+            weights += 1
+        return total // weights if weights else 0
+
+
+def _least(requested: int, capacity: int) -> int:
+    if requested > capacity:
+        return 0
+    return (capacity - requested) * MAX_NODE_SCORE // capacity

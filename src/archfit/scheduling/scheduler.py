@@ -1,0 +1,207 @@
+"""One scheduling cycle (`schedule_one.go`): PreFilter, Filter, PostFilter, Score, select.
+
+`Scheduler.schedule_one(pod)` decides without binding; `bind` applies a decision (or any node
+the caller chooses, as a replay does) and runs Reserve. Semantics kept from upstream:
+- the search starts where the previous cycle stopped and stops after `numFeasibleNodesToFind`
+  feasible nodes: all nodes below 100, else `max(100, nodes * pct / 100)` with
+  `pct = max(5, 50 - nodes / 125)` unless `percentage_of_nodes_to_score` is set;
+- a pod with a nominated node (after preemption) tries that node first;
+- one feasible node is chosen without scoring;
+- the highest total wins; ties go to the tie-breaker (seeded reservoir sampling by default),
+  and the tie set is reported.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from archfit.scheduling.framework.cluster import Cluster
+from archfit.scheduling.framework.interface import CycleState, Diagnosis, Handle, TieBreaker
+from archfit.scheduling.framework.messages import fit_error_message
+from archfit.scheduling.framework.nodeinfo import NodeInfo
+from archfit.scheduling.framework.pod import PodInfo
+from archfit.scheduling.framework.runtime import Framework, ProfileEntry
+from archfit.scheduling.framework.status import Code, Status
+from archfit.scheduling.framework.version import Semantics, semantics_for
+from archfit.scheduling.registry import REGISTRY, default_profile
+
+__all__ = ["Decision", "ReservoirTieBreaker", "Scheduler", "num_feasible_nodes_to_find"]
+
+MIN_FEASIBLE_NODES_TO_FIND = 100
+MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
+
+
+def num_feasible_nodes_to_find(total: int, percentage: int = 0) -> int:
+    """How many feasible nodes a cycle looks for before it stops filtering."""
+    if total < MIN_FEASIBLE_NODES_TO_FIND:
+        return total
+    if percentage == 0:
+        percentage = max(50 - total // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+    return max(total * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
+
+
+class ReservoirTieBreaker:
+    """Uniform choice among tied nodes by reservoir sampling, as `selectHost`, from a seeded
+    generator so that runs repeat."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._rng = random.Random(seed)  # noqa: S311 - tie-breaks, not secrets
+
+    def __call__(self, pod: PodInfo, nodes: Sequence[str], kind: str) -> str:
+        chosen = nodes[0]
+        for count, node in enumerate(nodes[1:], start=2):
+            if self._rng.randrange(count) == 0:
+                chosen = node
+        return chosen
+
+
+@dataclass(slots=True)
+class Decision:
+    """What one cycle decided. `node` is None when the pod did not fit (then `message` is the
+    FailedScheduling text); a successful preemption leaves `node` None with
+    `nominated_node` set and `victims` evicted. `filters` holds the rejecting status of every
+    node that was filtered out; `scores` the weighted per-plugin scores and `total` of every
+    scored node (None when scoring was skipped)."""
+
+    pod: PodInfo
+    node: str | None = None
+    message: str | None = None
+    filters: dict[str, Status] = field(default_factory=dict)
+    scores: dict[str, dict[str, int]] | None = None
+    tie_set: tuple[str, ...] = ()
+    evaluated: int = 0
+    feasible: int = 0
+    nominated_node: str | None = None
+    victims: tuple[PodInfo, ...] = ()
+    state: CycleState | None = None
+
+
+class Scheduler:
+    """A scheduler over `cluster` with one profile."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        version: str | Semantics = "1.32",
+        seed: int = 0,
+        tie_breaker: TieBreaker | None = None,
+        percentage_of_nodes_to_score: int = 0,
+        profile: Sequence[ProfileEntry] | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.semantics = version if isinstance(version, Semantics) else semantics_for(version)
+        self.tie_breaker = tie_breaker or ReservoirTieBreaker(seed)
+        self.handle = Handle(cluster, self.semantics, self.tie_breaker, random.Random(seed))  # noqa: S311
+        self.framework = Framework(
+            profile or default_profile(self.semantics), REGISTRY, self.handle
+        )
+        self.percentage = percentage_of_nodes_to_score
+        self.next_start = 0
+        self._reserve = [p for p in self.framework.plugins if hasattr(p, "reserve")]
+
+    def schedule_one(self, pod: PodInfo) -> Decision:
+        fw = self.framework
+        cluster = self.cluster
+        state = CycleState()
+        decision = Decision(pod, state=state)
+        pre = fw.run_pre_filter(state, pod)
+        all_nodes = cluster.order
+        diagnosis = Diagnosis()
+        if pre.status is not None and pre.status.code != Code.SUCCESS:
+            diagnosis.absent = pre.status
+            diagnosis.pre_filter_message = pre.status.message
+            return self._fail(decision, diagnosis, state)
+        filters = fw.filters_for(pre.skipped)
+        run = fw.run_filters
+        feasible: list[NodeInfo] = []
+        nominated = pod.nominated_node
+        if nominated and nominated in cluster.infos:
+            info = cluster.infos[nominated]
+            if (pre.node_names is None or nominated in pre.node_names) and run(
+                filters, state, pod, info
+            ) is None:
+                decision.evaluated = 1
+                feasible = [info]
+        if not feasible:
+            nodes = all_nodes
+            if pre.node_names is not None:
+                nodes = [cluster.infos[n] for n in pre.node_names if n in cluster.infos]
+                diagnosis.absent = Status.unresolvable(
+                    f"node(s) didn't satisfy plugin(s) [{' '.join(pre.plugins_with_nodes)}]"
+                )
+            total = len(nodes)
+            want = num_feasible_nodes_to_find(total, self.percentage)
+            statuses = diagnosis.statuses
+            start = self.next_start % total if total else 0
+            processed = 0
+            for i in range(total):
+                info = nodes[(start + i) % total]
+                processed += 1
+                status = run(filters, state, pod, info)
+                if status is None:
+                    feasible.append(info)
+                    if len(feasible) >= want:
+                        break
+                else:
+                    statuses[info.name] = status
+            if all_nodes:
+                self.next_start = (self.next_start + processed) % len(all_nodes)
+            decision.evaluated = processed
+            decision.filters = dict(statuses)
+        decision.feasible = len(feasible)
+        if not feasible:
+            return self._fail(decision, diagnosis, state)
+        if len(feasible) == 1:
+            decision.node = feasible[0].name
+            return decision
+        records = fw.run_scores(state, pod, feasible)
+        decision.scores = {
+            info.name: record for info, record in zip(feasible, records, strict=True)
+        }
+        best = max(record["total"] for record in records)
+        tied = tuple(
+            info.name
+            for info, record in zip(feasible, records, strict=True)
+            if record["total"] == best
+        )
+        decision.tie_set = tied if len(tied) > 1 else ()
+        decision.node = tied[0] if len(tied) == 1 else self.tie_breaker(pod, tied, "score")
+        return decision
+
+    def _fail(self, decision: Decision, diagnosis: Diagnosis, state: CycleState) -> Decision:
+        pod = decision.pod
+        if diagnosis.pre_filter_message and not decision.filters:
+            assert diagnosis.absent is not None
+            decision.filters = dict.fromkeys(self.cluster.infos, diagnosis.absent)
+        elif diagnosis.absent is not None:
+            for name in self.cluster.infos:
+                decision.filters.setdefault(name, diagnosis.absent)
+        outcome = self.framework.run_post_filter(state, pod, diagnosis)
+        post = "" if outcome.status.code == Code.SUCCESS else outcome.status.message
+        decision.message = fit_error_message(
+            len(self.cluster),
+            diagnosis.statuses,
+            absent=diagnosis.absent,
+            pre_filter_message=diagnosis.pre_filter_message,
+            post_filter_message=post,
+        )
+        if outcome.status.code == Code.SUCCESS and outcome.nominated_node:
+            decision.nominated_node = outcome.nominated_node
+            decision.victims = outcome.victims
+            pod.nominated_node = outcome.nominated_node
+        return decision
+
+    def bind(self, pod: PodInfo, node: str, state: CycleState | None = None) -> None:
+        """Place `pod` on `node` (assume + Reserve)."""
+        self.cluster.bind(pod, node)
+        pod.nominated_node = None
+        if self._reserve:
+            info = self.cluster.infos[node]
+            if state is None:
+                state = CycleState()
+                self.framework.run_pre_filter(state, pod)
+            for plugin in self._reserve:
+                plugin.reserve(state, pod, info)
