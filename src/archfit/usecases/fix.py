@@ -43,8 +43,8 @@ def unified_diff(old: str | None, new: str, path: str) -> str:
     lines = difflib.unified_diff(
         (old or "").splitlines(keepends=True),
         new.splitlines(keepends=True),
-        fromfile=f"a/{path}" if old is not None else "/dev/null",
-        tofile=f"b/{path}",
+        fromfile=f"a/{path.lstrip('/')}" if old is not None else "/dev/null",
+        tofile=f"b/{path.lstrip('/')}",
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 

@@ -37,7 +37,7 @@ def _golden(fixtures_dir: Path, name: str) -> str:
 def test_golden_diff(case: str, tree: Path, fixtures_dir: Path) -> None:
     target = tree / CASES[case]
     outcome = run_fix([target], dry_run=True, check=fixed_check())
-    diff = outcome.diff.replace(str(tree) + "/", "")
+    diff = outcome.diff.replace(str(tree).lstrip("/") + "/", "")
     assert diff == _golden(fixtures_dir, case)
 
 

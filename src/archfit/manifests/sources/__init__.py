@@ -6,8 +6,9 @@ A new source is one module here exposing a class that satisfies `Source`, plus o
 
 from __future__ import annotations
 
-from archfit.manifests.sources.argocd import ArgoApplicationSource, KustomizeHelmChartsSource
+from archfit.manifests.sources.argocd import ArgoApplicationSource
 from archfit.manifests.sources.functions import FunctionSource
+from archfit.manifests.sources.helmcharts import KustomizeHelmChartsSource, WrapperChartSource
 from archfit.manifests.sources.helmrelease import FluxHelmReleaseSource
 from archfit.manifests.sources.interface import Source, SourceContext, SourceOutput
 from archfit.manifests.sources.kustomize import KustomizeSource
@@ -24,6 +25,7 @@ __all__ = [
     "Source",
     "SourceContext",
     "SourceOutput",
+    "WrapperChartSource",
 ]
 
 # Run in order; each sees the documents read plus those emitted by the sources before it.
@@ -35,5 +37,6 @@ SOURCES: tuple[Source, ...] = (
     FluxHelmReleaseSource(),
     ArgoApplicationSource(),
     KustomizeHelmChartsSource(),
+    WrapperChartSource(),
     FunctionSource(),
 )

@@ -1,4 +1,4 @@
-"""Argo CD `Application` (argoproj.io/v1alpha1) with a Helm source, and Kustomize `helmCharts:`.
+"""Argo CD `Application` (argoproj.io/v1alpha1) with a Helm source.
 
 Argo CD: each Helm source (`spec.source` or an entry of `spec.sources` that has `chart`, or a
 `path` whose directory in this repository holds a `Chart.yaml`) is a release named
@@ -7,9 +7,7 @@ Argo CD's order: the chart's defaults (local charts), `helm.valueFiles` (local c
 `helm.values` (a YAML string), `helm.valuesObject` (which wins over `values`), then
 `helm.parameters` (`--set` style).
 
-Kustomize `helmCharts:` entries: the chart's defaults (vendored under `helmGlobals.chartHome`),
-`valuesFile`, `additionalValuesFiles`, then `valuesInline` (merged over the files unless
-`valuesMerge: replace`). Both are modelled by `archfit.manifests.helm.release.expand_release`.
+Releases are modelled by `archfit.manifests.helm.release.expand_release`.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from archfit.manifests.documents import Document
 from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release
 from archfit.manifests.helm.values import coalesce, merge_maps, set_path
 from archfit.manifests.sources._common import (
-    Namespaces,
     chart_defaults,
     effective,
     file_text,
@@ -34,14 +31,14 @@ from archfit.manifests.sources._common import (
 )
 from archfit.manifests.sources.interface import SourceContext, SourceOutput
 
-__all__ = ["ArgoApplicationSource", "KustomizeHelmChartsSource"]
+__all__ = ["ArgoApplicationSource", "collect", "load_values_file"]
 
 
 def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _load_file(path: Path, problems: list[str]) -> Mapping[str, Any]:
+def load_values_file(path: Path, problems: list[str]) -> Mapping[str, Any]:
     text = file_text(str(path))
     if text is None:
         problems.append(f"values file {path} not found")
@@ -54,7 +51,7 @@ def _load_file(path: Path, problems: list[str]) -> Mapping[str, Any]:
     return data if isinstance(data, Mapping) else {}
 
 
-def _collect(parts: list[ReleaseOutput]) -> SourceOutput:
+def collect(parts: list[ReleaseOutput]) -> SourceOutput:
     return SourceOutput(
         documents=tuple(d for p in parts for d in p.documents),
         workloads=tuple(w for p in parts for w in p.workloads),
@@ -83,7 +80,7 @@ class ArgoApplicationSource:
                 release = _argo_release(doc, spec, path, src, context)
                 if release is not None:
                     parts.append(expand_release(release))
-        return _collect(parts)
+        return collect(parts)
 
 
 def _argo_release(
@@ -107,7 +104,7 @@ def _argo_release(
     merged: dict[str, Any] = {}
     for name in helm.get("valueFiles") or []:
         if chart_dir is not None and isinstance(name, str) and "://" not in name:
-            merged = merge_maps(merged, _load_file(chart_dir / name, problems))
+            merged = merge_maps(merged, load_values_file(chart_dir / name, problems))
         else:
             problems.append(f"valueFiles entry {name!r} not read (not in a local chart)")
     values_text = helm.get("values")
@@ -143,85 +140,6 @@ def _argo_release(
         document=doc,
         values=coalesce(merged, chart_defaults(chart_dir)),
         values_root=values_root,
-        chart_dir=chart_dir,
-        problems=tuple(problems),
-        file_text=file_text(doc.source.file),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class KustomizeHelmChartsSource:
-    name: str = "helmcharts"
-
-    def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
-        del context
-        namespaces = Namespaces(documents)
-        parts = []
-        for doc in documents:
-            if doc.kind != "Kustomization" or not doc.api_version.startswith("kustomize.config"):
-                continue
-            if doc.source.origin:
-                continue
-            directory = Path(doc.source.file).parent
-            home = str(_map(doc.body.get("helmGlobals")).get("chartHome") or "charts")
-            for i, item in enumerate(doc.body.get("helmCharts") or []):
-                if not isinstance(item, Mapping) or not item.get("name"):
-                    continue
-                parts.append(
-                    expand_release(
-                        _chart_release(
-                            doc,
-                            directory=directory,
-                            home=home,
-                            index=i,
-                            item=item,
-                            namespaces=namespaces,
-                        )
-                    )
-                )
-        return _collect(parts)
-
-
-def _chart_release(
-    doc: Document,
-    *,
-    directory: Path,
-    home: str,
-    index: int,
-    item: Mapping[str, Any],
-    namespaces: Namespaces,
-) -> Release:
-    name = str(item["name"])
-    version = str(item.get("version") or "")
-    chart_dir = None
-    for candidate in (directory / home / name, directory / home / f"{name}-{version}" / name):
-        if (candidate / "Chart.yaml").is_file():
-            chart_dir = candidate
-            break
-    problems: list[str] = []
-    base: Mapping[str, Any] = chart_defaults(chart_dir)
-    if item.get("valuesFile"):
-        base = _load_file(directory / str(item["valuesFile"]), problems)
-    for extra in item.get("additionalValuesFiles") or []:
-        base = merge_maps(base, _load_file(directory / str(extra), problems))
-    inline = _map(item.get("valuesInline"))
-    merge = str(item.get("valuesMerge") or "override")
-    if merge == "replace" and inline:
-        values = coalesce(inline, {})
-    elif merge == "merge":
-        values = coalesce(base, inline)
-    else:
-        values = coalesce(inline, base)
-    return Release(
-        kind="HelmChart",
-        name=str(item.get("releaseName") or name),
-        namespace=str(item.get("namespace") or namespaces.of(doc)),
-        chart=name,
-        chart_ref=f"{item.get('repo') or ''} {name}:{version}".strip(),
-        version=version,
-        document=doc,
-        values=values,
-        values_root=("helmCharts", index, "valuesInline"),
         chart_dir=chart_dir,
         problems=tuple(problems),
         file_text=file_text(doc.source.file),
