@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
+from archfit.errors import InvalidValue
 from archfit.model.affinity import admits, merge_required
 from archfit.model.check import ImageUse
 from archfit.model.finding import Finding, Severity
@@ -35,12 +36,15 @@ from archfit.model.workload import (
 from archfit.policy.settings import Settings
 
 __all__ = [
+    "ARCH_ANNOTATION",
     "CANDIDATE_ARCHITECTURES",
     "Phase",
     "Rule",
     "RuleContext",
     "RuleResult",
     "StorageIndex",
+    "chosen_architectures",
+    "declared_architectures",
     "image_architectures",
     "join_names",
     "runtime_architectures",
@@ -315,6 +319,33 @@ def user_architectures(workload: Workload, candidates: Iterable[str]) -> frozens
             constrained = True
             allowed &= per_term
     return frozenset(allowed) if constrained else None
+
+
+ARCH_ANNOTATION = "archfit.dev/arch"
+
+
+def declared_architectures(ctx: RuleContext) -> frozenset[str] | None:
+    """The architectures of the `archfit.dev/arch` annotation (None when absent); raises
+    `InvalidValue` when an entry is not a platform."""
+    text = ctx.annotation(ARCH_ANNOTATION)
+    if text is None:
+        return None
+    return frozenset(
+        Platform.parse(part.strip()).architecture for part in text.split(",") if part.strip()
+    )
+
+
+def chosen_architectures(ctx: RuleContext) -> frozenset[str] | None:
+    """What the user chose: selectors and affinity, narrowed by the annotation; None if nothing.
+    An unparsable annotation counts as no choice (the user-choice rule reports it)."""
+    chosen = user_architectures(ctx.workload, CANDIDATE_ARCHITECTURES)
+    try:
+        declared = declared_architectures(ctx)
+    except InvalidValue:
+        declared = None
+    if declared is not None:
+        chosen = declared if chosen is None else chosen & declared
+    return chosen
 
 
 def join_names(names: Iterable[str], limit: int = 6) -> str:

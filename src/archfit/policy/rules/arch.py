@@ -16,6 +16,7 @@ from archfit.policy.framework import (
     Phase,
     RuleContext,
     RuleResult,
+    chosen_architectures,
     image_architectures,
     join_names,
     runtime_architectures,
@@ -74,7 +75,7 @@ class ArchRule:
                 )
             )
             return RuleResult(tuple(findings), architectures=allowed)
-        user = user_architectures(ctx.workload, ctx.cluster_architectures)
+        user = chosen_architectures(ctx)
         contradicted = user is not None and allowed is not None and not user & allowed
         if allowed is not None and not ctx.is_daemonset and not contradicted:
             # (a user choice that contradicts the images is the user-choice rule's finding)

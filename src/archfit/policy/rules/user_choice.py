@@ -17,21 +17,20 @@ from typing import ClassVar
 
 from archfit.errors import InvalidValue
 from archfit.model.finding import Finding
-from archfit.model.platform import Platform
 from archfit.policy.framework import (
-    CANDIDATE_ARCHITECTURES,
+    ARCH_ANNOTATION,
     Phase,
     RuleContext,
     RuleResult,
+    chosen_architectures,
+    declared_architectures,
     join_names,
     runtime_architectures,
-    user_architectures,
 )
 from archfit.policy.settings import Settings
 
 __all__ = ["ARCH_ANNOTATION", "UserChoiceRule"]
 
-ARCH_ANNOTATION = "archfit.dev/arch"
 _DEPRECATED = {
     "beta.kubernetes.io/arch": "kubernetes.io/arch",
     "beta.kubernetes.io/os": "kubernetes.io/os",
@@ -52,29 +51,20 @@ class UserChoiceRule:
 
     def evaluate(self, ctx: RuleContext) -> RuleResult:
         findings = list(self._deprecated(ctx))
-        declared: frozenset[str] | None = None
-        text = ctx.annotation(ARCH_ANNOTATION)
-        if text is not None:
-            try:
-                declared = frozenset(
-                    Platform.parse(part.strip()).architecture
-                    for part in text.split(",")
-                    if part.strip()
+        try:
+            declared = declared_architectures(ctx)
+        except InvalidValue as err:
+            findings.append(
+                ctx.finding(
+                    self.name,
+                    "invalid-annotation",
+                    "error",
+                    f"annotation {ARCH_ANNOTATION}: {err.message}",
+                    f'write {ARCH_ANNOTATION}: "amd64,arm64" (a comma-separated list)',
                 )
-            except InvalidValue as err:
-                findings.append(
-                    ctx.finding(
-                        self.name,
-                        "invalid-annotation",
-                        "error",
-                        f"annotation {ARCH_ANNOTATION}: {err.message}",
-                        f'write {ARCH_ANNOTATION}: "amd64,arm64" (a comma-separated list)',
-                    )
-                )
-                return RuleResult(tuple(findings))
-        chosen = user_architectures(ctx.workload, CANDIDATE_ARCHITECTURES)
-        if declared is not None:
-            chosen = declared if chosen is None else chosen & declared
+            )
+            return RuleResult(tuple(findings))
+        chosen = chosen_architectures(ctx)
         images = runtime_architectures(ctx.images)
         if chosen is not None and images is not None and images and not chosen & images:
             how = f"annotation {ARCH_ANNOTATION}" if declared is not None else "its node selection"
