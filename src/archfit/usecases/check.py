@@ -8,13 +8,16 @@
 
 Nothing is written. Extension points are keyword arguments: `images` replaces the lockfile
 lookup (e.g. a registry-backed resolver for `--resolve`), `nodes`/`cluster_name` replace the
-inventory (e.g. a live cluster for `--live`).
+inventory (e.g. a live cluster for `--live`), `manifests` replaces reading `paths` (the live
+workloads), and `more_findings` adds findings computed with the same image platforms (the live
+findings).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archfit.errors import InputError
 from archfit.model.check import CheckInputs, CheckReport
@@ -23,6 +26,9 @@ from archfit.model.lockfile import Lockfile
 from archfit.model.node import Node
 from archfit.policy import Engine, ImagePlatforms, LockfileImages, Settings, StorageIndex
 from archfit.usecases.config import load_settings
+
+if TYPE_CHECKING:
+    from archfit.manifests import ManifestSet
 
 __all__ = ["CLUSTER_FILE", "CONFIG_FILE", "LOCK_FILE", "run_check"]
 
@@ -58,6 +64,8 @@ def run_check(
     nodes: Sequence[Node] | None = None,
     cluster_name: str | None = None,
     images: ImagePlatforms | None = None,
+    manifests: ManifestSet | None = None,
+    more_findings: Callable[[ImagePlatforms], Iterable[Finding]] | None = None,
 ) -> CheckReport:
     """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs."""
     # The readers pull in YAML machinery; importing them here keeps `import archfit.usecases`
@@ -66,20 +74,21 @@ def run_check(
     from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
     from archfit.manifests.lockfile_io import read_lockfile  # noqa: PLC0415
 
-    if not paths:
+    if not paths and manifests is None:
         raise InputError("no path given; expected a directory or manifest files to check")
     targets = [Path(p) for p in paths]
     for target in targets:
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
-    target_dir = _target_dir(targets)
+    target_dir = _target_dir(targets) if targets else Path()
 
     config = _existing(config, "policy file", "--config") or find_config(target_dir)
     settings = load_settings(config) if config is not None else Settings()
     base = config.parent if config is not None else None
 
     top: list[Finding] = []
-    manifests = load_manifests(targets)
+    if manifests is None:
+        manifests = load_manifests(targets)
     top.extend(manifests.findings)
 
     lock_path = _existing(lock, "lockfile", "--lock") or _beside(LOCK_FILE, base, target_dir)
@@ -97,6 +106,8 @@ def run_check(
                     rule="inputs",
                 )
             )
+    if more_findings is not None:
+        top.extend(more_findings(images))
 
     cluster_path: Path | None = None
     if nodes is None:

@@ -18,7 +18,7 @@ from archfit.model.finding import Finding
 from archfit.model.node import Node
 from archfit.usecases.live_findings import ImageLookup, live_findings
 
-__all__ = ["LiveInputs", "collect_live"]
+__all__ = ["LiveInputs", "collect_live", "read_live"]
 
 
 @dataclass
@@ -39,6 +39,20 @@ class LiveInputs:
         return f"cluster:{self.cluster.context}"
 
 
+async def read_live(
+    *,
+    kubeconfig: Path | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = 500,
+) -> LiveCluster:
+    """Read the cluster named by kubeconfig/context (or the in-cluster service account)."""
+    target = load_target(kubeconfig=kubeconfig, context=context)
+    async with KubeApi(target, chunk_size=chunk_size) as api:
+        return await read_cluster(api, namespace=namespace, progress=progress)
+
+
 async def collect_live(
     *,
     kubeconfig: Path | None = None,
@@ -48,9 +62,13 @@ async def collect_live(
     progress: Progress | None = None,
     chunk_size: int = 500,
 ) -> LiveInputs:
-    """Read the cluster named by kubeconfig/context (or the in-cluster service account)."""
-    target = load_target(kubeconfig=kubeconfig, context=context)
-    async with KubeApi(target, chunk_size=chunk_size) as api:
-        cluster = await read_cluster(api, namespace=namespace, progress=progress)
+    """`read_live` and the live findings (without the policy's check)."""
+    cluster = await read_live(
+        kubeconfig=kubeconfig,
+        context=context,
+        namespace=namespace,
+        progress=progress,
+        chunk_size=chunk_size,
+    )
     findings = live_findings(cluster.pods, cluster.events, cluster.manifests.nodes, images)
     return LiveInputs(cluster, findings)

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
+from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, live_check_kwargs
 
 __all__ = ["FAIL_ON", "FORMATS", "CheckOptions", "check_options", "exit_code", "register"]
 
@@ -36,6 +37,8 @@ Examples:
   archfit check apps/ --cluster cluster.yaml --lock archfit.lock
   archfit check . --format json | jq '.workloads[] | {name, eligible_nodes}'
   archfit check . --fail-on warning      # CI: fail on warnings too
+  archfit check --live --context prod    # the running cluster, plus live findings
+  archfit check apps/ --live             # manifests against the live nodes
 
 \b
 Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad input or usage.
@@ -111,8 +114,10 @@ def register(app: typer.Typer) -> None:
     @app.command("check", help=HELP, no_args_is_help=True)
     def check(  # noqa: PLR0917 - typer passes every option positionally
         ctx: typer.Context,
-        paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options as defaults
-            ..., help="Directories or manifest files to check.", show_default=False
+        paths: list[Path] | None = typer.Argument(  # noqa: B008 - typer declares options as defaults
+            None,
+            help="Directories or manifest files to check (optional with --live).",
+            show_default=False,
         ),
         cluster: Path | None = typer.Option(  # noqa: B008
             None,
@@ -135,9 +140,17 @@ def register(app: typer.Typer) -> None:
             envvar="ARCHFIT_FAIL_ON",
             help="Exit 1 when a finding is at least this severe: info, warning, error, never.",
         ),
+        live: bool = typer.Option(
+            False,
+            "--live",
+            help="Check the running cluster: its nodes, and its workloads unless PATHs are "
+            "given; adds live findings (exec-format-error, pods on the wrong arch, …).",
+        ),
+        context: str | None = CONTEXT,
+        kubeconfig: Path | None = KUBECONFIG,
     ) -> None:
         options = check_options(
-            paths,
+            paths or [],
             cluster=cluster,
             lock=lock,
             config=config,
@@ -145,6 +158,10 @@ def register(app: typer.Typer) -> None:
             fail_on=fail_on,
         )
         application: Application = ctx.obj
+        if live or context is not None or kubeconfig is not None:
+            options.extra.update(
+                live_check_kwargs(application, paths or [], kubeconfig=kubeconfig, context=context)
+            )
         code = run(application, options)
         if code:
             raise typer.Exit(code)
