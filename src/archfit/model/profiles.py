@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from archfit.errors import InvalidValue
 from archfit.model.node import (
     ARCH_LABEL,
+    DEPRECATED_ARCH_LABEL,
+    DEPRECATED_OS_LABEL,
     HOSTNAME_LABEL,
     INSTANCE_TYPE_LABEL,
     OS_LABEL,
@@ -136,6 +138,10 @@ def build_node(
         ARCH_LABEL: platform.architecture,
         OS_LABEL: platform.os,
         HOSTNAME_LABEL: name,
+        # The kubelet still sets the deprecated beta labels too, for backward compatibility
+        # (`LegacyLabelArch`/`LegacyLabelOS` in k8s.io/api/core/v1/well_known_labels.go).
+        DEPRECATED_ARCH_LABEL: platform.architecture,
+        DEPRECATED_OS_LABEL: platform.os,
     }
     role_set = {r for r in roles if r}
     for role in sorted(role_set):

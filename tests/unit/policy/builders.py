@@ -218,6 +218,8 @@ class NodeBuilder:
             ARCH_LABEL: self._arch,
             OS_LABEL: "linux",
             HOSTNAME_LABEL: self._name,
+            "beta.kubernetes.io/arch": self._arch,  # still set by the kubelet
+            "beta.kubernetes.io/os": "linux",
             **self._labels,
         }
         return Node(

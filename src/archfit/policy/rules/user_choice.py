@@ -96,9 +96,9 @@ class UserChoiceRule:
                 self.name,
                 "deprecated-arch-label",
                 "warning",
-                f"selects nodes by {key}, deprecated since Kubernetes 1.14 and kept only for "
-                "compatibility: inventories, node images and tools that follow the current "
-                "labels do not carry it, and the selector then silently matches nothing",
+                f"selects nodes by {key}, deprecated since Kubernetes 1.14: kubelets still set it "
+                "only for backward compatibility, and inventories, node images and tools that "
+                "follow the current labels lack it, so the selector can silently match nothing",
                 f"use {_DEPRECATED[key]} instead",
                 label=key,
             )
