@@ -352,7 +352,7 @@ def test_light(
         (
             "deprecated label",
             workload().image("img:1").node_selector(**{"beta.kubernetes.io/arch": "amd64"}),
-            ["deprecated-arch-label", "unschedulable"],
+            ["deprecated-arch-label"],
         ),
     ],
 )
