@@ -94,8 +94,9 @@ class Engine:
         findings: list[Finding] = []
         allowed: frozenset[str] | None = None
         required: list[NodeSelectorRequirement] = []
+        skipped = _ignored_rules(workload, self.rules)
         for rule in self.rules:
-            if rule.phase != "constrain":
+            if rule.phase != "constrain" or rule.name in skipped:
                 continue
             result = rule.evaluate(ctx)
             findings.extend(result.findings)
@@ -109,7 +110,7 @@ class Engine:
         preferred: list[PreferredSchedulingTerm] = []
         late = ctx.with_placement(required, allowed)
         for rule in self.rules:
-            if rule.phase != "prefer":
+            if rule.phase != "prefer" or rule.name in skipped:
                 continue
             result = rule.evaluate(late)
             findings.extend(result.findings)
@@ -208,15 +209,9 @@ class Engine:
     def _filter(
         self, workload: Workload, images: Sequence[ImageUse], findings: list[Finding]
     ) -> tuple[list[Finding], bool]:
-        annotation = workload.annotations.get(IGNORE_ANNOTATION)
-        if annotation is None:
-            annotation = workload.template.annotations.get(IGNORE_ANNOTATION)
-        ignored_ids: frozenset[str] = frozenset()
-        if annotation is not None:
-            parts = frozenset(p.strip() for p in annotation.split(",") if p.strip())
-            if parts & _IGNORE_ALL:
-                return [], True
-            ignored_ids = parts
+        ignored_ids = _ignore_annotation(workload)
+        if ignored_ids & _IGNORE_ALL:
+            return [], True
         refs = [str(u.info.ref) for u in images if u.info is not None]
         out = []
         for found in findings:
@@ -232,6 +227,25 @@ class Engine:
                 finding = dataclasses.replace(finding, severity=severity)
             out.append(finding)
         return out, False
+
+
+def _ignore_annotation(workload: Workload) -> frozenset[str]:
+    value = workload.annotations.get(IGNORE_ANNOTATION)
+    if value is None:
+        value = workload.template.annotations.get(IGNORE_ANNOTATION)
+    if value is None:
+        return frozenset()
+    return frozenset(p.strip() for p in value.split(",") if p.strip())
+
+
+def _ignored_rules(workload: Workload, rules: Sequence[Rule]) -> frozenset[str]:
+    """Rules the `archfit.dev/ignore` annotation turns off for this workload, named by rule or
+    by one of their finding ids: their placement is dropped along with their findings (ignoring
+    `too-large-for-pi` means "this one may run on a Pi")."""
+    named = _ignore_annotation(workload)
+    return frozenset(
+        rule.name for rule in rules if rule.name in named or named & set(rule.finding_ids)
+    )
 
 
 def _unschedulable_hint(rejections: Mapping[str, tuple[str, ...]]) -> str:

@@ -91,10 +91,12 @@ class GpuRule:
                 bad = [n for n in ctx.own_nodes if not self.has_vendor(n, vendor)]
                 if not bad:
                     continue
+                others = [n.name for n in bad if not ctx.is_pi(n)]
                 pis = [n.name for n in bad if ctx.is_pi(n)]
-                where = f"it may land on {join_names(n.name for n in bad)}"
+                parts = [join_names(others, limit=12)] if others else []
                 if pis:
-                    where += f" (Raspberry Pis: {join_names(pis)})"
+                    parts.append(f"the Raspberry Pis {join_names(pis, limit=12)}")
+                where = f"it may land on {' and '.join(parts)}"
             else:
                 if ctx.workload.template.node_selector or ctx.workload.template.node_affinity:
                     continue
