@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "archfit.cli.commands.fix",
     "archfit.cli.commands.snapshot",
     "archfit.cli.commands.label",
+    "archfit.cli.commands.longhorn_settings",
     "archfit.cli.commands.version",
 )
 

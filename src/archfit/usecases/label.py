@@ -107,7 +107,8 @@ class LabelPlan:
 
 
 def _is_pi(node: Node, settings: Settings) -> bool:
-    return node.profile == "raspberry-pi" or settings.nodes.raspberry_pi.matches(node.labels)
+    profile = node.profile or ""
+    return profile.startswith("raspberry-pi") or settings.nodes.raspberry_pi.matches(node.labels)
 
 
 def _label_value(value: str | None) -> str:

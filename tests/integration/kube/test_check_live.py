@@ -37,7 +37,8 @@ def test_check_live_with_paths_uses_live_nodes(
     app.write_text(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: web}\n"
         "spec:\n  selector: {matchLabels: {app: x}}\n  template:\n"
-        "    metadata: {labels: {app: x}}\n    spec:\n      nodeSelector: {kubernetes.io/arch: arm64}\n"
+        "    metadata: {labels: {app: x}}\n    spec:\n"
+        "      nodeSelector: {kubernetes.io/arch: arm64}\n"
         "      containers: [{name: x, image: nginx:1.27}]\n"
     )
     code = main(["check", str(app), "--live", "--kubeconfig", str(kubeconfig), "--format", "json"])

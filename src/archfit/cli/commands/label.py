@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +40,10 @@ Examples:
 
 
 def load_inventory_nodes(path: Path) -> list[Any]:
-    """Nodes from archfit's cluster file (through `archfit.manifests.load_inventory` when
-    available) or from Node objects (`kubectl get nodes -o yaml`, a snapshot)."""
-    manifests: Any = importlib.import_module("archfit.manifests")
-    loader = getattr(manifests, "load_inventory", None)
-    if loader is not None:
-        inventory = loader(path)
-        nodes = getattr(inventory, "nodes", inventory)
-        return list(nodes)
-    return list(manifests.load_manifests([path]).nodes)
+    """Nodes from archfit's cluster file, `kubectl get nodes -o yaml` output or a snapshot."""
+    from archfit.manifests import load_inventory  # noqa: PLC0415
+
+    return list(load_inventory(path).nodes)
 
 
 def _plan_rows(plan: Any) -> list[list[str]]:
