@@ -11,7 +11,9 @@ from archfit.cli.main import main
 
 
 def test_check_live_reports_controllers_and_exec_format_error(
-    kubeconfig: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    kubeconfig: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no archfit.yaml or archfit.lock around: defaults
@@ -29,7 +31,9 @@ def test_check_live_reports_controllers_and_exec_format_error(
 
 
 def test_check_live_with_paths_uses_live_nodes(
-    kubeconfig: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    kubeconfig: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
