@@ -23,6 +23,8 @@ __all__ = ["COMMAND_MODULES", "app", "main"]
 COMMAND_MODULES = (
     "archfit.cli.commands.check",
     "archfit.cli.commands.fix",
+    "archfit.cli.commands.images",
+    "archfit.cli.commands.lock",
     "archfit.cli.commands.snapshot",
     "archfit.cli.commands.label",
     "archfit.cli.commands.longhorn_settings",

@@ -1,0 +1,119 @@
+"""Options shared by the commands that ask registries (`images inspect`, `lock`,
+`check --resolve`), and the one function that turns them into a `ResolverConfig`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+__all__ = [
+    "CACHE_DIR",
+    "CA_FILE",
+    "DOCKER_CONFIG",
+    "HOSTS_DIR",
+    "INSECURE",
+    "NO_CACHE",
+    "PULL_SECRET",
+    "REGISTRIES_YAML",
+    "REGISTRY_ENV_HELP",
+    "resolver_config",
+]
+
+REGISTRY_ENV_HELP = """\
+\b
+Registry access (see docs/registry.md):
+  credentials  docker config.json (credHelpers/credsStore/auths), --pull-secret files
+  mirrors      --registries-yaml (k3s) and --hosts-dir (containerd certs.d)
+  cache        ARCHFIT_CACHE_DIR or --cache-dir (default: the user cache directory)
+  plain HTTP   only for loopback registries and --insecure-registry / ARCHFIT_INSECURE_REGISTRIES
+"""
+
+CACHE_DIR: Any = typer.Option(
+    None,
+    "--cache-dir",
+    envvar="ARCHFIT_CACHE_DIR",
+    help="Directory of the resolver cache. Env: ARCHFIT_CACHE_DIR.",
+    file_okay=False,
+    show_default=False,
+)
+NO_CACHE: Any = typer.Option(
+    False, "--no-cache", help="Do not read or write the persistent cache (ask the registries)."
+)
+DOCKER_CONFIG: Any = typer.Option(
+    None,
+    "--docker-config",
+    help="docker config.json for credentials (default: $DOCKER_CONFIG/config.json or "
+    "~/.docker/config.json).",
+    dir_okay=False,
+    show_default=False,
+)
+PULL_SECRET: Any = typer.Option(
+    None,
+    "--pull-secret",
+    help="File of Kubernetes pull secrets (dockerconfigjson or dockercfg); repeatable. "
+    "Matched to images with the kubelet's rules.",
+    dir_okay=False,
+    show_default=False,
+)
+REGISTRIES_YAML: Any = typer.Option(
+    None,
+    "--registries-yaml",
+    envvar="ARCHFIT_REGISTRIES_YAML",
+    help="k3s/RKE2 registries.yaml: ask the mirrors the nodes pull from. "
+    "Env: ARCHFIT_REGISTRIES_YAML.",
+    dir_okay=False,
+    show_default=False,
+)
+HOSTS_DIR: Any = typer.Option(
+    None,
+    "--hosts-dir",
+    envvar="ARCHFIT_HOSTS_DIR",
+    help="containerd hosts directory (e.g. /etc/containerd/certs.d). Env: ARCHFIT_HOSTS_DIR.",
+    file_okay=False,
+    show_default=False,
+)
+INSECURE: Any = typer.Option(
+    None,
+    "--insecure-registry",
+    help="Registry (host[:port]) that may be reached over plain HTTP; repeatable. "
+    "Env: ARCHFIT_INSECURE_REGISTRIES (comma-separated). Loopback registries always may.",
+    show_default=False,
+)
+CA_FILE: Any = typer.Option(
+    None,
+    "--ca-file",
+    help="Extra CA certificates (PEM) to trust for registries.",
+    dir_okay=False,
+    show_default=False,
+)
+
+
+def resolver_config(
+    *,
+    cache_dir: Path | None,
+    no_cache: bool,
+    docker_config: Path | None,
+    pull_secrets: list[Path] | None,
+    registries_yaml: Path | None,
+    hosts_dir: Path | None,
+    insecure: list[str] | None,
+    ca_file: Path | None,
+) -> Any:
+    """A `ResolverConfig` from the shared options (imported lazily: it loads httpx2)."""
+    from archfit.registry import ResolverConfig  # noqa: PLC0415
+
+    env = os.environ.get("ARCHFIT_INSECURE_REGISTRIES", "")
+    insecure_set = {h.strip() for h in [*(insecure or []), *env.split(",")] if h.strip()}
+    return ResolverConfig(
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+        docker_config=docker_config,
+        pull_secrets=tuple(pull_secrets or ()),
+        registries_yaml=registries_yaml,
+        hosts_dir=hosts_dir,
+        insecure_registries=frozenset(insecure_set),
+        ca_file=str(ca_file) if ca_file else None,
+    )

@@ -1,0 +1,122 @@
+"""`archfit lock PATH…`: write archfit.lock, the platforms of every image the manifests use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from archfit.cli.application import EXIT_FINDINGS, EXIT_OPERATIONAL, Abort, Application
+from archfit.cli.commands import _registry as opts
+
+__all__ = ["register"]
+
+HELP = (
+    """\
+Resolve every image the manifests under PATH use and write the lockfile (atomically) that
+`archfit check` reads offline. Entries already in the lockfile are kept; images no manifest
+uses any more are dropped; --update asks the registries again for every tag.
+
+\b
+Examples:
+  archfit lock examples/homelab                      # writes examples/homelab/archfit.lock
+  archfit lock apps/ infra/ --lock archfit.lock
+  archfit lock . --check                             # CI: exit 1 when the lockfile is behind
+  archfit lock . --update                            # follow moved tags
+
+\b
+Exit codes: 0 up to date / written, 1 --check found the lockfile stale or incomplete,
+2 bad input, 3 a registry failed (what did resolve is still written).
+
+"""
+    + opts.REGISTRY_ENV_HELP
+)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("lock", help=HELP, no_args_is_help=True)
+    def lock(  # noqa: PLR0917 - typer passes every option positionally
+        ctx: typer.Context,
+        paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options as defaults
+            ..., help="Directories or manifest files.", show_default=False
+        ),
+        lock_file: Path | None = typer.Option(  # noqa: B008
+            None,
+            "--lock",
+            envvar="ARCHFIT_LOCK",
+            help="Lockfile to write (default: archfit.lock in the first PATH's directory). "
+            "Env: ARCHFIT_LOCK.",
+            dir_okay=False,
+        ),
+        check: bool = typer.Option(
+            False, "--check", help="Do not write; exit 1 when the lockfile is stale or incomplete."
+        ),
+        update: bool = typer.Option(
+            False, "--update", help="Resolve every tag again (moved tags update their entry)."
+        ),
+        cache_dir: Path | None = opts.CACHE_DIR,
+        no_cache: bool = opts.NO_CACHE,
+        docker_config: Path | None = opts.DOCKER_CONFIG,
+        pull_secret: list[Path] = opts.PULL_SECRET,
+        registries_yaml: Path | None = opts.REGISTRIES_YAML,
+        hosts_dir: Path | None = opts.HOSTS_DIR,
+        insecure_registry: list[str] = opts.INSECURE,
+        ca_file: Path | None = opts.CA_FILE,
+    ) -> None:
+        import asyncio  # noqa: PLC0415
+
+        from archfit.usecases.images import inspect_images  # noqa: PLC0415
+        from archfit.usecases.lock import apply_lock, plan_lock  # noqa: PLC0415
+
+        application: Application = ctx.obj
+        terminal = application.terminal
+        if not paths:
+            raise Abort("give the directories or files whose images to lock")
+        first = paths[0]
+        target = lock_file or (first if first.is_dir() else first.parent) / "archfit.lock"
+        plan = plan_lock(paths, target, update=update)
+        for finding in plan.findings:
+            terminal.warn(finding.message)
+        resolutions = None
+        if plan.to_resolve and (update or not check):
+            config = opts.resolver_config(
+                cache_dir=cache_dir,
+                no_cache=no_cache,
+                docker_config=docker_config,
+                pull_secrets=pull_secret,
+                registries_yaml=registries_yaml,
+                hosts_dir=hosts_dir,
+                insecure=insecure_registry,
+                ca_file=ca_file,
+            )
+            with terminal.progress() as progress:
+                resolutions = asyncio.run(
+                    inspect_images(list(plan.to_resolve), config, progress=progress, refresh=update)
+                )
+        elif not check:
+            resolutions = []
+        outcome = apply_lock(plan, resolutions, write=not check)
+        for resolution in outcome.failed:
+            terminal.error(f"{resolution.ref.familiar}: {resolution.error}")
+        summary = (
+            f"{len(plan.wanted)} images: {len(outcome.added)} added, {len(outcome.changed)} "
+            f"changed, {len(outcome.removed)} removed, {len(outcome.failed)} failed"
+        )
+        if check:
+            for key in outcome.added:
+                terminal.line(f"missing  {key}")
+            for key in outcome.changed:
+                terminal.line(f"stale    {key}")
+            for key in outcome.removed:
+                terminal.line(f"unused   {key}")
+            if outcome.failed:
+                raise typer.Exit(EXIT_OPERATIONAL)
+            if not outcome.up_to_date:
+                terminal.line(f"{target}: out of date ({summary})")
+                raise typer.Exit(EXIT_FINDINGS)
+            terminal.line(f"{target}: up to date ({len(plan.wanted)} images)")
+            return
+        state = "written" if outcome.written else "up to date"
+        terminal.line(f"{target}: {state} ({summary})")
+        if outcome.failed:
+            raise typer.Exit(EXIT_OPERATIONAL)

@@ -1,0 +1,203 @@
+"""`archfit images inspect` and `check --resolve`: resolve image platforms from registries.
+
+    REF… or manifests (load_manifests → images_in) ──> refs
+    refs ──> registry Resolver (cache, mirrors, credentials) ──> Resolution per ref
+    Resolution ──> ImageInfo (policy's ImagePlatforms) or a row of `images inspect`
+
+The usecase receives a `Progress` (the CLI passes its terminal's progress bar) and never
+imports a UI library. Async I/O happens here once; the CLI calls these with `asyncio.run`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from archfit.errors import InputError
+from archfit.model.finding import Finding
+from archfit.model.image import ImageRef
+from archfit.model.imageinfo import ImageInfo
+from archfit.policy import ImagePlatforms
+from archfit.registry import Resolution, ResolverConfig, open_resolver
+
+__all__ = [
+    "CHILD_DIGEST_PINNED",
+    "CheckImagePlan",
+    "Progress",
+    "ResolvedImages",
+    "images_from_paths",
+    "inspect_images",
+    "plan_check_images",
+    "resolution_findings",
+    "resolution_json",
+]
+
+CHILD_DIGEST_PINNED = "child-digest-pinned"
+
+
+class Progress(Protocol):
+    """What long work reports to (the CLI's progress bar satisfies it)."""
+
+    def start(self, total: int, description: str) -> None: ...
+    def advance(self, step: int = 1) -> None: ...
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PathImages:
+    """The images used by manifests, with the problems met while reading them."""
+
+    refs: tuple[ImageRef, ...]
+    findings: tuple[Finding, ...]
+
+
+def images_from_paths(paths: Sequence[Path]) -> PathImages:
+    """Every image the manifests under `paths` run, normalised and sorted."""
+    from archfit.manifests import images_in, load_manifests  # noqa: PLC0415 - heavy readers
+
+    for path in paths:
+        if not path.exists():
+            raise InputError("no such file or directory", where=str(path))
+    manifests = load_manifests(list(paths))
+    refs = tuple(ImageRef.parse(text) for text in images_in(manifests))
+    return PathImages(refs, tuple(manifests.findings))
+
+
+async def inspect_images(
+    refs: Sequence[ImageRef],
+    config: ResolverConfig,
+    *,
+    progress: Progress | None = None,
+    refresh: bool = False,
+) -> list[Resolution]:
+    """Resolve `refs` (in order, each distinct one once)."""
+    if progress is not None:
+        progress.start(len(set(refs)), "resolving images")
+    try:
+        async with open_resolver(config) as resolver:
+            return await resolver.resolve_many(
+                refs,
+                refresh=refresh,
+                on_done=(lambda _: progress.advance()) if progress is not None else None,
+            )
+    finally:
+        if progress is not None:
+            progress.finish()
+
+
+def resolution_findings(resolution: Resolution) -> list[Finding]:
+    """Findings about one resolved image (independent of any workload)."""
+    if resolution.child_of is None:
+        return []
+    platform = ", ".join(str(p) for p in resolution.platforms)
+    return [
+        Finding(
+            CHILD_DIGEST_PINNED,
+            "warning",
+            f"{resolution.ref.familiar} is pinned to the {platform} manifest inside an index; "
+            "every node pulls that one platform",
+            subject=str(resolution.ref),
+            hint=f"pin the index digest instead: @{resolution.child_of}",
+            rule="images",
+            details={"index": resolution.child_of},
+        )
+    ]
+
+
+def resolution_json(resolution: Resolution) -> dict[str, Any]:
+    """The `images inspect --format json` object for one image (documented in docs/registry.md)."""
+    return {
+        "ref": str(resolution.ref),
+        "digest": resolution.digest,
+        "kind": resolution.kind,
+        "platforms": [str(p) for p in resolution.platforms],
+        "platformDigests": dict(resolution.platform_digests),
+        "error": resolution.error,
+        "errorType": resolution.error_type,
+        "stale": resolution.stale,
+        "cached": resolution.cached,
+        "childOf": resolution.child_of,
+        "findings": [
+            {"id": f.id, "severity": f.severity, "message": f.message, "hint": f.hint}
+            for f in resolution_findings(resolution)
+        ],
+    }
+
+
+def image_info(resolution: Resolution) -> ImageInfo:
+    if resolution.ok and resolution.digest is not None:
+        detail = "stale: registry unreachable, cached answer" if resolution.stale else ""
+        return ImageInfo(
+            resolution.ref,
+            "resolved",
+            resolution.digest,
+            tuple(sorted(resolution.platforms)),
+            detail=detail,
+        )
+    return ImageInfo(resolution.ref, "error", detail=resolution.error or "not resolved")
+
+
+class ResolvedImages:
+    """`ImagePlatforms` that answers from `base` (the lockfile) and, for what it does not
+    resolve, from registry resolutions made beforehand."""
+
+    def __init__(self, base: ImagePlatforms, resolutions: Iterable[Resolution]) -> None:
+        self._base = base
+        self._resolved: Mapping[ImageRef, Resolution] = {r.ref: r for r in resolutions}
+
+    def lookup(self, ref: ImageRef) -> ImageInfo | None:
+        info = self._base.lookup(ref)
+        if info is not None and info.status == "resolved":
+            return info
+        found = self._resolved.get(ref)
+        return image_info(found) if found is not None else info
+
+
+@dataclass(frozen=True, slots=True)
+class CheckImagePlan:
+    """What `check --resolve` needs: the lockfile's answers, the manifests, and the images the
+    lockfile does not answer for (to resolve online with `inspect_images`)."""
+
+    base: ImagePlatforms
+    manifests: Any  # archfit.manifests.ManifestSet (imported lazily)
+    missing: tuple[ImageRef, ...]
+
+    def images(self, resolutions: Iterable[Resolution]) -> ResolvedImages:
+        return ResolvedImages(self.base, resolutions)
+
+
+def plan_check_images(
+    paths: Sequence[Path], *, lock: Path | None, config: Path | None
+) -> CheckImagePlan:
+    """Read the manifests and the lockfile `check` would use (same discovery: `--lock`, else
+    beside archfit.yaml, else in the first path's directory)."""
+    from archfit.manifests import images_in, load_manifests, read_lockfile  # noqa: PLC0415
+    from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
+    from archfit.policy import LockfileImages  # noqa: PLC0415
+    from archfit.usecases.check import LOCK_FILE  # noqa: PLC0415
+
+    targets = [Path(p) for p in paths]
+    if not targets:
+        raise InputError("no path given; expected a directory or manifest files to check")
+    for target in targets:
+        if not target.exists():
+            raise InputError("no such file or directory", where=str(target))
+    if lock is not None and not lock.is_file():
+        raise InputError("lockfile not found (given with --lock)", where=str(lock))
+    target_dir = targets[0] if targets[0].is_dir() else targets[0].parent
+    policy = config or find_config(target_dir)
+    dirs = [d for d in (policy.parent if policy else None, target_dir) if d is not None]
+    candidates = [lock] if lock is not None else [d / LOCK_FILE for d in dirs]
+    lock_path = next((c for c in candidates if c.is_file()), None)
+    lockfile = read_lockfile(lock_path, optional=True) if lock_path is not None else None
+    base = LockfileImages(lockfile, source=lock_path.name if lock_path else LOCK_FILE)
+    manifests = load_manifests(targets)
+    missing = []
+    for text in images_in(manifests):
+        ref = ImageRef.parse(text)
+        info = base.lookup(ref)
+        if info is None or info.status != "resolved":
+            missing.append(ref)
+    return CheckImagePlan(base, manifests, tuple(missing))
