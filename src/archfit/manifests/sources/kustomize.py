@@ -74,6 +74,10 @@ def kustomize_command() -> tuple[str, ...] | None:
     return None
 
 
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _is_remote(entry: str) -> bool:
     return "://" in entry or entry.startswith(("github.com/", "git@", "gitlab.com/"))
 
@@ -87,6 +91,8 @@ class _Tree:
     remote: list[str] = field(default_factory=list)
     patched: list[str] = field(default_factory=list)
     images: list[Mapping[str, Any]] = field(default_factory=list)
+    # Patch files are inputs of the overlay, not objects of the cluster.
+    patch_files: list[Document] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,7 @@ class KustomizeSource:
                 notes.append(f"{directory}: remote resource {url} not fetched (no network access)")
             ns = kdoc.body.get("namespace")
             overlay_ns = ns if isinstance(ns, str) and ns else None
+            superseded.update(d.source for d in tree.patch_files)
             relevant = any(d.kind in _RELEVANT_KINDS for d in tree.documents)
             wanted = tree.needs_render and relevant and not tree.remote
             command = kustomize_command() if wanted else None
@@ -201,6 +208,11 @@ def _walk(
     if any(body.get(k) for k in _RENDER_KEYS):
         tree.needs_render = True
     tree.patched.extend(f"{k} in {directory}" for k in _PATCH_KEYS if body.get(k))
+    for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+        for entry in body.get(key) or []:
+            rel = entry if isinstance(entry, str) else _map(entry).get("path")
+            if isinstance(rel, str) and "\n" not in rel and not _is_remote(rel):
+                tree.patch_files.extend(_docs_of(directory / rel, by_file, context))
     for image in body.get("images") or []:
         if isinstance(image, Mapping):
             tree.images.insert(0, image)  # inner kustomizations apply first
