@@ -47,6 +47,8 @@ __all__ = [
     "gc_paused",
     "iter_yaml_files",
     "read_documents",
+    "read_file",
+    "read_text",
     "split_documents",
 ]
 
@@ -59,7 +61,6 @@ _KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
 # A document starts at `---` in column 0 followed by white space or the end of the line. Inside a
 # block scalar the marker is indented, and at column 0 it ends any scalar (YAML's c-forbidden).
 _DOC_START = re.compile(r"^---(?=[ \t\r]|$)", re.MULTILINE)
-_CONTENT_LINE = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,13 +228,19 @@ def _is_directives_only(chunk: str) -> bool:
 
 
 def _content_offset(chunk: str) -> int:
-    """0-based line offset of the first content line of a chunk (after a bare `---`)."""
-    body = chunk[3:] if chunk.startswith("---") else chunk
-    match = _CONTENT_LINE.search(body)
-    if match is None:
-        return 0
-    # Text on the `---` line itself (`--- !!map` or `--- {a: 1}`) counts as line 0.
-    return body.count("\n", 0, match.start())
+    """0-based line offset of the first content line of a chunk: not blank, not a comment,
+    not a directive, not a bare `---` (text on the `---` line itself, as in `--- !!map` or
+    `--- {a: 1}`, makes that line the first)."""
+    for offset, line in enumerate(chunk.split("\n", 64)):
+        text = line.strip()
+        if not text or text.startswith("#") or line.startswith("%"):
+            continue
+        if line.startswith("---"):
+            rest = line[3:].strip()
+            if not rest or rest.startswith("#"):
+                continue
+        return offset
+    return 0
 
 
 class _Reader:

@@ -199,6 +199,10 @@ def _cluster_node(raw: Any, index: int) -> Node:
         except InvalidValue as err:
             raise InvalidValue(f"{what}.profile: {err.message}") from None
     arch, os_ = raw.get("arch"), raw.get("os")
+    if arch is None and profile is None:
+        raise InvalidValue(
+            f"{what}: expected arch (amd64, arm64, …) or a profile ({', '.join(sorted(PROFILES))})"
+        )
     if arch is not None or os_ is not None:
         base_arch = profile.platform.arch if profile else None
         arch_text = str(arch) if arch is not None else base_arch

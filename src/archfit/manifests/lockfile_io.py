@@ -47,7 +47,8 @@ def read_lockfile(path: Path | str, *, optional: bool = False) -> Lockfile:
         doc = decode(text)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = f":{mark.line + 1}" if mark else ""
+        # At the end of the text libyaml points one line past the last: report the last.
+        line = f":{min(mark.line, text.rstrip().count(chr(10))) + 1}" if mark else ""
         raise InputError(f"invalid YAML: {err.problem or err}", where=f"{path}{line}") from None
     except yaml.YAMLError as err:
         raise InputError(f"invalid YAML: {err}", where=str(path)) from None
