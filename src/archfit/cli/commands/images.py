@@ -43,17 +43,42 @@ def _short(digest: str | None) -> str:
     return f"{algorithm}:{hex_part[:12]}"
 
 
+def _table(columns: list[str], rows: list[list[str]]) -> str:
+    """Plain aligned columns, never wrapped: one image per line whatever the width, so the
+    output greps and diffs well (the last column is not padded)."""
+    widths = [max(len(row[i]) for row in [columns, *rows]) for i in range(len(columns) - 1)]
+    lines = []
+    for row in [columns, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _image(ref: Any) -> str:
+    """The reference as people write it, with a pinned digest shortened for the table."""
+    text: str = ref.familiar
+    if ref.digest:
+        text = text.replace(ref.digest, _short(ref.digest))
+    return text
+
+
 def _note(resolution: Any) -> str:
     if resolution.error:
-        return f"error: {resolution.error}"
+        return f"error: {resolution.error_type or 'failed'}"
     notes = []
     if resolution.stale:
         notes.append("stale (registry unreachable; cached answer)")
     if resolution.child_of:
-        notes.append(f"child-digest-pinned: one platform of index {_short(resolution.child_of)}")
+        notes.append(f"child-digest-pinned (index {_short(resolution.child_of)})")
     if resolution.ok and not any(p.os == "linux" for p in resolution.platforms):
         notes.append("no linux platform")
     return "; ".join(notes)
+
+
+def _failure(resolution: Any) -> str:
+    """One line per failed image; the error already names the image when it came from it."""
+    error = str(resolution.error)
+    return error if resolution.ref.name in error else f"{resolution.ref.familiar}: {error}"
 
 
 def register(app: typer.Typer) -> None:
@@ -128,7 +153,7 @@ def register(app: typer.Typer) -> None:
         else:
             rows = [
                 [
-                    r.ref.familiar,
+                    _image(r.ref),
                     r.kind or "-",
                     ", ".join(str(p) for p in r.platforms) or "-",
                     _short(r.digest),
@@ -136,8 +161,10 @@ def register(app: typer.Typer) -> None:
                 ]
                 for r in results
             ]
-            application.terminal.table(["IMAGE", "KIND", "PLATFORMS", "DIGEST", "NOTE"], rows)
+            application.terminal.raw(_table(["IMAGE", "KIND", "PLATFORMS", "DIGEST", "NOTE"], rows))
         failed = [r for r in results if not r.ok]
+        for resolution in failed:
+            application.terminal.error(_failure(resolution))
         if failed:
             application.terminal.error(f"{len(failed)} of {len(results)} images did not resolve")
             raise typer.Exit(EXIT_OPERATIONAL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -31,6 +32,12 @@ Exit codes: 0 up to date / written, 1 --check found the lockfile stale or incomp
 """
     + opts.REGISTRY_ENV_HELP
 )
+
+
+def _failure(resolution: Any) -> str:
+    """One line per failed image; the error already names the image when it came from it."""
+    error = str(resolution.error)
+    return error if resolution.ref.name in error else f"{resolution.ref.familiar}: {error}"
 
 
 def register(app: typer.Typer) -> None:
@@ -97,7 +104,7 @@ def register(app: typer.Typer) -> None:
             resolutions = []
         outcome = apply_lock(plan, resolutions, write=not check)
         for resolution in outcome.failed:
-            terminal.error(f"{resolution.ref.familiar}: {resolution.error}")
+            terminal.error(_failure(resolution))
         summary = (
             f"{len(plan.wanted)} images: {len(outcome.added)} added, {len(outcome.changed)} "
             f"changed, {len(outcome.removed)} removed, {len(outcome.failed)} failed"
