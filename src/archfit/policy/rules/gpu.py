@@ -93,10 +93,12 @@ class GpuRule:
                     continue
                 others = [n.name for n in bad if not ctx.is_pi(n)]
                 pis = [n.name for n in bad if ctx.is_pi(n)]
-                parts = [join_names(others, limit=12)] if others else []
                 if pis:
-                    parts.append(f"the Raspberry Pis {join_names(pis, limit=12)}")
-                where = f"it may land on {' and '.join(parts)}"
+                    pi_text = f"the Raspberry Pis {join_names(pis, limit=12)}"
+                    targets = f"{', '.join(others)} and {pi_text}" if others else pi_text
+                else:
+                    targets = join_names(others, limit=12)
+                where = f"it may land on {targets}"
             else:
                 if ctx.workload.template.node_selector or ctx.workload.template.node_affinity:
                     continue
