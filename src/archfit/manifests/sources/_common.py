@@ -4,7 +4,6 @@ files (cached, for line lookups), objects by kind/namespace/name, and local char
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -60,8 +59,8 @@ def index_objects(
     return out
 
 
-@lru_cache(maxsize=1024)
 def file_text(path: str) -> str | None:
+    """The text of a file below the inputs (not cached: files change between runs of `fix`)."""
     try:
         return Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
