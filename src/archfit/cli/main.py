@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "archfit.cli.commands.snapshot",
     "archfit.cli.commands.label",
     "archfit.cli.commands.longhorn_settings",
+    "archfit.cli.commands.simulate",
     "archfit.cli.commands.version",
 )
 

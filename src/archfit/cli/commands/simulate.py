@@ -1,0 +1,134 @@
+"""`archfit simulate PATH…`: place every pod as kube-scheduler would, and ask what-ifs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
+
+__all__ = ["FORMATS", "register"]
+
+FORMATS = ("text", "json")
+VERSIONS = ("1.32", "1.33", "1.34")
+
+HELP = """\
+Simulate kube-scheduler offline: expand controllers into pods, place them with the default
+profile's plugins (same filters, scores, tie-breaks, preemption and FailedScheduling messages
+as the real scheduler), and report utilisation per node and architecture.
+
+\b
+What-ifs:
+  --fail NODE      the node dies (failure, not drain): its pods must find room elsewhere;
+                   StatefulSet pods stay stuck, pods on node-local volumes cannot move
+  --fail-each      the N-1 sweep: every node fails alone, ranked by how much it hurts
+  --drain NODE     kubectl drain, respecting PodDisruptionBudgets
+  --add "2x raspberry-pi-5-8gb"   more nodes from a profile; --add-node FILE from a file
+  --remove NODE    simulate without the node
+  --suggest        which workloads could move to the arm64 nodes, and the result
+
+\b
+Examples:
+  archfit simulate examples/homelab
+  archfit simulate examples/homelab --fail-each
+  archfit simulate apps/ --cluster nodes.yaml --add "2x raspberry-pi-5-8gb" --suggest
+  archfit simulate . --format json --explain | jq '.pods[] | select(.node == null)'
+
+\b
+Exit codes: 0 everything placed and every what-if holds, 1 a pod is unschedulable or a
+what-if leaves a workload short, 2 bad input or usage.
+"""
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(out)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("simulate", help=HELP, no_args_is_help=True)
+    def simulate(  # noqa: PLR0917 - typer passes every option positionally
+        ctx: typer.Context,
+        paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options as defaults
+            ..., help="Directories or manifest files to simulate.", show_default=False
+        ),
+        cluster: Path | None = typer.Option(  # noqa: B008
+            None,
+            "--cluster",
+            envvar="ARCHFIT_CLUSTER",
+            help="Cluster inventory: archfit's kind: Cluster file, or `kubectl get nodes -o yaml`"
+            " (default: cluster.yaml beside the manifests, or Node objects in them).",
+        ),
+        lock: Path | None = typer.Option(  # noqa: B008
+            None,
+            "--lock",
+            envvar="ARCHFIT_LOCK",
+            help="Image lockfile for --suggest (default: archfit.lock beside the manifests).",
+        ),
+        output_format: str = typer.Option(
+            "text", "--format", envvar="ARCHFIT_FORMAT", help="text or json (docs/simulate.md)."
+        ),
+        explain: bool = typer.Option(
+            False, "--explain", help="JSON: add per-node filter reasons and per-plugin scores."
+        ),
+        seed: int = typer.Option(
+            0, "--seed", envvar="ARCHFIT_SEED", help="Seed of the random tie-breaks."
+        ),
+        version: str = typer.Option(
+            "1.32",
+            "--kubernetes-version",
+            envvar="ARCHFIT_KUBERNETES_VERSION",
+            help="Scheduler semantics and message wording: 1.32, 1.33 or 1.34.",
+        ),
+        fail: list[str] | None = typer.Option(  # noqa: B008
+            None, "--fail", help="A node that fails (repeat, or comma-separate, for several)."
+        ),
+        fail_each: bool = typer.Option(False, "--fail-each", help="The N-1 sweep."),
+        add: list[str] | None = typer.Option(  # noqa: B008
+            None, "--add", help='Add nodes from a profile: "2x raspberry-pi-5-8gb".'
+        ),
+        add_node: list[Path] | None = typer.Option(  # noqa: B008
+            None, "--add-node", help="Add the nodes of a cluster file or Node YAML."
+        ),
+        remove: list[str] | None = typer.Option(  # noqa: B008
+            None, "--remove", help="Simulate without this node."
+        ),
+        drain: list[str] | None = typer.Option(  # noqa: B008
+            None, "--drain", help="Drain this node (respecting PodDisruptionBudgets)."
+        ),
+        suggest: bool = typer.Option(
+            False, "--suggest", help="Which workloads could move to the arm64 nodes."
+        ),
+    ) -> None:
+        if output_format not in FORMATS:
+            raise Abort(f"--format: expected one of {', '.join(FORMATS)}, got {output_format!r}")
+        from archfit.report.simulate_json import simulate_report_json  # noqa: PLC0415
+        from archfit.report.simulate_text import simulate_report_text  # noqa: PLC0415
+        from archfit.scheduling.results import SimulateOptions  # noqa: PLC0415
+        from archfit.usecases.simulate import run_simulate  # noqa: PLC0415
+
+        application: Application = ctx.obj
+        options = SimulateOptions(
+            cluster=cluster,
+            version=version,
+            seed=seed,
+            add=tuple(add or ()),
+            add_node=tuple(add_node or ()),
+            remove=_split(remove),
+            fail=_split(fail),
+            fail_each=fail_each,
+            drain=_split(drain),
+            suggest=suggest,
+            lock=lock,
+        )
+        report = run_simulate(paths, options)
+        if output_format == "json":
+            application.terminal.json(simulate_report_json(report, explain=explain))
+        else:
+            application.terminal.raw(simulate_report_text(report))
+        code = EXIT_FINDINGS if report.exit_failed else EXIT_OK
+        if code:
+            raise typer.Exit(code)

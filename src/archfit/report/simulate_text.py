@@ -1,0 +1,150 @@
+"""The simulation as plain text (`archfit simulate`): utilisation per node and architecture,
+unschedulable pods with the scheduler's message, and what-if verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from archfit.model.quantity import Quantity
+from archfit.scheduling.results import SimulateReport
+from archfit.scheduling.utilisation import RESOURCES, Usage, UsageRow, arch_usage, node_usage
+from archfit.scheduling.whatif import WhatIf
+
+__all__ = ["simulate_report_text"]
+
+_HEADERS = {
+    "cpu": "CPU",
+    "memory": "MEMORY",
+    "pods": "PODS",
+    "ephemeral-storage": "EPHEMERAL",
+    "gpu": "GPU",
+}
+
+
+def _amount(resource: str, value: int) -> str:
+    if resource == "cpu":
+        return Quantity.parse(f"{value}m").format_cpu()
+    if resource in ("memory", "ephemeral-storage"):
+        return Quantity.parse(value).format_bytes() if value else "0"
+    return str(value)
+
+
+def _cell(resource: str, usage: Usage | None) -> str:
+    if usage is None or usage.allocatable == 0:
+        return "-" if usage is None or usage.requested == 0 else _amount(resource, usage.requested)
+    percent = usage.percent or 0.0
+    return (
+        f"{_amount(resource, usage.requested)}/{_amount(resource, usage.allocatable)} "
+        f"({percent:.0f}%)"
+    )
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return lines
+
+
+def _usage_table(first: str, rows: Sequence[UsageRow], *, added: set[str]) -> list[str]:
+    headers = [first, "ARCH" if first == "NODE" else "NODES", *(_HEADERS[r] for r in RESOURCES)]
+    body = [
+        [
+            row.name + (" (added)" if row.name in added else ""),
+            row.arch if first == "NODE" else str(row.nodes),
+            *(_cell(r, row.usage.get(r)) for r in RESOURCES),
+        ]
+        for row in rows
+    ]
+    return _table(headers, body)
+
+
+def _verdict(w: WhatIf) -> list[str]:
+    title = f"{w.kind} {', '.join(w.nodes)}: {'OK' if w.ok else 'FAILS'}"
+    lines = [title]
+    for d in w.displaced:
+        where = f" -> {d.node}" if d.outcome == "rescheduled" else ""
+        lines.append(f"  {d.outcome:<11} {d.pod}{where}" + (f": {d.message}" if d.message else ""))
+    if not w.displaced:
+        lines.append("  nothing to move")
+    return lines
+
+
+def simulate_report_text(report: SimulateReport) -> str:
+    cluster = report.simulation.cluster
+    pods = report.pods
+    scheduled = sum(1 for r in pods if r.node is not None)
+    preempted = [r for r in pods if r.preempted_by]
+    lines = [
+        f"Simulated {len(pods)} pods on {len(report.nodes)} nodes "
+        f"(kube-scheduler {report.simulation.scheduler.semantics.version}, seed "
+        f"{report.options.seed}): {scheduled} scheduled, {len(report.unschedulable)} "
+        f"unschedulable, {len(preempted)} preempted",
+        "",
+        "Nodes",
+        *_usage_table("NODE", node_usage(cluster), added=set(report.added)),
+        "",
+        "Architectures",
+        *_usage_table("ARCH", arch_usage(cluster), added=set()),
+    ]
+    if report.removed:
+        lines += ["", f"Removed nodes: {', '.join(report.removed)}"]
+    if report.unschedulable:
+        lines += ["", "Unschedulable pods"]
+        for r in report.unschedulable:
+            owner = f" ({r.pod.owner})" if r.pod.owner else ""
+            lines.append(f"  {r.pod.key}{owner}")
+            lines.append(f"    {r.message}")
+    if preempted:
+        lines += ["", "Preempted pods"]
+        lines += [f"  {r.pod.key} by {r.preempted_by}" for r in preempted]
+    for verdict in report.what_ifs:
+        lines += ["", *_verdict(verdict)]
+    if report.options.fail_each:
+        lines += ["", "N-1: each node fails alone (worst first)"]
+        rows = [
+            [
+                w.nodes[0],
+                "OK" if w.ok else "FAILS",
+                str(w.impact[0]),
+                _amount("cpu", w.impact[1]),
+                str(w.impact[2]),
+            ]
+            for w in report.sweep
+        ]
+        lines += _table(["NODE", "VERDICT", "PODS SHORT", "CPU SHORT", "PODS MOVED"], rows)
+        for w in report.sweep:
+            for d in w.displaced:
+                if d.failed:
+                    lines.append(f"  {w.nodes[0]}: {d.outcome} {d.pod}: {d.message or ''}".rstrip())
+        if report.fragile:
+            lines += ["", "Workloads that do not survive the loss of one node"]
+            lines += [
+                f"  {owner}: {', '.join(sorted(set(nodes)))}"
+                for owner, nodes in sorted(report.fragile.items())
+            ]
+    if report.control_plane:
+        lines += ["", "Control plane"]
+        lines += [f"  {f.code}: {f.message}" for f in report.control_plane]
+    if report.options.suggest:
+        lines += ["", "Workloads that could move to arm64"]
+        movable = [s for s in report.suggestions if s.verdict == "movable"]
+        for s in movable:
+            lines.append(
+                f"  movable  {s.workload} ({s.pods} pod(s), {_amount('cpu', s.cpu_millis)} cpu, "
+                f"{_amount('memory', s.memory_bytes)} memory)"
+            )
+        for s in report.suggestions:
+            if s.verdict != "movable":
+                lines.append(f"  stays    {s.workload}: {'; '.join(s.reasons)}")
+        if not report.suggestions:
+            lines.append("  none (no arm64 nodes, or nothing runs elsewhere)")
+        if report.suggested is not None and movable:
+            lines += ["", "Architectures after moving them"]
+            lines += _usage_table("ARCH", arch_usage(report.suggested.cluster), added=set())
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,212 @@
+"""`archfit simulate`: read the inputs, place every pod as kube-scheduler would, run what-ifs.
+
+    paths ──> load_manifests ──> workloads, PriorityClasses, RuntimeClasses, Services, PDBs,
+                                 Namespaces, claims, volumes, storage classes (and Node objects)
+    --cluster / cluster.yaml / Node objects ──> nodes  ± --add, --add-node, --remove
+                    └──> Simulation ──> placements ──> --fail, --fail-each, --drain, --suggest
+                                                      control-plane and N−1 survivability
+
+Nothing is written. Pods that carry `spec.nodeName` are bound as they are (a snapshot of a
+running cluster); a controller whose pods are in the input is not expanded again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archfit.errors import InputError
+from archfit.model.node import Node
+from archfit.model.workload import Workload
+from archfit.scheduling.admission import admission_from_documents
+from archfit.scheduling.framework.cluster import DisruptionBudget, Service, Storage
+from archfit.scheduling.results import SimulateOptions, SimulateReport, parse_add
+from archfit.scheduling.simulate import Simulation, SimulationConfig
+from archfit.scheduling.suggest import suggest
+from archfit.scheduling.whatif import control_plane_findings, drain, fail, fail_each
+
+if TYPE_CHECKING:
+    from archfit.manifests import ManifestSet
+
+__all__ = ["run_simulate"]
+
+CLUSTER_FILE = "cluster.yaml"
+LOCK_FILE = "archfit.lock"
+
+
+def _nodes(
+    options: SimulateOptions, manifests: ManifestSet, target: Path
+) -> tuple[list[Node], list[str]]:
+    from archfit.manifests import load_inventory  # noqa: PLC0415 - YAML readers load lazily
+    from archfit.model.profiles import nodes_from_profile  # noqa: PLC0415
+
+    if options.cluster is not None:
+        nodes = list(load_inventory(options.cluster).nodes)
+    elif manifests.nodes:
+        nodes = list(manifests.nodes)
+    elif (target / CLUSTER_FILE).is_file():
+        nodes = list(load_inventory(target / CLUSTER_FILE).nodes)
+    else:
+        raise InputError(
+            "no nodes: pass --cluster (an archfit Cluster file or `kubectl get nodes -o yaml` "
+            f"output), put {CLUSTER_FILE} beside the manifests, or include Node objects"
+        )
+    added: list[str] = []
+    for text in options.add:
+        count, profile = parse_add(text)
+        try:
+            new = nodes_from_profile(profile, count, taken=[n.name for n in nodes])
+        except InputError as err:
+            raise err.at("--add") from None
+        nodes.extend(new)
+        added.extend(n.name for n in new)
+    for path in options.add_node:
+        for node in load_inventory(path).nodes:
+            if any(n.name == node.name for n in nodes):
+                raise InputError(f"node {node.name!r} is already in the cluster", where=str(path))
+            nodes.append(node)
+            added.append(node.name)
+    names = {n.name for n in nodes}
+    for name in (*options.remove, *options.fail, *options.drain):
+        if name not in names:
+            raise InputError(
+                f"no node named {name!r} in the cluster", where="--remove/--fail/--drain"
+            )
+    nodes = [n for n in nodes if n.name not in options.remove]
+    return nodes, added
+
+
+def _owned_elsewhere(workloads: Sequence[Workload]) -> list[Workload]:
+    """Drop controllers whose pods are in the input already (a snapshot holds both)."""
+    owners = {w.owner for w in workloads if w.kind == "Pod" and w.owner}
+    if not owners:
+        return list(workloads)
+
+    def expanded(w: Workload) -> bool:
+        if w.kind == "Pod":
+            return False
+        if f"{w.kind}/{w.name}" in owners:
+            return True
+        prefix = {"Deployment": "ReplicaSet/", "CronJob": "Job/"}.get(w.kind)
+        return prefix is not None and any(o.startswith(f"{prefix}{w.name}-") for o in owners)
+
+    return [w for w in workloads if not expanded(w)]
+
+
+def _objects(manifests: ManifestSet) -> dict[str, Any]:
+    from archfit.model.k8s import label_selector  # noqa: PLC0415
+
+    services = []
+    for doc in manifests.of_kind("Service"):
+        meta = doc.body.get("metadata") or {}
+        selector = (doc.body.get("spec") or {}).get("selector") or {}
+        if selector:
+            services.append(
+                Service(
+                    str(meta.get("namespace") or "default"),
+                    str(meta.get("name", "")),
+                    {str(k): str(v) for k, v in selector.items()},
+                )
+            )
+    budgets = []
+    for doc in manifests.of_kind("PodDisruptionBudget"):
+        meta = doc.body.get("metadata") or {}
+        spec = doc.body.get("spec") or {}
+        budgets.append(
+            DisruptionBudget(
+                str(meta.get("namespace") or "default"),
+                str(meta.get("name", "")),
+                label_selector(spec.get("selector"), f"{doc.source}: spec.selector"),
+                spec.get("minAvailable"),
+                spec.get("maxUnavailable"),
+            )
+        )
+    namespaces = {
+        str((d.body.get("metadata") or {}).get("name", "")): {
+            str(k): str(v) for k, v in ((d.body.get("metadata") or {}).get("labels") or {}).items()
+        }
+        for d in manifests.of_kind("Namespace")
+    }
+    admission = admission_from_documents(
+        d.body for d in manifests.of_kind("PriorityClass", "RuntimeClass")
+    )
+    return {
+        "services": services,
+        "budgets": budgets,
+        "namespaces": namespaces,
+        "admission": admission,
+        "storage": Storage.of(
+            manifests.pvcs, manifests.persistent_volumes, manifests.storage_classes
+        ),
+    }
+
+
+def _image_check(lock: Path | None, target: Path) -> Callable[[str], bool | None]:
+    from archfit.manifests.lockfile_io import read_lockfile  # noqa: PLC0415
+    from archfit.model.image import ImageRef  # noqa: PLC0415
+    from archfit.model.platform import Platform  # noqa: PLC0415
+
+    path = lock if lock is not None else target / LOCK_FILE
+    if not path.is_file():
+        return lambda image: None
+    lockfile = read_lockfile(path)
+    arm64 = Platform.of("linux", "arm64")
+
+    def check(image: str) -> bool | None:
+        try:
+            entry = lockfile.get(ImageRef.parse(image))
+        except InputError:
+            return None
+        if entry is None:
+            return None
+        return any(p == arm64 for p in entry.platforms)
+
+    return check
+
+
+def run_simulate(
+    paths: Sequence[Path | str],
+    options: SimulateOptions,
+    *,
+    manifests: ManifestSet | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SimulateReport:
+    """Simulate the manifests under `paths`; raises `InputError` for missing or bad inputs."""
+    from archfit.manifests import load_manifests  # noqa: PLC0415
+
+    targets = [Path(p) for p in paths]
+    for target in targets:
+        if not target.exists():
+            raise InputError("no such file or directory", where=str(target))
+    if manifests is None:
+        manifests = load_manifests(targets)
+    first = targets[0] if targets else Path()
+    target_dir = first if first.is_dir() else first.parent
+    nodes, added = _nodes(options, manifests, target_dir)
+    objects = _objects(manifests)
+    config = SimulationConfig(version=options.version, seed=options.seed)
+    simulation = Simulation(nodes, _owned_elsewhere(manifests.workloads), config=config, **objects)
+    pods = simulation.run()
+    report = SimulateReport(
+        options, simulation, pods, tuple(nodes), tuple(added), tuple(options.remove)
+    )
+    report.notes.extend(f.message for f in manifests.findings if f.severity == "error")
+    if options.fail:
+        report.what_ifs.append(fail(simulation, list(options.fail)))
+    for name in options.drain:
+        report.what_ifs.append(drain(simulation, name))
+    report.control_plane = control_plane_findings(nodes)
+    if options.fail_each:
+        report.sweep = fail_each(simulation, progress)
+        for verdict in report.sweep:
+            for displaced in verdict.displaced:
+                if displaced.failed and displaced.owner:
+                    report.fragile.setdefault(displaced.owner, []).extend(verdict.nodes)
+                elif displaced.failed:
+                    report.fragile.setdefault(displaced.pod, []).extend(verdict.nodes)
+    if options.suggest:
+        report.suggestions, report.suggested = suggest(
+            simulation, _image_check(options.lock, target_dir)
+        )
+    return report
