@@ -169,31 +169,39 @@ class CheckImagePlan:
 
 
 def plan_check_images(
-    paths: Sequence[Path], *, lock: Path | None, config: Path | None
+    paths: Sequence[Path],
+    *,
+    lock: Path | None,
+    config: Path | None,
+    manifests: Any = None,
 ) -> CheckImagePlan:
-    """Read the manifests and the lockfile `check` would use (same discovery: `--lock`, else
-    beside archfit.yaml, else in the first path's directory)."""
+    """Read the manifests (unless given, e.g. the live cluster's) and the lockfile `check`
+    would use (same discovery: `--lock`, else beside archfit.yaml, else in the first path's
+    directory, else none)."""
     from archfit.manifests import images_in, load_manifests, read_lockfile  # noqa: PLC0415
     from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
     from archfit.policy import LockfileImages  # noqa: PLC0415
     from archfit.usecases.check import LOCK_FILE  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
-    if not targets:
+    if not targets and manifests is None:
         raise InputError("no path given; expected a directory or manifest files to check")
     for target in targets:
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
     if lock is not None and not lock.is_file():
         raise InputError("lockfile not found (given with --lock)", where=str(lock))
-    target_dir = targets[0] if targets[0].is_dir() else targets[0].parent
+    target_dir = Path()
+    if targets:
+        target_dir = targets[0] if targets[0].is_dir() else targets[0].parent
     policy = config or find_config(target_dir)
     dirs = [d for d in (policy.parent if policy else None, target_dir) if d is not None]
     candidates = [lock] if lock is not None else [d / LOCK_FILE for d in dirs]
     lock_path = next((c for c in candidates if c.is_file()), None)
     lockfile = read_lockfile(lock_path, optional=True) if lock_path is not None else None
     base = LockfileImages(lockfile, source=lock_path.name if lock_path else LOCK_FILE)
-    manifests = load_manifests(targets)
+    if manifests is None:
+        manifests = load_manifests(targets)
     missing = []
     for text in images_in(manifests):
         ref = ImageRef.parse(text)

@@ -185,3 +185,45 @@ def test_lock_reports_failures_and_keeps_what_resolved(
     assert "1 failed" in out
     entries = read_lockfile(tmp_path / "archfit.lock").entries
     assert list(entries) == [reg.ref("single:amd64")]
+
+
+def test_check_resolve_fills_in_what_the_lockfile_lacks(
+    plain_registry: RunningRegistry,
+    tmp_path: Path,
+    registry_args: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reg = plain_registry
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    root = Path(__file__).resolve().parents[3]
+    (apps / "cluster.yaml").write_text((root / "examples/homelab/cluster.yaml").read_text())
+    (apps / "app.yaml").write_text(
+        _deployment("web", reg.ref("multi:oci"), reg.ref("single:amd64"), reg.ref("missing:3"))
+    )
+    # The lockfile answers for one image (with platforms the registry would not give: the
+    # lockfile wins); the other two are resolved online, and the missing one is an error.
+    (apps / "archfit.lock").write_text(
+        "apiVersion: archfit.dev/v1alpha1\nkind: ImageLock\nimages:\n"
+        f"  {reg.ref('single:amd64')}:\n"
+        f"    digest: sha256:{'0' * 64}\n    kind: manifest\n    platforms: [linux/s390x]\n"
+    )
+    code, out, err = _run(
+        capsys, "check", str(apps), "--resolve", "--format", "json", *registry_args
+    )
+    assert code == 1, err  # arch findings, not a crash
+    images = {i["ref"]: i for i in json.loads(out)["workloads"][0]["images"]}
+    resolved = images[reg.ref("multi:oci")]
+    assert resolved["status"] == "resolved"
+    assert resolved["digest"] == reg.images["multi:oci"].digest
+    assert resolved["platforms"] == [
+        "linux/amd64",
+        "linux/arm/v7",
+        "linux/arm64",
+        "windows/amd64",
+    ]
+    assert images[reg.ref("single:amd64")]["platforms"] == ["linux/s390x"]
+    missing = images[reg.ref("missing:3")]
+    assert missing["status"] == "error"
+    assert "not found (404)" in missing["detail"]
+    assert missing["platforms"] == []

@@ -19,6 +19,7 @@ __all__ = [
     "PULL_SECRET",
     "REGISTRIES_YAML",
     "REGISTRY_ENV_HELP",
+    "resolve_check_kwargs",
     "resolver_config",
 ]
 
@@ -117,3 +118,32 @@ def resolver_config(
         insecure_registries=frozenset(insecure_set),
         ca_file=str(ca_file) if ca_file else None,
     )
+
+
+def resolve_check_kwargs(
+    application: Any,
+    paths: list[Path],
+    *,
+    lock: Path | None,
+    config: Path | None,
+    manifests: Any,
+    resolver: Any,
+) -> dict[str, Any]:
+    """`check --resolve`: resolve online (asyncio.run: this is the CLI's edge) every image the
+    lockfile does not answer for, and return the `run_check` keyword arguments that use them."""
+    import asyncio  # noqa: PLC0415
+
+    from archfit.usecases.images import inspect_images, plan_check_images  # noqa: PLC0415
+
+    plan = plan_check_images(paths, lock=lock, config=config, manifests=manifests)
+    resolutions = []
+    if plan.missing:
+        with application.terminal.progress() as progress:
+            resolutions = asyncio.run(
+                inspect_images(list(plan.missing), resolver, progress=progress)
+            )
+    failed = [r for r in resolutions if not r.ok]
+    if failed and application.verbose:
+        for resolution in failed:
+            application.terminal.warn(f"{resolution.ref.familiar}: {resolution.error}")
+    return {"images": plan.images(resolutions), "manifests": plan.manifests}

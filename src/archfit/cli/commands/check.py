@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
+from archfit.cli.commands import _registry as registry_opts
 from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, live_check_kwargs
 
 __all__ = ["FAIL_ON", "FORMATS", "CheckOptions", "check_options", "exit_code", "register"]
@@ -37,6 +38,7 @@ Examples:
   archfit check apps/ --cluster cluster.yaml --lock archfit.lock
   archfit check . --format json | jq '.workloads[] | {name, eligible_nodes}'
   archfit check . --fail-on warning      # CI: fail on warnings too
+  archfit check . --resolve              # ask registries for images not in archfit.lock
   archfit check --live --context prod    # the running cluster, plus live findings
   archfit check apps/ --live             # manifests against the live nodes
 
@@ -148,6 +150,19 @@ def register(app: typer.Typer) -> None:
         ),
         context: str | None = CONTEXT,
         kubeconfig: Path | None = KUBECONFIG,
+        resolve: bool = typer.Option(
+            False,
+            "--resolve",
+            help="Resolve images missing from the lockfile online (see `archfit images`).",
+        ),
+        cache_dir: Path | None = registry_opts.CACHE_DIR,
+        no_cache: bool = registry_opts.NO_CACHE,
+        docker_config: Path | None = registry_opts.DOCKER_CONFIG,
+        pull_secret: list[Path] = registry_opts.PULL_SECRET,
+        registries_yaml: Path | None = registry_opts.REGISTRIES_YAML,
+        hosts_dir: Path | None = registry_opts.HOSTS_DIR,
+        insecure_registry: list[str] = registry_opts.INSECURE,
+        ca_file: Path | None = registry_opts.CA_FILE,
     ) -> None:
         options = check_options(
             paths or [],
@@ -161,6 +176,27 @@ def register(app: typer.Typer) -> None:
         if live or context is not None or kubeconfig is not None:
             options.extra.update(
                 live_check_kwargs(application, paths or [], kubeconfig=kubeconfig, context=context)
+            )
+        if resolve:
+            resolver = registry_opts.resolver_config(
+                cache_dir=cache_dir,
+                no_cache=no_cache,
+                docker_config=docker_config,
+                pull_secrets=pull_secret,
+                registries_yaml=registries_yaml,
+                hosts_dir=hosts_dir,
+                insecure=insecure_registry,
+                ca_file=ca_file,
+            )
+            options.extra.update(
+                registry_opts.resolve_check_kwargs(
+                    application,
+                    paths or [],
+                    lock=lock,
+                    config=config,
+                    manifests=options.extra.get("manifests"),
+                    resolver=resolver,
+                )
             )
         code = run(application, options)
         if code:
