@@ -208,8 +208,8 @@ def _walk(
     if any(body.get(k) for k in _RENDER_KEYS):
         tree.needs_render = True
     tree.patched.extend(f"{k} in {directory}" for k in _PATCH_KEYS if body.get(k))
-    for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
-        for entry in body.get(key) or []:
+    for patch_key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+        for entry in body.get(patch_key) or []:
             rel = entry if isinstance(entry, str) else _map(entry).get("path")
             if isinstance(rel, str) and "\n" not in rel and not _is_remote(rel):
                 tree.patch_files.extend(_docs_of(directory / rel, by_file, context))
