@@ -28,6 +28,7 @@ from archfit.model.imageinfo import ImageInfo
 from archfit.model.node import ARCH_LABEL, Node
 from archfit.model.placement import Placement
 from archfit.model.pod import PreferredSchedulingTerm
+from archfit.model.resources import pod_requests
 from archfit.model.selectors import NodeSelectorRequirement
 from archfit.model.workload import Workload
 from archfit.policy.framework import Rule, RuleContext, StorageIndex, join_names
@@ -145,8 +146,12 @@ class Engine:
         merged = merge_required(affinity.required if affinity else None, placement.required)
         rejections: dict[str, tuple[str, ...]] = {}
         eligible: list[str] = []
+        requests = pod_requests(template)
+        tolerations = ctx.tolerations
         for node in self.nodes:
-            reasons = filter_node(template, node, required=merged, tolerations=ctx.tolerations)
+            reasons = filter_node(
+                template, node, required=merged, tolerations=tolerations, requests=requests
+            )
             if reasons:
                 rejections[node.name] = reasons
             else:

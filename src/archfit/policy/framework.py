@@ -13,6 +13,7 @@ Rules never import each other; what two rules need lives here or in `archfit.mod
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
@@ -131,6 +132,8 @@ class RuleContext:
         self.allowed_architectures = allowed_architectures
         self._own: tuple[Node, ...] | None = None
         self._extended_cache: tuple[str, ...] | None = None
+        self._archs: frozenset[str] | None = None
+        self._archs_done = False
 
     def with_placement(
         self, required: Sequence[NodeSelectorRequirement], allowed: frozenset[str] | None
@@ -150,6 +153,14 @@ class RuleContext:
         return ctx
 
     @property
+    def image_architectures(self) -> frozenset[str] | None:
+        """`runtime_architectures` of this workload's images, computed once."""
+        if not self._archs_done:
+            self._archs = runtime_architectures(self.images)
+            self._archs_done = True
+        return self._archs
+
+    @property
     def is_daemonset(self) -> bool:
         return self.workload.kind == "DaemonSet"
 
@@ -163,7 +174,8 @@ class RuleContext:
         requirements) let its pods onto `node`; resources are not considered."""
         template = self.workload.template
         affinity = template.node_affinity
-        required = merge_required(affinity.required if affinity else None, extra)
+        own = affinity.required if affinity else None
+        required = merge_required(own, extra) if extra else own
         if template.node_name and template.node_name != node.name:
             return False
         if not admits(node.name, node.labels, template.node_selector, required):
@@ -265,14 +277,22 @@ class Rule(Protocol):
 # --- shared helpers ----------------------------------------------------------------------------
 
 
+_CANDIDATE_NODES = tuple((arch, Platform.of("linux", arch)) for arch in CANDIDATE_ARCHITECTURES)
+_DEFAULT_CAPABILITIES = NodeCapabilities()
+
+
+@functools.lru_cache(maxsize=4096)
+def _architectures_of(platforms: tuple[Platform, ...]) -> frozenset[str]:
+    return frozenset(
+        arch
+        for arch, node in _CANDIDATE_NODES
+        if any(_DEFAULT_CAPABILITIES.runs(node, p) for p in platforms)
+    )
+
+
 def image_architectures(info: ImageInfo) -> frozenset[str]:
     """Values of `kubernetes.io/arch` whose nodes (default capabilities) run this image."""
-    out = set()
-    for arch in CANDIDATE_ARCHITECTURES:
-        node = Platform.of("linux", arch)
-        if any(NodeCapabilities().runs(node, p) for p in info.linux_platforms):
-            out.add(arch)
-    return frozenset(out)
+    return _architectures_of(info.linux_platforms)
 
 
 def runtime_architectures(images: Iterable[ImageUse]) -> frozenset[str] | None:

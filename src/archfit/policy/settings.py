@@ -19,6 +19,7 @@ is strict: an unknown key or a value of the wrong type is an `InputError` naming
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -244,6 +245,7 @@ class Settings:
     ignore: tuple[IgnoreEntry, ...] = ()
 
 
+@functools.lru_cache(maxsize=65536)
 def image_matches(pattern: str, registry: str, repository: str) -> bool:
     """A pattern without `/` matches the image's last path component (`postgres` matches
     `docker.io/library/postgres` and `ghcr.io/x/postgres`); with `/` it matches

@@ -19,7 +19,6 @@ from archfit.policy.framework import (
     chosen_architectures,
     image_architectures,
     join_names,
-    runtime_architectures,
     user_architectures,
 )
 from archfit.policy.settings import Settings
@@ -56,7 +55,7 @@ class ArchRule:
         self._settings = settings
 
     def evaluate(self, ctx: RuleContext) -> RuleResult:
-        allowed = runtime_architectures(ctx.images)
+        allowed = ctx.image_architectures
         resolved = [
             u
             for u in ctx.images

@@ -18,7 +18,6 @@ from archfit.policy.framework import (
     RuleResult,
     image_architectures,
     join_names,
-    runtime_architectures,
     user_architectures,
 )
 from archfit.policy.settings import Settings
@@ -37,7 +36,7 @@ class DaemonSetRule:
     def evaluate(self, ctx: RuleContext) -> RuleResult:
         if not ctx.is_daemonset:
             return RuleResult()
-        allowed = runtime_architectures(ctx.images)
+        allowed = ctx.image_architectures
         if allowed is None or not allowed:
             return RuleResult()  # unknown, or reported by the arch rule
         resolved = [

@@ -25,7 +25,6 @@ from archfit.policy.framework import (
     chosen_architectures,
     declared_architectures,
     join_names,
-    runtime_architectures,
 )
 from archfit.policy.settings import Settings
 
@@ -65,7 +64,7 @@ class UserChoiceRule:
             )
             return RuleResult(tuple(findings))
         chosen = chosen_architectures(ctx)
-        images = runtime_architectures(ctx.images)
+        images = ctx.image_architectures
         if chosen is not None and images is not None and images and not chosen & images:
             how = f"annotation {ARCH_ANNOTATION}" if declared is not None else "its node selection"
             findings.append(

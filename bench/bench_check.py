@@ -1,0 +1,85 @@
+"""How fast the placement policy evaluates workloads, and the whole `archfit check` end to end.
+
+- policy: the homelab inventory (14 nodes) and N synthetic workloads built from the bundled
+  example's 26 (copies under new names), evaluated by `Engine` with the example's lockfile: the
+  cost per workload of every rule plus the scheduler filters on every node;
+- end to end: `archfit check examples/homelab` in a fresh interpreter (imports, reading, policy,
+  text rendering), best of N.
+
+There is no peer tool that computes placements offline, so the figures stand alone.
+
+Run: `.venv/bin/python bench/bench_check.py [--workloads 10000] [--repeat 5]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from archfit.manifests import load_inventory, load_manifests, read_lockfile
+from archfit.policy import Engine, LockfileImages, Settings, StorageIndex
+from archfit.usecases.config import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples/homelab"
+
+
+def bench_policy(count: int, repeat: int) -> float:
+    manifests = load_manifests([EXAMPLE])
+    base = manifests.workloads
+    workloads = [
+        dataclasses.replace(base[i % len(base)], name=f"{base[i % len(base)].name}-{i}")
+        for i in range(count)
+    ]
+    nodes = load_inventory(EXAMPLE / "cluster.yaml").nodes
+    settings: Settings = load_settings(EXAMPLE / "archfit.yaml")
+    images = LockfileImages(read_lockfile(EXAMPLE / "archfit.lock"))
+    best = float("inf")
+    for _ in range(repeat):
+        engine = Engine(
+            settings,
+            images,
+            nodes,
+            storage=StorageIndex.of(manifests.pvcs, manifests.storage_classes),
+        )
+        start = time.perf_counter()
+        for workload in workloads:
+            engine.evaluate(workload)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bench_cli(repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "archfit.cli.main", "check", str(EXAMPLE), "--fail-on", "never"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workloads", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    seconds = bench_policy(args.workloads, args.repeat)
+    print(
+        f"policy: {args.workloads} workloads x 14 nodes in {seconds:.2f} s "
+        f"({seconds / args.workloads * 1e6:.0f} us per workload), best of {args.repeat}"
+    )
+    cli = bench_cli(args.repeat)
+    print(f"archfit check examples/homelab (fresh interpreter): {cli:.2f} s, best of {args.repeat}")
+
+
+if __name__ == "__main__":
+    main()
