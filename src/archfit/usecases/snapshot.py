@@ -6,23 +6,24 @@ to a node (and bare pods), PVCs, PVs, StorageClasses, PodDisruptionBudgets and P
 each with `apiVersion` and `kind`. Objects are sanitized (`archfit.kube.sanitize`): no
 managedFields, no last-applied annotation, env reduced to names; Secrets are never read.
 
-Objects are written as each page arrives (memory holds one page), into a temporary file beside
-the target that is renamed over it at the end, so the target is never half-written. A list
-whose continue token expires is rewound in the file and read again.
+Each item is one line in JSON flow style (valid YAML, as `kubectl get -o json` is), so the file
+streams, greps and diffs per object, and writing it costs a JSON encoding rather than a YAML
+emitter's. Objects are written as each page arrives (memory holds one page), into a temporary
+file beside the target that is renamed over it at the end, so the target is never half-written.
+A list whose continue token expires is rewound in the file and read again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-
-import yaml
 
 from archfit.kube.client import KubeApi
 from archfit.kube.collect import SNAPSHOT_RESOURCES, iter_snapshot_objects
@@ -32,7 +33,6 @@ from archfit.kube.resources import RESOURCES
 
 __all__ = ["SnapshotStats", "take_snapshot"]
 
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _OPTIONAL = frozenset({"poddisruptionbudgets", "priorityclasses"})
 
 
@@ -49,10 +49,7 @@ class SnapshotStats:
 
 
 def _item(obj: dict[str, Any]) -> str:
-    text: str = yaml.dump(
-        [obj], Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True
-    )
-    return text
+    return "- " + json.dumps(obj, ensure_ascii=False, separators=(", ", ": ")) + "\n"
 
 
 async def _write(

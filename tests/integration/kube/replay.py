@@ -34,7 +34,7 @@ from cryptography.x509.oid import NameOID
 ADMIN_TOKEN = "admin-token-for-tests"
 NOBODY_TOKEN = "nobody-token-for-tests"
 BAD_TOKEN = "invalid-token-for-tests"
-IGNORED_QUERY = {"timeoutSeconds", "allowWatchBookmarks"}
+IGNORED_QUERY = {"timeoutSeconds", "allowWatchBookmarks", "timeout"}
 
 
 def _norm_query(query: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
@@ -56,6 +56,7 @@ class Response:
     identity: str = "admin"
     request_body: Any = None
     name: str = ""
+    accept: str = ""  # the Accept header it was recorded with (discovery has two shapes)
 
 
 @dataclass
@@ -214,6 +215,7 @@ def load_routes(
                 identity=_recorded_identity(entry.get("requestHeaders", {})),
                 request_body=entry.get("requestBody"),
                 name=entry["name"],
+                accept=entry.get("requestHeaders", {}).get("Accept", ""),
             )
         )
     return dict(routes)
@@ -311,6 +313,11 @@ class ReplayServer:
             candidates = self.routes.get(key)
         if candidates:
             mine = [c for c in candidates if c.identity == req.identity]
+            accept = req.headers.get("Accept", "")
+            if len({c.accept for c in mine}) > 1:
+                mine = [c for c in mine if c.accept == accept] or [
+                    c for c in mine if c.accept == "application/json"
+                ]
             if req.body and mine:
                 sent = json.loads(req.body)
                 by_body = [
