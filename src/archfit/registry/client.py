@@ -1,10 +1,11 @@
 """The async client for the OCI distribution API: three calls, authenticated, retried, bounded.
 
-    head_manifest(tag)    HEAD /v2/<repo>/manifests/<tag>     → digest and media type
-    get_manifest(digest)  GET  /v2/<repo>/manifests/<digest>  → body, verified against the digest
-    get_blob(digest)      GET  /v2/<repo>/blobs/<digest>      → body, verified, size-bounded
+    head_manifest(tag)         HEAD /v2/<repo>/manifests/<tag>    → digest and media type
+    get_tagged_manifest(tag)   GET  /v2/<repo>/manifests/<tag>    → digest and body (hashed)
+    get_manifest(digest)       GET  /v2/<repo>/manifests/<digest> → body, verified
+    get_blob(digest)           GET  /v2/<repo>/blobs/<digest>     → body, verified, bounded
 
-Everything else here serves those three: the `WWW-Authenticate` challenge (remembered per host,
+Everything else here serves those four: the `WWW-Authenticate` challenge (remembered per host,
 so later requests authenticate up front without another 401), bearer tokens cached until they
 expire, Basic credentials, plain HTTP only where `Endpoint.http_fallback` allows it, retries of
 408/429/5xx and transport errors with exponential backoff and jitter (honouring `Retry-After`),
@@ -109,6 +110,8 @@ class RegistryClient:
         self._clients: dict[TLSConfig, httpx2.AsyncClient] = {}
         self._challenges: dict[str, Challenge] = {}
         self._http_hosts: set[str] = set()
+        self._probed: set[str] = set()
+        self._probe_locks: dict[str, asyncio.Lock] = {}
         self._token_locks: dict[tuple[str, str, str, str], asyncio.Lock] = {}
         self._all = asyncio.Semaphore(self.settings.max_concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
@@ -156,6 +159,30 @@ class RegistryClient:
         request = replace(request, method="GET", max_bytes=self.settings.max_manifest_bytes)
         reply = await self._exchange(request)
         return TagAnswer(compute_digest(reply.body), _content_type(reply.headers), reply.body)
+
+    async def get_tagged_manifest(
+        self, endpoint: Endpoint, registry: str, repository: str, tag: str
+    ) -> TagAnswer:
+        """Resolve a tag and fetch its manifest in one GET. The body is hashed: a
+        `Docker-Content-Digest` that disagrees with it is a `DigestMismatch`."""
+        reply = await self._exchange(
+            _Request(
+                endpoint,
+                registry,
+                repository,
+                "GET",
+                f"/{repository}/manifests/{tag}",
+                "manifest",
+                f"{endpoint.host}/{repository}:{tag}",
+                self.settings.max_manifest_bytes,
+            )
+        )
+        media_type = _content_type(reply.headers)
+        claimed = reply.headers.get("docker-content-digest", "")
+        if claimed and ":" in claimed:
+            verify_digest(reply.body, claimed, media_type)
+            return TagAnswer(claimed, media_type, reply.body)
+        return TagAnswer(compute_digest(reply.body), media_type, reply.body)
 
     async def get_manifest(
         self, endpoint: Endpoint, registry: str, repository: str, digest: str
@@ -279,6 +306,21 @@ class RegistryClient:
         return float(base * _JITTER.uniform(0.9, 1.1))
 
     async def _send(self, request: _Request, headers: Mapping[str, str]) -> _Reply:
+        endpoint = request.endpoint
+        host = endpoint.host
+        if endpoint.http_fallback and endpoint.scheme == "https" and host not in self._probed:
+            # The first request to a host that may fall back to plain HTTP finds out which
+            # scheme it speaks; the others wait for it instead of all failing TLS at once.
+            lock = self._probe_locks.setdefault(host, asyncio.Lock())
+            async with lock:
+                if host not in self._probed:
+                    try:
+                        return await self._send_now(request, headers)
+                    finally:
+                        self._probed.add(host)
+        return await self._send_now(request, headers)
+
+    async def _send_now(self, request: _Request, headers: Mapping[str, str]) -> _Reply:
         endpoint, method, path = request.endpoint, request.method, request.path
         kind = request.kind
         host = endpoint.host

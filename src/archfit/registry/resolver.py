@@ -2,19 +2,24 @@
 
 For each distinct reference, in one run:
 
-1. Tag → digest: the cached answer while younger than `tag_ttl`, else `HEAD` on the first
-   endpoint that may resolve tags (mirrors in order, then the registry). A digest-pinned
-   reference skips this step: the runtime pulls by digest.
-2. Digest → platforms: the cache (digests are immutable), else one `GET` of the manifest by
-   digest, verified against it. An index gives its platforms from `manifests[].platform`
-   (attestations dropped, children never fetched); a single manifest costs one more `GET` of its
-   config blob, whose `architecture`/`os`/`variant` is the platform.
+1. Tag → digest: the cached answer while younger than `tag_ttl`. Otherwise the first endpoint
+   that may resolve tags (mirrors in order, then the registry) is asked: with `HEAD` when an
+   older answer is cached (the digest has most likely not moved, and its platforms are cached,
+   so re-checking a tag costs no GET), with one `GET` by tag when the tag was never seen (the
+   same GET that a HEAD would be followed by, minus a round trip). A digest-pinned reference
+   skips this step: the runtime pulls by digest.
+2. Digest → platforms: the cache (digests are immutable), else the manifest — the body from
+   step 1, or one `GET` by digest — verified against its digest. An index gives its platforms
+   from `manifests[].platform` (attestations dropped, children never fetched); a single
+   manifest costs one more `GET` of its config blob, whose `architecture`/`os`/`variant` is
+   the platform.
 
-So a cold image costs one HEAD and one manifest GET (plus the config blob for single-platform
-images), and a warm one costs no request. Why HEAD and then GET by digest rather than one GET by
-tag: HEAD requests are free under Docker Hub's pull quota, a digest already in the cache (another
-tag, another run) then costs no GET at all, and a body fetched by digest can be verified against
-the digest that was asked for rather than the one the server claims.
+So a cold image costs exactly one manifest GET (plus the config blob for single-platform
+images), a tag whose cached answer expired costs one HEAD and no GET unless it moved, and a
+warm image costs no request. HEAD requests are free under Docker Hub's pull quota and GETs are
+not: no GET is ever made that a cached digest could answer, and child manifests are never
+fetched. Every body is hashed and checked against the digest it was asked by (or, for a GET by
+tag, against the `Docker-Content-Digest` the registry sent).
 
 When the registry is unreachable and an expired tag answer is cached, that answer is served and
 flagged `stale`. A definitive failure (404, 401, a bad manifest) is remembered for
@@ -240,7 +245,9 @@ class Resolver:
                     digest = cached_tag.digest
                 else:
                     try:
-                        digest = await self._resolve_tag(ref, endpoints)
+                        digest = await self._resolve_tag(
+                            ref, endpoints, probe=cached_tag is not None
+                        )
                     except RegistryError as err:
                         if not err.transient or cached_tag is None:
                             raise
@@ -256,24 +263,29 @@ class Resolver:
             return Resolution(ref, error=str(err), error_type=type(err).__name__)
         return self._from_record(ref, digest, record, cached=False, stale=stale)
 
-    async def _resolve_tag(self, ref: ImageRef, endpoints: Sequence[Endpoint]) -> str:
+    async def _resolve_tag(
+        self, ref: ImageRef, endpoints: Sequence[Endpoint], *, probe: bool
+    ) -> str:
+        """The digest a tag points at: HEAD when `probe` (the digest is probably known),
+        else one GET whose body is kept for the digest step."""
         tag = ref.tag or "latest"
 
-        async def head(endpoint: Endpoint) -> str:
-            answer = await self.client.head_manifest(
-                endpoint, ref.registry, endpoint.repository(ref.repository), tag
-            )
-            if answer.body is not None:
-                self._remember_body(answer.digest, answer.body, answer.media_type)
+        async def ask(endpoint: Endpoint) -> str:
+            repository = endpoint.repository(ref.repository)
+            if probe:
+                answer = await self.client.head_manifest(endpoint, ref.registry, repository, tag)
+            else:
+                answer = await self.client.get_tagged_manifest(
+                    endpoint, ref.registry, repository, tag
+                )
+            if answer.body is not None and answer.digest not in self._known:
+                self._bodies[answer.digest] = (answer.body, answer.media_type)
             return answer.digest
 
-        digest = await _first(endpoints, head, resolve=True)
+        digest = await _first(endpoints, ask, resolve=True)
         if self.cache is not None:
             self.cache.put_tag(_tag_key(ref), digest, "")
         return digest
-
-    def _remember_body(self, digest: str, body: bytes, media_type: str) -> None:
-        self._bodies[digest] = (body, media_type)
 
     async def _record(
         self, ref: ImageRef, digest: str, endpoints: Sequence[Endpoint]
@@ -288,6 +300,7 @@ class Resolver:
                     if parent is not None:
                         self._parents[digest] = parent[0]
         if known is not None:
+            self._bodies.pop(digest, None)
             return known
         task = self._records.get(digest)
         if task is None:
@@ -349,7 +362,7 @@ class Resolver:
         """For `name:tag@digest` pinned to a single manifest: is it a child of the tag's index?"""
         try:
             tag_digest = await self._resolve_tag(
-                ImageRef(ref.registry, ref.repository, ref.tag), endpoints
+                ImageRef(ref.registry, ref.repository, ref.tag), endpoints, probe=True
             )
             if tag_digest == digest:
                 return

@@ -1,0 +1,199 @@
+"""How fast and how frugally archfit resolves image platforms, beside skopeo, in one run.
+
+Starts Debian's docker-registry on 127.0.0.1 (port 0, access log on), pushes N distinct images
+through its HTTP API (a mix of OCI indexes with attestation entries, Docker manifest lists and
+single-platform OCI/Docker images), then resolves all N:
+
+- archfit cold: an empty cache directory, one resolver (HEAD per tag, one manifest GET per
+  image, plus the config blob for single-platform images);
+- archfit warm: the same cache directory, a new resolver (no request expected);
+- `skopeo inspect --raw` for every image, sequentially and 8 in parallel (one process per
+  image, as scripts and pipelines call it).
+
+Requests are counted from the registry's access log between phases, so archfit and skopeo are
+measured by the same meter. Prints one table.
+
+Run: `.venv/bin/python bench/bench_registry.py [--images 1000] [--skopeo-images N]`
+Targets: archfit cold ≥ 10× the throughput of parallel skopeo; warm ≥ 10,000 images/s;
+≤ 1 manifest GET per image cold (+1 config blob GET for single-platform images), 0 warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.integration.registry.support import (  # noqa: E402
+    Pusher,
+    RegistryProcess,
+    push_index,
+    push_single,
+)
+
+from archfit.model.image import ImageRef  # noqa: E402
+from archfit.registry import ResolverConfig, open_resolver  # noqa: E402
+
+SINGLE_PLATFORMS = [("amd64", ""), ("arm64", ""), ("arm", "v7"), ("arm", "v6")]
+INDEX_PLATFORMS = [
+    ["linux/amd64", "linux/arm64"],
+    ["linux/amd64", "linux/arm64", "linux/arm/v7"],
+    ["linux/amd64", "windows/amd64"],
+]
+
+
+def push_all(host: str, count: int, workers: int = 8) -> list[str]:
+    """Push `count` distinct images; returns their references (40% indexes)."""
+    repos = max(1, count // 100)
+
+    def push_one(n: int) -> str:
+        pusher = _pushers[n % workers]
+        repo = f"bench/app{n % repos}"
+        tag = f"v{n}"
+        kind = n % 5
+        if kind == 0:
+            push_index(pusher, repo, tag, INDEX_PLATFORMS[n % 3], attestations=True, salt=str(n))
+        elif kind == 1:
+            push_index(pusher, repo, tag, INDEX_PLATFORMS[n % 3], docker=True, salt=str(n))
+        else:
+            arch, variant = SINGLE_PLATFORMS[n % len(SINGLE_PLATFORMS)]
+            push_single(
+                pusher, repo, tag, arch=arch, variant=variant, docker=kind == 2, salt=f"img{n}"
+            )
+        return f"{host}/{repo}:{tag}"
+
+    _pushers = [Pusher(f"http://{host}") for _ in range(workers)]
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(push_one, range(count)))
+    finally:
+        for pusher in _pushers:
+            pusher.close()
+
+
+def count_requests(log: list[tuple[str, str, int]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for method, path, _ in log:
+        if "/manifests/" in path:
+            counts[f"{method} manifest"] += 1
+        elif "/blobs/" in path:
+            counts[f"{method} blob"] += 1
+        else:
+            counts[f"{method} other"] += 1
+    return counts
+
+
+async def archfit_resolve(refs: list[str], cache_dir: Path) -> tuple[float, float, int]:
+    """(seconds for resolve_many, seconds including setup and teardown, failures)."""
+    started = time.perf_counter()
+    config = ResolverConfig(cache_dir=cache_dir, docker_config=cache_dir / "no-config.json")
+    parsed = [ImageRef.parse(r) for r in refs]
+    async with open_resolver(config) as resolver:
+        t0 = time.perf_counter()
+        results = await resolver.resolve_many(parsed)
+        resolve_time = time.perf_counter() - t0
+    total = time.perf_counter() - started
+    return resolve_time, total, sum(1 for r in results if not r.ok)
+
+
+def skopeo_one(ref: str) -> bool:
+    done = subprocess.run(
+        ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{ref}"],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+def skopeo_all(refs: list[str], parallel: int) -> tuple[float, int]:
+    started = time.perf_counter()
+    if parallel == 1:
+        ok = [skopeo_one(r) for r in refs]
+    else:
+        with ThreadPoolExecutor(parallel) as pool:
+            ok = list(pool.map(skopeo_one, refs))
+    return time.perf_counter() - started, ok.count(False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--images", type=int, default=1000)
+    parser.add_argument(
+        "--skopeo-images", type=int, default=None, help="how many images skopeo resolves"
+    )
+    args = parser.parse_args()
+    if not shutil.which("skopeo"):
+        sys.exit("skopeo is not installed (scripts/test installs it)")
+    work = Path(tempfile.mkdtemp(prefix="archfit-bench-registry-"))
+    registry = RegistryProcess(work / "registry").start()
+    try:
+        t0 = time.perf_counter()
+        refs = push_all(registry.host, args.images)
+        pushed = time.perf_counter() - t0
+        singles = sum(1 for n in range(args.images) if n % 5 >= 2)
+        print(
+            f"pushed {len(refs)} images ({len(refs) - singles} indexes/lists, {singles} "
+            f"single-platform) to {registry.host} in {pushed:.1f}s; cpus={os.cpu_count()}"
+        )
+        rows: list[tuple[str, int, float, float, Counter[str], int]] = []
+
+        def phase(name: str, count: int, run: object) -> None:
+            before = len(registry.access_log())
+            seconds, failures = run()  # type: ignore[operator]
+            time.sleep(0.2)  # let the registry flush its access log
+            log = registry.access_log()[before:]
+            rows.append((name, count, seconds, count / seconds, count_requests(log), failures))
+
+        cache = work / "cache"
+        timings: dict[str, float] = {}
+
+        def archfit_phase(key: str) -> tuple[float, int]:
+            resolve_time, total, failures = asyncio.run(archfit_resolve(refs, cache))
+            timings[key] = total
+            return resolve_time, failures
+
+        phase("archfit cold", len(refs), lambda: archfit_phase("cold"))
+        phase("archfit warm", len(refs), lambda: archfit_phase("warm"))
+        skopeo_refs = refs[: args.skopeo_images or len(refs)]
+        phase("skopeo --raw x8", len(skopeo_refs), lambda: skopeo_all(skopeo_refs, 8))
+        phase("skopeo --raw seq", len(skopeo_refs), lambda: skopeo_all(skopeo_refs, 1))
+    finally:
+        registry.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    header = (
+        f"{'tool':<18}{'images':>7}{'seconds':>9}{'images/s':>10}"
+        f"{'HEAD/img':>9}{'GET man/img':>12}{'GET blob/img':>13}{'failed':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, count, seconds, rate, counts, failures in rows:
+        print(
+            f"{name:<18}{count:>7}{seconds:>9.3f}{rate:>10.0f}"
+            f"{counts['HEAD manifest'] / count:>9.2f}{counts['GET manifest'] / count:>12.2f}"
+            f"{counts['GET blob'] / count:>13.2f}{failures:>7}"
+        )
+    cold, warm, par = rows[0], rows[1], rows[2]
+    print(
+        f"\narchfit cold / skopeo x8: {cold[3] / par[3]:.1f}x (target >= 10x); "
+        f"warm {warm[3]:.0f} images/s (target >= 10000; with resolver setup and teardown "
+        f"{warm[1] / timings['warm']:.0f}/s); "
+        f"cold manifest GETs/image {rows[0][4]['GET manifest'] / cold[1]:.2f}, "
+        f"blob GETs per single-platform image {rows[0][4]['GET blob'] / singles:.2f}; "
+        f"warm requests {sum(warm[4].values())}"
+    )
+
+
+if __name__ == "__main__":
+    main()
