@@ -77,3 +77,28 @@ def test_snapshot_missing_namespace_exits_2(
     code = main(["snapshot", "--kubeconfig", str(kubeconfig), "-n", "does-not-exist"])
     assert code == 2
     assert "namespace 'does-not-exist' does not exist" in capsys.readouterr().err
+
+
+def test_offline_check_of_a_snapshot_matches_the_live_check(
+    kubeconfig: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "snap.yaml"
+    assert main(["snapshot", "--kubeconfig", str(kubeconfig), "-o", str(out)]) == 0
+    capsys.readouterr()
+    main(["check", str(out), "--format", "json"])
+    offline = json.loads(capsys.readouterr().out)
+    main(["check", "--live", "--kubeconfig", str(kubeconfig), "--format", "json"])
+    live = json.loads(capsys.readouterr().out)
+
+    def keys(report: dict) -> list[str]:  # type: ignore[type-arg]
+        return sorted(json.dumps(w.get("workload", w).get("name")) for w in report["workloads"])
+
+    # Children (pods, ReplicaSets, the CronJob's Job) are represented by their controllers.
+    assert len(offline["workloads"]) == 11
+    assert keys(offline) == keys(live)
