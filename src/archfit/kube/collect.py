@@ -133,18 +133,21 @@ async def read_cluster(
         await api.require_namespace(namespace)
     documents: list[Document] = []
     notes: list[str] = []
+    parents: dict[tuple[str, str, str], str] = {}
+    pods: list[PodState] = []
+    events: list[ClusterEvent] = []
 
     async def each(plural: str, handle: Callable[[dict[str, Any]], None]) -> None:
         ns = namespace if RESOURCES[plural].namespaced else None
         for _attempt in range(attempts):
-            mark = len(documents)
+            marks = (len(documents), len(pods), len(events))
             count = 0
             try:
                 async for obj in api.list(plural, namespace=ns):
                     handle(obj)
                     count += 1
-            except Expired:
-                del documents[mark:]
+            except Expired:  # the continue token expired: forget this resource, list it again
+                del documents[marks[0] :], pods[marks[1] :], events[marks[2] :]
                 continue
             except NotFound:
                 if plural not in _OPTIONAL:
@@ -171,10 +174,6 @@ async def read_cluster(
             parents[(str(meta.get("namespace")), str(obj.get("kind")), str(meta.get("name")))] = (
                 f"{ref[0]}/{meta.get('namespace')}/{ref[1]}"
             )
-
-    parents: dict[tuple[str, str, str], str] = {}
-    pods: list[PodState] = []
-    events: list[ClusterEvent] = []
 
     def pod(obj: dict[str, Any]) -> None:
         if not is_child(obj):

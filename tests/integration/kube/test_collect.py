@@ -9,6 +9,7 @@ from archfit.kube.client import KubeApi
 from archfit.kube.collect import LiveCluster, read_cluster
 from archfit.kube.config import load_target
 from archfit.kube.sanitize import sanitize
+from tests.integration.kube.replay import ReplayServer
 
 
 async def _read(kubeconfig: Path) -> LiveCluster:
@@ -85,3 +86,22 @@ def test_sanitize_strips_managed_fields_and_env_values() -> None:
     # the input is untouched
     assert pod["spec"]["containers"][0]["env"][0]["value"] == "hunter2"
     assert "managedFields" in pod["metadata"]
+
+
+def test_expired_continue_token_mid_pods_is_read_again_without_duplicates(
+    kubeconfig: Path, apiserver: ReplayServer
+) -> None:
+    async def read_twice() -> tuple[LiveCluster, LiveCluster]:
+        async with KubeApi(load_target(kubeconfig=kubeconfig), chunk_size=5) as api:
+            first = await read_cluster(api)
+            # Page 1's continue token was recorded twice: page 2, then 410 after a compaction.
+            second = await read_cluster(api)
+        return first, second
+
+    first, second = asyncio.run(read_twice())
+    assert len(first.pods) == 40
+    assert len(second.pods) == 40
+    assert len({(p.namespace, p.name) for p in second.pods}) == 40
+    assert len(second.manifests.workloads) == len(first.manifests.workloads)
+    pages = [r for r in apiserver.requests_to("/api/v1/pods") if r.query.get("limit") == "5"]
+    assert len(pages) == 8 + 2 + 8  # the second read: page 1, the 410, then all 8 again
