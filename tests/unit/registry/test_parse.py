@@ -5,6 +5,8 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archfit.registry.errors import BadResponse, DigestMismatch
 from archfit.registry.parse import parse_manifest, platform_from_config, verify_digest
@@ -108,3 +110,42 @@ def test_signed_schema1_digest_covers_the_payload_without_signatures() -> None:
     verify_digest(signed, digest, "application/vnd.docker.distribution.manifest.v1+prettyjws")
     parsed = parse_manifest(signed, "application/vnd.docker.distribution.manifest.v1+prettyjws")
     assert str(parsed.schema1_platform) == "linux/arm64"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "schemaVersion",
+                    "mediaType",
+                    "manifests",
+                    "config",
+                    "platform",
+                    "digest",
+                    "architecture",
+                    "os",
+                    "variant",
+                    "annotations",
+                    "layers",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@given(body=st.binary(max_size=200) | _JSON.map(lambda doc: json.dumps(doc).encode()))
+def test_parser_either_parses_or_raises_bad_response(body: bytes) -> None:
+    for content_type in (None, OCI_INDEX, DOCKER_MANIFEST):
+        try:
+            parsed = parse_manifest(body, content_type)
+        except BadResponse:
+            continue
+        # Whatever parses yields platforms only from runnable entries (never a reference).
+        assert set(parsed.platforms) <= {e.platform for e in parsed.entries if e.runnable}
