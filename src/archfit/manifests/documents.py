@@ -223,6 +223,8 @@ def split_documents(text: str) -> list[tuple[int, str]]:
 
 
 def _is_directives_only(chunk: str) -> bool:
+    if not chunk.startswith("%") and "\n%" not in chunk:
+        return False  # the common case, without splitting the chunk into lines
     content = [ln for ln in chunk.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     return bool(content) and all(ln.startswith("%") for ln in content)
 

@@ -37,7 +37,8 @@ from yaml.resolver import Resolver
 
 __all__ = ["decode", "has_libyaml"]
 
-_Parser: Any = getattr(yaml, "CSafeLoader", None)
+# libyaml's bare parser: the loader classes add Python constructor state per document.
+_Parser: Any = getattr(getattr(yaml, "_yaml", None), "CParser", None)
 has_libyaml = _Parser is not None
 _STR = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"

@@ -78,11 +78,7 @@ def run_fix(
         report = run_check(targets, cluster=cluster, lock=lock, config=config)
     else:
         report = check(targets)
-    fixes = [
-        WorkloadFix(v.workload, v.placement)
-        for v in report.workloads
-        if not v.ignored and not v.placement.unconstrained
-    ]
+    fixes = [WorkloadFix(v.workload, v.placement, ignored=v.ignored) for v in report.workloads]
     plan = plan_fixes(fixes, roots=targets, read=_read, patches_dir=patches_dir)
     originals = {path: _read(path) for path in plan.files}
     for path, text in plan.files.items():

@@ -4,12 +4,16 @@ two promises around them: a second run changes nothing, and --dry-run writes not
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 import yaml
-from tests.unit.rewrite._support import fixed_check
+from tests.unit.rewrite._support import AMD64_ONLY, fixed_check
 
+from archfit.manifests import load_manifests
+from archfit.model.check import CheckReport, WorkloadVerdict
+from archfit.model.placement import Placement
 from archfit.usecases.fix import run_fix
 
 CASES = {
@@ -18,6 +22,7 @@ CASES = {
     "raw-multidoc": "raw/multidoc.yaml",
     "apptemplate-current": "apptemplate/current.yaml",
     "apptemplate-old": "apptemplate/old.yaml",
+    "apptemplate-two-controllers": "apptemplate/two-controllers.yaml",
     "chart": "chart/release.yaml",
     "kustomize-overlay": "kustomize/overlays/home",
 }
@@ -70,3 +75,36 @@ def test_comments_before_leading_separator_survive(tree: Path) -> None:
     )
     assert "app: mosquitto   # the MQTT broker" in text
     assert 'image: "eclipse-mosquitto:2.0.20"' in text
+
+
+def test_app_template_defaults_untouched_when_a_controller_needs_nothing(tree: Path) -> None:
+    """Only `zwave` is constrained: writing `defaultPodOptions` would constrain `sidecar` too, so
+    the placement goes into `zwave`'s own pod options."""
+
+    def check(paths: Sequence[Path]) -> CheckReport:
+        return CheckReport(
+            workloads=tuple(
+                WorkloadVerdict(
+                    w, placement=AMD64_ONLY if w.name.endswith("zwave") else Placement()
+                )
+                for w in load_manifests(list(paths)).workloads
+            )
+        )
+
+    target = tree / "apptemplate" / "current.yaml"
+    target.write_text(
+        target.read_text().replace(
+            "    defaultPodOptions:",
+            "      sidecar:\n"
+            "        containers:\n"
+            "          app:\n"
+            "            image: {repository: busybox, tag: '1.36'}\n"
+            "    defaultPodOptions:",
+        )
+    )
+    outcome = run_fix([target], check=check)
+    (text,) = outcome.files.values()
+    values = yaml.safe_load(text.split("---\n", 2)[1])["spec"]["values"]
+    assert "affinity" not in values["defaultPodOptions"]
+    assert values["controllers"]["zwave"]["pod"]["affinity"]["nodeAffinity"]
+    assert "pod" not in values["controllers"]["sidecar"]

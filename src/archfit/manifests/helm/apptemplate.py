@@ -101,6 +101,9 @@ class DerivedController:
     values_path: str
     pod_path: str
     layout: Layout
+    # The controller's own `pod.affinity` is set in the assembled values (wherever it came from:
+    # inline values or a `valuesFrom` file), so it, not `defaultPodOptions`, decides its affinity.
+    own_affinity: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +401,12 @@ def _derive_current(values: Mapping[str, Any], release: str, namespace: str) -> 
                 ]
         derived.append(
             DerivedController(
-                cid, manifest, f"controllers.{cid}", f"controllers.{cid}.pod", "current"
+                cid,
+                manifest,
+                f"controllers.{cid}",
+                f"controllers.{cid}.pod",
+                "current",
+                own_affinity=bool(_map(controller.get("pod")).get("affinity")),
             )
         )
     return Derivation(tuple(derived), claims, tuple(notes))

@@ -43,6 +43,7 @@ __all__ = [
     "CHART",
     "DOCUMENT",
     "LAYOUT",
+    "OWN_AFFINITY",
     "POD_OPTIONS",
     "RELEASE",
     "VALUES_PATH",
@@ -61,6 +62,7 @@ VALUES_PATH = "archfit.dev/values-path"
 POD_OPTIONS = "archfit.dev/pod-options"
 LAYOUT = "archfit.dev/values-layout"
 DOCUMENT = "archfit.dev/document-index"
+OWN_AFFINITY = "archfit.dev/own-pod-affinity"
 
 HELM_TIMEOUT_S = 60
 
@@ -198,6 +200,7 @@ def _app_template(release: Release, out: ReleaseOutput) -> None:
             POD_OPTIONS: controller.pod_path,
             LAYOUT: f"app-template-{controller.layout}",
             DOCUMENT: str(release.document.index),
+            OWN_AFFINITY: "true" if controller.own_affinity else "false",
         }
         body = _annotate(controller.manifest, annotations)
         path = tuple(values_path.split(".")) if values_path else ()

@@ -27,7 +27,13 @@ from typing import Any
 
 from archfit.errors import InputError
 from archfit.manifests.documents import read_text
-from archfit.manifests.helm.release import DOCUMENT, LAYOUT, POD_OPTIONS, VALUES_ROOT
+from archfit.manifests.helm.release import (
+    DOCUMENT,
+    LAYOUT,
+    OWN_AFFINITY,
+    POD_OPTIONS,
+    VALUES_ROOT,
+)
 from archfit.manifests.rewrite.placement import apply_placement
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
@@ -57,8 +63,17 @@ KUSTOMIZE_ORIGIN = "kustomize "
 
 @dataclass(frozen=True, slots=True)
 class WorkloadFix:
+    """One workload and its placement. Pass every workload, also those with nothing to add or
+    that are ignored: the controllers of one app-template release share `defaultPodOptions`, so
+    whether it may be written depends on all of them."""
+
     workload: Workload
     placement: Placement
+    ignored: bool = False
+
+    @property
+    def active(self) -> bool:
+        return not self.ignored and not self.placement.unconstrained
 
 
 @dataclass
@@ -145,13 +160,13 @@ def plan_fixes(
     files = _Files(read)
     releases: dict[tuple[str, int], list[WorkloadFix]] = {}
     for fix in fixes:
-        if fix.placement.unconstrained:
-            continue
         workload = fix.workload
         layout = workload.annotations.get(LAYOUT)
         if layout is not None:
             key = (workload.source.file, int(workload.annotations.get(DOCUMENT, "0")))
             releases.setdefault(key, []).append(fix)
+            continue
+        if not fix.active:
             continue
         if workload.kind == "Function":
             plan.notes.append(
@@ -199,10 +214,11 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
 
 
 def _values(file: str, index: int, group: list[WorkloadFix], files: _Files, plan: FixPlan) -> None:
-    yfile = files.get(file)
+    active = [f for f in group if f.active]
+    yfile = files.get(file) if active else None
     if yfile is None:
         return
-    first = group[0].workload
+    first = active[0].workload
     root_path = _parse_path(first.annotations.get(VALUES_ROOT, ""))
     doc = yfile.document(index)
     existing = _walk(doc, root_path, create=False)
@@ -217,23 +233,26 @@ def _values(file: str, index: int, group: list[WorkloadFix], files: _Files, plan
         return
     layout = first.annotations.get(LAYOUT, "")
     changed = False
-    where: list[str] = []
+    where: list[tuple[str, str]] = []
     if layout == "app-template-current":
         defaults = root.get("defaultPodOptions")
         own = [
             _walk(root, _parse_path(f.workload.annotations.get(POD_OPTIONS, "")), create=False)
             for f in group
         ]
-        shared = all(f.placement == group[0].placement for f in group) and not any(
-            isinstance(o, Mapping) and o.get("affinity") for o in own
+        shared = (
+            len(active) == len(group)
+            and all(f.placement == group[0].placement for f in group)
+            and not any(isinstance(o, Mapping) and o.get("affinity") for o in own)
+            and not any(f.workload.annotations.get(OWN_AFFINITY) == "true" for f in group)
         )
         if shared:
             if not isinstance(defaults, MutableMapping):
                 defaults = _walk(root, ["defaultPodOptions"], create=True)
             changed = apply_placement(defaults, group[0].placement)
-            where.append("defaultPodOptions.affinity")
+            where.extend((f.workload.display, "defaultPodOptions.affinity") for f in active)
         else:
-            for fix in group:
+            for fix in active:
                 pod_path = _parse_path(fix.workload.annotations.get(POD_OPTIONS, ""))
                 pod = _walk(root, pod_path, create=True)
                 if not isinstance(pod, MutableMapping):
@@ -248,10 +267,12 @@ def _values(file: str, index: int, group: list[WorkloadFix], files: _Files, plan
                     # A controller's own affinity replaces the default one: start from it.
                     pod["affinity"] = copy.deepcopy(defaults["affinity"])
                 changed = apply_placement(pod, fix.placement) or changed
-                where.append(f"{fix.workload.annotations.get(POD_OPTIONS)}.affinity")
+                where.append(
+                    (fix.workload.display, f"{fix.workload.annotations.get(POD_OPTIONS)}.affinity")
+                )
     else:
-        changed = apply_placement(root, group[0].placement)
-        where.append("affinity")
+        changed = apply_placement(root, active[0].placement)
+        where.append((first.display, "affinity"))
         chart = first.annotations.get("archfit.dev/helm-chart", "")
         if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS:
             plan.notes.append(
@@ -261,8 +282,8 @@ def _values(file: str, index: int, group: list[WorkloadFix], files: _Files, plan
     if changed:
         yfile.mark_changed(index)
         root_text = first.annotations.get(VALUES_ROOT, "")
-        for w in where:
-            plan.written.append(f"{first.display} → {file} ({root_text}.{w})")
+        for display, path in where:
+            plan.written.append(f"{display} → {file} ({root_text}.{path})")
 
 
 def _patch(
