@@ -1,0 +1,84 @@
+"""Edge cases of the Kubernetes-shape converter that the manifest reader relies on."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+
+from archfit.errors import InvalidValue
+from archfit.model.k8s import workload_from_k8s
+from archfit.model.workload import SourceRef
+
+SRC = SourceRef("w.yaml", 3)
+
+
+def _deployment(pod_spec: Any, **top: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d"},
+        "spec": {"template": {"metadata": {"labels": {"app": "d"}}, "spec": pod_spec}, **top},
+    }
+
+
+def test_any_mapping_type_is_accepted() -> None:
+    spec = MappingProxyType({"containers": [MappingProxyType({"name": "a", "image": "nginx"})]})
+    workload = workload_from_k8s(MappingProxyType(_deployment(spec)), SRC)
+    assert workload.template.containers[0].image == "nginx"
+    assert workload.template.labels == {"app": "d"}
+
+
+@pytest.mark.parametrize(
+    ("pod_spec", "where"),
+    [
+        ({"containers": "nginx"}, "spec.template.spec.containers"),
+        ({"containers": ["nginx"]}, "spec.template.spec.containers[0]"),
+        (
+            {"containers": [{"name": "a", "resources": []}]},
+            "spec.template.spec.containers[0].resources",
+        ),
+        ({"nodeSelector": {"disk": ["ssd"]}}, "spec.template.spec.nodeSelector.disk"),
+        ([], "spec.template.spec"),
+    ],
+)
+def test_wrong_shapes_name_the_field(pod_spec: Any, where: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        workload_from_k8s(_deployment(pod_spec), SRC)
+    assert caught.value.where == where
+
+
+def test_unparsable_image_is_kept_without_a_reference() -> None:
+    spec = {"containers": [{"name": "a", "image": "Not A Ref"}]}
+    container = workload_from_k8s(_deployment(spec), SRC).template.containers[0]
+    assert container.image == "Not A Ref"
+    assert container.image_ref is None
+
+
+def test_replicas_default_and_namespace_default() -> None:
+    workload = workload_from_k8s(_deployment({}), SRC, default_namespace="media")
+    assert workload.replicas == 1
+    assert workload.namespace == "media"
+    assert workload.source == SRC
+
+
+def test_statefulset_claim_templates_take_the_workload_namespace() -> None:
+    obj = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "data"},
+        "spec": {
+            "template": {"spec": {}},
+            "volumeClaimTemplates": [
+                {"metadata": {"name": "pgdata"}, "spec": {"storageClassName": "longhorn"}},
+                {"metadata": {"name": "wal"}},
+            ],
+        },
+    }
+    claims = workload_from_k8s(obj, SRC).volume_claim_templates
+    assert [(c.namespace, c.name, c.storage_class) for c in claims] == [
+        ("data", "pgdata", "longhorn"),
+        ("data", "wal", None),  # no class: the default StorageClass applies
+    ]
+    assert claims[0].source == SRC
