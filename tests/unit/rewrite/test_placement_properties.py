@@ -13,7 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from archfit.manifests.rewrite.placement import apply_placement, current_node_affinity
+from archfit.manifests.rewrite.placement import (
+    apply_placement,
+    current_node_affinity,
+    placement_patch,
+)
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.affinity import admits
 from archfit.model.placement import Placement
@@ -154,3 +158,34 @@ def test_yaml_round_trip_keeps_the_rest(spec: dict[str, Any], placement: Placeme
     assert _outside(parsed["spec"]["template"]["spec"]) == _outside(spec)
     again = YamlFile.parse(out)
     assert apply_placement(again.document(index)["spec"]["template"]["spec"], placement) is False
+
+
+def _apply_json_patch(document: dict[str, Any], ops: list[Any]) -> dict[str, Any]:
+    """RFC 6902 `add`/`replace` as the API server applies them (enough for these patches)."""
+    doc = copy.deepcopy(document)
+    for op in ops:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
+        parent: Any = doc
+        for part in parts[:-1]:
+            parent = parent[int(part)] if isinstance(parent, list) else parent[part]
+        last = parts[-1]
+        value = copy.deepcopy(op["value"])
+        if isinstance(parent, list):
+            if last == "-":
+                parent.append(value)
+            else:
+                parent.insert(int(last), value)
+        else:
+            assert op["op"] == "replace" or last not in parent or parent[last] is None
+            parent[last] = value
+    return doc
+
+
+@given(pod_specs, placements)
+def test_json_patch_is_the_same_edit(spec: dict[str, Any], placement: Placement) -> None:
+    document = {"kind": "Deployment", "spec": {"template": {"spec": spec}}}
+    ops = placement_patch(document, ("spec", "template", "spec"), placement)
+    expected = copy.deepcopy(document)
+    apply_placement(expected["spec"]["template"]["spec"], placement)
+    assert _apply_json_patch(document, ops) == expected
+    assert placement_patch(expected, ("spec", "template", "spec"), placement) == []
