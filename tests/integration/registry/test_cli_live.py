@@ -198,8 +198,11 @@ def test_check_resolve_fills_in_what_the_lockfile_lacks(
     apps.mkdir()
     root = Path(__file__).resolve().parents[3]
     (apps / "cluster.yaml").write_text((root / "examples/homelab/cluster.yaml").read_text())
+    child = f"{reg.ref('multi:docker')}@{reg.images['multi:docker'].children['linux/arm64']}"
     (apps / "app.yaml").write_text(
-        _deployment("web", reg.ref("multi:oci"), reg.ref("single:amd64"), reg.ref("missing:3"))
+        _deployment(
+            "web", reg.ref("multi:oci"), reg.ref("single:amd64"), reg.ref("missing:3"), child
+        )
     )
     # The lockfile answers for one image (with platforms the registry would not give: the
     # lockfile wins); the other two are resolved online, and the missing one is an error.
@@ -212,7 +215,8 @@ def test_check_resolve_fills_in_what_the_lockfile_lacks(
         capsys, "check", str(apps), "--resolve", "--format", "json", *registry_args
     )
     assert code == 1, err  # arch findings, not a crash
-    images = {i["ref"]: i for i in json.loads(out)["workloads"][0]["images"]}
+    report = json.loads(out)
+    images = {i["ref"]: i for i in report["workloads"][0]["images"]}
     resolved = images[reg.ref("multi:oci")]
     assert resolved["status"] == "resolved"
     assert resolved["digest"] == reg.images["multi:oci"].digest
@@ -227,3 +231,7 @@ def test_check_resolve_fills_in_what_the_lockfile_lacks(
     assert missing["status"] == "error"
     assert "not found (404)" in missing["detail"]
     assert missing["platforms"] == []
+    assert images[child]["platforms"] == ["linux/arm64"]
+    pinned = [f for f in report["findings"] if f["id"] == "child-digest-pinned"]
+    assert len(pinned) == 1
+    assert reg.images["multi:docker"].digest in pinned[0]["hint"]

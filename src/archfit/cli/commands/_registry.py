@@ -128,12 +128,17 @@ def resolve_check_kwargs(
     config: Path | None,
     manifests: Any,
     resolver: Any,
+    more_findings: Any = None,
 ) -> dict[str, Any]:
     """`check --resolve`: resolve online (asyncio.run: this is the CLI's edge) every image the
     lockfile does not answer for, and return the `run_check` keyword arguments that use them."""
     import asyncio  # noqa: PLC0415
 
-    from archfit.usecases.images import inspect_images, plan_check_images  # noqa: PLC0415
+    from archfit.usecases.images import (  # noqa: PLC0415
+        inspect_images,
+        plan_check_images,
+        resolution_findings,
+    )
 
     plan = plan_check_images(paths, lock=lock, config=config, manifests=manifests)
     resolutions = []
@@ -146,4 +151,11 @@ def resolve_check_kwargs(
     if failed and application.verbose:
         for resolution in failed:
             application.terminal.warn(f"{resolution.ref.familiar}: {resolution.error}")
-    return {"images": plan.images(resolutions), "manifests": plan.manifests}
+    image_findings = [f for r in resolutions for f in resolution_findings(r)]
+
+    def more(images: Any) -> list[Any]:
+        # Findings about the images themselves (child-digest-pinned), after any others.
+        earlier = list(more_findings(images)) if more_findings is not None else []
+        return earlier + image_findings
+
+    return {"images": plan.images(resolutions), "manifests": plan.manifests, "more_findings": more}

@@ -196,6 +196,7 @@ def register(app: typer.Typer) -> None:
                     config=config,
                     manifests=options.extra.get("manifests"),
                     resolver=resolver,
+                    more_findings=options.extra.get("more_findings"),
                 )
             )
         code = run(application, options)
