@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archfit.manifests.documents import read_documents, read_text, split_documents
 
@@ -205,3 +209,35 @@ def test_split_documents_tracks_lines() -> None:
         (2, "---"),
         (5, "--- |"),
     ]
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab -:#\n'\"|>%")), max_size=40)
+_DOC = st.fixed_dictionaries(
+    {
+        "apiVersion": st.just("v1"),
+        "kind": st.sampled_from(["ConfigMap", "Secret", "Pod"]),
+        "metadata": st.fixed_dictionaries({"name": st.from_regex(r"[a-z]{1,8}", fullmatch=True)}),
+        "data": st.dictionaries(st.from_regex(r"[a-z]{1,5}", fullmatch=True), _TEXT, max_size=3),
+    }
+)
+
+
+@given(
+    docs=st.lists(st.one_of(_DOC, st.none(), st.just({"replicaCount": 2})), max_size=6),
+    explicit_start=st.booleans(),
+    style=st.sampled_from([None, "|", '"']),
+)
+def test_multi_document_files_read_like_safe_load_all(
+    docs: list[Any], explicit_start: bool, style: str | None
+) -> None:
+    """Bodies equal PyYAML's, whatever the scalars hold (`---` and `%` lines inside block and
+    quoted scalars included), and each document's line is where its first key is written."""
+    text = yaml.safe_dump_all(docs, explicit_start=explicit_start, default_style=style)
+    expected = [d for d in yaml.safe_load_all(text) if isinstance(d, dict) and "kind" in d]
+    result = read_text(text, "p.yaml")
+    assert result.problems == []
+    assert [d.body for d in result.documents] == expected
+    lines = text.split("\n")
+    for doc in result.documents:
+        first_key = next(iter(doc.body))
+        assert first_key in lines[doc.source.line - 1]
