@@ -402,3 +402,72 @@ def test_invalid_image_reference_is_an_error() -> None:
     verdict = evaluate(workload().image("Not A Ref").build(), images={})
     (finding,) = verdict.findings
     assert (finding.id, finding.severity) == ("unresolved-image", "error")
+
+
+# --- without an inventory --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "wl", "images", "expected"),
+    [
+        (
+            "amd64-only image, cluster of amd64 and arm64",
+            workload().image("img:1"),
+            AMD64,
+            ["arch-mismatch"],
+        ),
+        (
+            "amd64-only, pinned to amd64",
+            workload().image("img:1").node_selector(**{"kubernetes.io/arch": "amd64"}),
+            AMD64,
+            [],
+        ),
+        (
+            "amd64-only DaemonSet",
+            workload("ds", "DaemonSet").image("img:1"),
+            AMD64,
+            ["daemonset-not-multiarch"],
+        ),
+        (
+            "heavy image",
+            workload().image("postgres:16"),
+            {"postgres:16": "amd64 arm64"},
+            ["too-large-for-pi"],
+        ),
+        (
+            "heavy image kept off the Pis",
+            workload()
+            .image("postgres:16")
+            .require("node.kubernetes.io/instance-type", "NotIn", "raspberry-pi"),
+            {"postgres:16": "amd64 arm64"},
+            [],
+        ),
+        (
+            "light image",
+            workload().image("pihole/pihole:2024.07.0"),
+            {"pihole/pihole:2024.07.0": "amd64 arm64"},
+            ["light-workload-not-on-pi"],
+        ),
+    ],
+)
+def test_without_inventory(
+    title: str, wl: WorkloadBuilder, images: dict[str, str], expected: list[str]
+) -> None:
+    verdict = evaluate(wl.build(), images=images, nodes=[])
+    assert sorted(f.id for f in verdict.findings) == expected
+    assert verdict.eligible_nodes is None
+
+
+def test_without_inventory_the_configured_architectures_decide() -> None:
+    from archfit.policy import parse_settings
+
+    settings = parse_settings(
+        {
+            "apiVersion": "archfit.dev/v1alpha1",
+            "kind": "Policy",
+            "nodes": {"architectures": ["amd64"]},
+        }
+    )
+    verdict = evaluate(workload().image("img:1").build(), images=AMD64, nodes=[], settings=settings)
+    assert verdict.findings == ()
+    assert verdict.placement.required == ()  # every architecture of the cluster is covered
