@@ -312,7 +312,12 @@ def _load(
     findings: list[Finding] = list(result.problems)
     notes: list[str] = []
     for source in SOURCES if sources is None else sources:
-        output = source.expand(tuple(seen), context)
+        # A source sees what the cluster would get so far: documents an earlier source
+        # superseded (a base an overlay patched, a component Flux instantiated) are hidden.
+        visible = (
+            tuple(d for d in seen if d.source not in superseded) if superseded else tuple(seen)
+        )
+        output = source.expand(visible, context)
         for doc in output.documents:
             emitted.append(doc)
             if id(doc) not in seen_ids:

@@ -13,6 +13,7 @@ from tests.unit.rewrite._support import fixed_check
 
 from archfit.manifests import load_manifests
 from archfit.manifests.documents import read_text
+from archfit.model.quantity import Quantity
 from archfit.usecases.fix import run_fix
 
 pytestmark = pytest.mark.shared
@@ -63,6 +64,15 @@ def test_onedr0p_app_template_releases(shared_dir: Path) -> None:
     assert releases <= covered
     # valuesFrom through a configMapGenerator is found: no incomplete-values finding.
     assert not [f for f in manifests.findings if f.id == "helm-values-incomplete"]
+    # The kopiur backup component is instantiated per Flux Kustomization with its substitutions:
+    # plex's claim (used through `existingClaim: "{{ .Release.Name }}"`) is 50Gi of ceph-block.
+    claims = {(c.namespace, c.name): c for c in manifests.pvcs}
+    plex_claim = claims[("default", "plex")]
+    assert plex_claim.storage == Quantity.parse("50Gi")
+    assert plex_claim.storage_class == "ceph-block"
+    assert plex_claim.source is not None
+    assert plex_claim.source.origin == "Flux Kustomization default/plex"
+    assert not [f for f in manifests.findings if f.id == "invalid-manifest"]
 
 
 def test_pi_cluster_overlays(shared_dir: Path) -> None:

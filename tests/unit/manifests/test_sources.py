@@ -325,3 +325,54 @@ def test_local_chart_rendered_with_helm(tmp_path: Path) -> None:
     )
     manifests = load_manifests([root / "release.yaml"])
     assert manifests.workload("Deployment/t/web") is not None
+
+
+def test_flux_substitution_rules() -> None:
+    from archfit.manifests.sources.fluxkustomization import substitute
+
+    variables = {"APP": "plex", "EMPTY": ""}
+    assert substitute("${APP}-data", variables) == "plex-data"
+    assert substitute("${SIZE:=5Gi}", variables) == "5Gi"
+    assert substitute("${EMPTY:-fallback}", variables) == "fallback"
+    assert substitute("${UNKNOWN}", variables) == "${UNKNOWN}"
+    assert substitute({"a": ["${APP}", 3]}, variables) == {"a": ["plex", 3]}
+
+
+def test_flux_kustomization_target_namespace_and_components(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/apps.yaml": """\
+                apiVersion: kustomize.toolkit.fluxcd.io/v1
+                kind: Kustomization
+                metadata: {name: web, namespace: flux-system}
+                spec:
+                  path: ./apps/web
+                  targetNamespace: websites
+                  components: [../../components/backup]
+                  postBuild:
+                    substitute: {APP: web, SIZE: 2Gi}
+                """,
+            "apps/web/kustomization.yaml": "resources: [deployment.yaml]\n",
+            "apps/web/deployment.yaml": DEPLOYMENT,
+            "components/backup/kustomization.yaml": """\
+                apiVersion: kustomize.config.k8s.io/v1alpha1
+                kind: Component
+                resources: [pvc.yaml]
+                """,
+            "components/backup/pvc.yaml": """\
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: "${APP}"}
+                spec:
+                  resources: {requests: {storage: "${SIZE:=1Gi}"}}
+                  storageClassName: ${CLASS:=longhorn}
+                """,
+        },
+    )
+    manifests = load_manifests([root])
+    assert [w.key for w in manifests.workloads] == ["Deployment/websites/web"]
+    (claim,) = manifests.pvcs
+    assert (claim.namespace, claim.name, claim.storage_class) == ("websites", "web", "longhorn")
+    assert claim.storage == Quantity.parse("2Gi")
+    assert not manifests.findings

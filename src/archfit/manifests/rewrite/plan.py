@@ -176,7 +176,8 @@ def plan_fixes(
             continue
         origin = workload.source.origin
         if origin.startswith(KUSTOMIZE_ORIGIN) and not _owned(workload.source.file, roots):
-            _patch(fix, origin[len(KUSTOMIZE_ORIGIN) :], files, plan, patches_dir)
+            overlay = origin[len(KUSTOMIZE_ORIGIN) :].split(" (", 1)[0]
+            _patch(fix, overlay, files, plan, patches_dir)
             continue
         _raw(fix, files, plan)
     for (file, index), group in releases.items():

@@ -7,6 +7,7 @@ A new source is one module here exposing a class that satisfies `Source`, plus o
 from __future__ import annotations
 
 from archfit.manifests.sources.argocd import ArgoApplicationSource
+from archfit.manifests.sources.fluxkustomization import FluxKustomizationSource
 from archfit.manifests.sources.functions import FunctionSource
 from archfit.manifests.sources.helmcharts import KustomizeHelmChartsSource, WrapperChartSource
 from archfit.manifests.sources.helmrelease import FluxHelmReleaseSource
@@ -18,6 +19,7 @@ __all__ = [
     "SOURCES",
     "ArgoApplicationSource",
     "FluxHelmReleaseSource",
+    "FluxKustomizationSource",
     "FunctionSource",
     "KustomizeHelmChartsSource",
     "KustomizeSource",
@@ -29,11 +31,13 @@ __all__ = [
 ]
 
 # Run in order; each sees the documents read plus those emitted by the sources before it.
-# Kustomize runs before the Helm sources: overlays change releases' namespaces and its generators
-# make the ConfigMaps that `valuesFrom` reads.
+# Kustomize and then Flux Kustomizations run before the Helm sources: overlays, target namespaces
+# and substitutions change releases, and Kustomize generators make the ConfigMaps `valuesFrom`
+# reads.
 SOURCES: tuple[Source, ...] = (
     RawYamlSource(),
     KustomizeSource(),
+    FluxKustomizationSource(),
     FluxHelmReleaseSource(),
     ArgoApplicationSource(),
     KustomizeHelmChartsSource(),

@@ -8,7 +8,8 @@ themselves are added as they are.
 
 A source:
 - looks at the documents read so far (the files' own documents plus what earlier sources
-  emitted) and picks the ones it understands (a `HelmRelease`, a `kustomization.yaml`, …);
+  emitted, minus those an earlier source superseded) and picks the ones it understands (a
+  `HelmRelease`, a `kustomization.yaml`, …);
 - returns a `SourceOutput`: documents to model (each with a `SourceRef` whose `origin` says what
   produced it, e.g. `HelmRelease media/plex`), ready `Workload`s when it builds them without
   Kubernetes documents, the `SourceRef`s of documents its output replaces (so a Kustomize overlay
