@@ -471,3 +471,9 @@ def test_without_inventory_the_configured_architectures_decide() -> None:
     verdict = evaluate(workload().image("img:1").build(), images=AMD64, nodes=[], settings=settings)
     assert verdict.findings == ()
     assert verdict.placement.required == ()  # every architecture of the cluster is covered
+
+
+def test_light_workload_with_unknown_images_is_not_sent_to_the_pis() -> None:
+    verdict = evaluate(workload().image("eclipse-mosquitto:2").build(), images={})
+    assert [f.id for f in verdict.findings] == ["unresolved-image"]
+    assert verdict.placement.preferred == ()

@@ -46,19 +46,17 @@ class LightWorkloadRule:
         if not light:
             return RuleResult()
         allowed = ctx.allowed_architectures
+        if allowed is None:
+            return RuleResult()  # unknown images: sending them to a Pi could be a mistake
         if ctx.inventory:
-            pis = [
-                n
-                for n in ctx.pis
-                if (allowed is None or n.arch in allowed) and ctx.admitted(n, ctx.required)
-            ]
+            pis = [n for n in ctx.pis if n.arch in allowed and ctx.admitted(n, ctx.required)]
             if not pis:
                 return RuleResult()
-            where = join_names(n.name for n in pis)
+            where = f"Raspberry Pis ({join_names(n.name for n in pis)})"
         else:
-            if allowed is not None and "arm64" not in allowed:
+            if "arm64" not in allowed:
                 return RuleResult()
-            where = "the Pis"
+            where = "Raspberry Pis"
         term = PreferredSchedulingTerm(
             self._light.weight, NodeSelectorTerm((self._pi.requirement(),))
         )
@@ -74,7 +72,7 @@ class LightWorkloadRule:
                     "light-workload-not-on-pi",
                     "info",
                     f"{join_names(light)} is light and runs on arm64: it could use the "
-                    f"Raspberry Pis ({where}) and leave the x86 servers to heavier work",
+                    f"{where} and leave the x86 servers to heavier work",
                     f"prefer {self._pi} with weight {self._light.weight} "
                     "(`archfit fix` writes the preferred node affinity)",
                 )
