@@ -91,13 +91,13 @@ class SizeRule:
         findings = []
         pis = [n for n in ctx.own_nodes if ctx.is_pi(n)]
         if pis or (not ctx.inventory and ctx.admits_labels(ctx.pi_labels)):
-            where = join_names(n.name for n in pis) if pis else "the Pis"
+            where = f" ({join_names(n.name for n in pis)})" if pis else ""
             findings.append(
                 ctx.finding(
                     self.name,
                     "too-large-for-pi",
                     "warning",
-                    f"{'; '.join(reasons)}, yet nothing keeps it off the Raspberry Pis ({where})",
+                    f"{'; '.join(reasons)}, yet nothing keeps it off the Raspberry Pis{where}",
                     f"require {exclusion.key} {exclusion.operator} [{', '.join(exclusion.values)}] "
                     "(`archfit fix` writes it)",
                 )
