@@ -187,12 +187,42 @@ print(len(ms.nodes), "nodes,", len(live.cluster.pods), "pods,", len(ms.workloads
 """
 
 
+# The floor: the same requests and decoding, nothing done with the objects.
+LIST_ONLY = """
+import asyncio, sys
+from pathlib import Path
+from archfit.kube.client import KubeApi
+from archfit.kube.collect import SNAPSHOT_RESOURCES
+from archfit.kube.config import load_target
+from archfit.kube.errors import NotFound
+
+async def main():
+    n = 0
+    async with KubeApi(load_target(kubeconfig=Path(sys.argv[1]))) as api:
+        for plural in (*SNAPSHOT_RESOURCES, "events"):
+            try:
+                async for _ in api.list(plural):
+                    n += 1
+            except NotFound:
+                pass
+    print(n, "objects")
+
+asyncio.run(main())
+"""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--nodes", type=int, default=5000)
     parser.add_argument("--pods", type=int, default=50000)
+    parser.add_argument("--no-peer", action="store_true", help="Skip kubectl.")
+    parser.add_argument(
+        "--with-check",
+        action="store_true",
+        help="Also time the whole `archfit check --live` (collection + policy over every node).",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="archfit-bench-kube-"))
     certs = make_certs(work)
@@ -237,8 +267,36 @@ def main() -> int:
                 )
             )
         results[-1]["counts"] = (work / "live.txt").read_text().strip()
+        if args.with_check:
+            results.append(
+                measure(
+                    "archfit check --live --format json",
+                    [
+                        py,
+                        "-m",
+                        "archfit.cli.main",
+                        "check",
+                        "--live",
+                        "--kubeconfig",
+                        str(kubeconfig),
+                        "--format",
+                        "json",
+                    ],
+                    {**env, "PWD": str(work)},
+                )
+            )
+        with (work / "list.txt").open("w") as out:
+            results.append(
+                measure(
+                    "list only (floor: requests + decoding)",
+                    [py, "-c", LIST_ONLY, str(kubeconfig)],
+                    env,
+                    out,
+                )
+            )
+        results[-1]["counts"] = (work / "list.txt").read_text().strip()
         kubectl = shutil.which("kubectl")
-        if kubectl:
+        if kubectl and not args.no_peer:
             with (work / "kubectl.yaml").open("w") as out:
                 results.append(
                     measure(
