@@ -19,6 +19,7 @@ documents they came from.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import os
 import re
@@ -95,9 +96,17 @@ def _resolve(relative: str, anchor: Path) -> Path | None:
     return None
 
 
-def _under(file: str, directory: str) -> bool:
-    path = os.path.normpath(file)
-    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+def _below(keys: Sequence[str], directory: str) -> list[str]:
+    """The sorted `keys` (normalised directories) equal to `directory` or below it."""
+    out = []
+    start = bisect.bisect_left(keys, directory)
+    prefix = directory.rstrip(os.sep) + os.sep
+    for key in keys[start:]:
+        if key == directory or key.startswith(prefix):
+            out.append(key)
+        elif not key.startswith(directory):
+            break
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +122,19 @@ class FluxKustomizationSource:
         superseded: set[SourceRef] = set()
         notes: list[str] = []
         by_dir: dict[str, list[Document]] = {}
+        by_overlay: dict[str, list[Document]] = {}
         for doc in documents:
+            if doc.kind in {"Kustomization", "Component"}:
+                continue
+            origin = doc.source.origin
+            if origin and not origin.startswith("kustomize "):
+                continue
             by_dir.setdefault(os.path.dirname(os.path.normpath(doc.source.file)), []).append(doc)
+            if origin:
+                overlay = os.path.normpath(origin[len("kustomize ") :].split(" (", 1)[0])
+                by_overlay.setdefault(overlay, []).append(doc)
+        dirs = sorted(by_dir)
+        overlays = sorted(by_overlay)
         for ks in flux:
             spec = _map(ks.body.get("spec"))
             path = spec.get("path")
@@ -132,18 +152,14 @@ class FluxKustomizationSource:
             }
             label = f"Flux Kustomization {namespaces.of(ks)}/{ks.name}"
             base = os.path.normpath(directory)
-            members = [
-                d
-                for d in documents
-                if d.kind not in {"Kustomization", "Component"}
-                and (
-                    (not d.source.origin and _under(d.source.file, base))
-                    or (
-                        d.source.origin.startswith("kustomize ")
-                        and _under(d.source.origin[len("kustomize ") :].split(" (")[0], base)
-                    )
-                )
-            ]
+            members: list[Document] = []
+            seen: set[int] = set()
+            for index, keys in ((by_dir, dirs), (by_overlay, overlays)):
+                for key in _below(keys, base):
+                    for doc in index[key]:
+                        if id(doc) not in seen:
+                            seen.add(id(doc))
+                            members.append(doc)
             for component in spec.get("components") or []:
                 if not isinstance(component, str):
                     continue
@@ -151,7 +167,7 @@ class FluxKustomizationSource:
                 docs = [
                     d
                     for d in _component_docs(comp_dir, by_dir, context)
-                    if d.kind not in {"Kustomization", "Component"}
+                    if d.kind not in {"Kustomization", "Component"} and not d.source.origin
                 ]
                 superseded.update(d.source for d in docs)
                 members.extend(docs)
