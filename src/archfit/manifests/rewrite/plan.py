@@ -22,11 +22,12 @@ import copy
 import os
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from archfit.errors import InputError
-from archfit.manifests.documents import read_text
+from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.release import (
     DOCUMENT,
     LAYOUT,
@@ -40,7 +41,7 @@ from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.placement import Placement
 from archfit.model.workload import Workload
 
-__all__ = ["FixPlan", "WorkloadFix", "plan_fixes"]
+__all__ = ["FixPlan", "WorkloadFix", "check_yaml", "plan_fixes"]
 
 # Charts known to take a top-level `affinity` value that reaches every pod they create.
 KNOWN_AFFINITY_CHARTS = frozenset(
@@ -137,11 +138,18 @@ def _owned(file: str, roots: Sequence[Path]) -> bool:
     return False
 
 
+@lru_cache(maxsize=64)
+def _documents(text: str, file: str) -> tuple[Document, ...]:
+    return tuple(read_text(text, file).documents)
+
+
 def _doc_index(text: str, file: str, workload: Workload) -> int | None:
-    for doc in read_text(text, file).documents:
+    """The YAML document of `file` that `workload` was read from (by line, then by name)."""
+    documents = _documents(text, file)
+    for doc in documents:
         if doc.source.line == workload.source.line and doc.kind in {workload.kind, "Service"}:
             return doc.index
-    for doc in read_text(text, file).documents:
+    for doc in documents:
         if doc.kind == workload.kind and doc.name == workload.name:
             return doc.index
     return None
@@ -363,7 +371,10 @@ def _dump(template: YamlFile, data: Any) -> str:
 
 
 def check_yaml(text: str, where: str) -> None:
-    """Raise `InputError` when `text` does not parse (used on every file before writing)."""
-    YamlFile.parse(text, where=where)
+    """Raise `InputError` when `text` does not read back as Kubernetes YAML (checked on every
+    file before any is written), with the same reader as every other input."""
     if not text.strip():
         raise InputError("empty output", where=where)
+    problems = read_text(text, where).problems
+    if problems:
+        raise InputError(f"the rewritten file does not parse: {problems[0].message}", where=where)
