@@ -108,3 +108,17 @@ def test_app_template_defaults_untouched_when_a_controller_needs_nothing(tree: P
     assert "affinity" not in values["defaultPodOptions"]
     assert values["controllers"]["zwave"]["pod"]["affinity"]["nodeAffinity"]
     assert "pod" not in values["controllers"]["sidecar"]
+
+
+def test_patches_directory_inside_the_overlay(tree: Path) -> None:
+    overlay = tree / "kustomize" / "overlays" / "home"
+    outcome = run_fix([overlay], patches_dir=Path("archfit"), check=fixed_check())
+    patch = overlay / "archfit" / "archfit-placement-deployment-linkding.yaml"
+    assert patch.is_file()
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+    assert kustomization["patches"] == [
+        {"path": "archfit/archfit-placement-deployment-linkding.yaml"}
+    ]
+    assert str(patch) in outcome.files
+    # The base, outside the path given, is left alone.
+    assert "affinity" not in (tree / "kustomize" / "base" / "web" / "deployment.yaml").read_text()

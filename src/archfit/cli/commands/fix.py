@@ -26,7 +26,7 @@ Inputs are found as for `archfit check` (archfit.yaml, cluster.yaml, archfit.loc
 Examples:
   archfit fix apps/ --dry-run             # show the diff, write nothing
   archfit fix apps/staging/pihole          # base outside PATH: patch written in the overlay
-  archfit fix . --patches patches/         # put Kustomize patches in patches/
+  archfit fix . --patches archfit/         # patches in <overlay>/archfit/
   archfit fix . --cluster cluster.yaml --lock archfit.lock
 
 \b
@@ -48,7 +48,8 @@ def register(app: typer.Typer) -> None:
             None,
             "--patches",
             envvar="ARCHFIT_PATCHES",
-            help="Directory for Kustomize patches (default: the overlay's own directory).",
+            help="Directory for Kustomize patches, relative to each overlay (kustomize loads "
+            "patches only from inside it); default: the overlay's own directory.",
         ),
         cluster: Path | None = typer.Option(  # noqa: B008
             None, "--cluster", envvar="ARCHFIT_CLUSTER", help="Cluster inventory (cluster.yaml)."

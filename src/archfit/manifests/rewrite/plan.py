@@ -325,7 +325,7 @@ def _patch(
         node = node[key]
     node["affinity"] = spec["affinity"]
     name = f"archfit-placement-{workload.kind.lower()}-{workload.name}.yaml"
-    directory = patches_dir or Path(overlay)
+    directory = _patch_dir(Path(overlay), patches_dir, plan)
     patch_file = directory / name
     header = "# Written by `archfit fix`: node placement for a base outside this repository path.\n"
     out = YamlFile.parse("{}\n")
@@ -360,6 +360,24 @@ def _patch(
             kfile.mark_changed(i)
         break
     plan.written.append(f"{workload.display} → {patch_file} (patch listed in {kustomization})")
+
+
+def _patch_dir(overlay: Path, patches_dir: Path | None, plan: FixPlan) -> Path:
+    """Where the overlay's patch goes: `patches_dir` below the overlay (kustomize loads patch
+    files only from inside the kustomization's directory), else the overlay itself."""
+    if patches_dir is None:
+        return overlay
+    if not patches_dir.is_absolute():
+        return overlay / patches_dir
+    if _owned(str(patches_dir), [overlay]):
+        return patches_dir
+    note = (
+        f"--patches {patches_dir} is outside the overlay {overlay}; kustomize would refuse to "
+        "load a patch from there, so it was written into the overlay"
+    )
+    if note not in plan.notes:
+        plan.notes.append(note)
+    return overlay
 
 
 def _dump(template: YamlFile, data: Any) -> str:
