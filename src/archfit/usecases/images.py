@@ -10,7 +10,7 @@ imports a UI library. Async I/O happens here once; the CLI calls these with `asy
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +26,7 @@ __all__ = [
     "CHILD_DIGEST_PINNED",
     "CheckImagePlan",
     "Progress",
+    "RegistryStats",
     "ResolvedImages",
     "images_from_paths",
     "inspect_images",
@@ -71,20 +72,50 @@ async def inspect_images(
     *,
     progress: Progress | None = None,
     refresh: bool = False,
+    on_stats: Callable[[RegistryStats], None] | None = None,
 ) -> list[Resolution]:
-    """Resolve `refs` (in order, each distinct one once)."""
+    """Resolve `refs` (in order, each distinct one once). `on_stats` receives the requests
+    made and the rate limits the registries announced (for `-v`)."""
     if progress is not None:
         progress.start(len(set(refs)), "resolving images")
     try:
         async with open_resolver(config) as resolver:
-            return await resolver.resolve_many(
+            results = await resolver.resolve_many(
                 refs,
                 refresh=refresh,
                 on_done=(lambda _: progress.advance()) if progress is not None else None,
             )
+            if on_stats is not None:
+                client = resolver.client
+                on_stats(
+                    RegistryStats(
+                        dict(client.requests),
+                        {
+                            host: (limit.remaining, limit.limit)
+                            for host, limit in client.rate_limits.items()
+                        },
+                    )
+                )
+            return results
     finally:
         if progress is not None:
             progress.finish()
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryStats:
+    """Requests made (`"GET manifest"` → count) and, per host, the last announced
+    `(remaining, limit)` of its pull quota (None where a header was absent)."""
+
+    requests: Mapping[str, int]
+    rate_limits: Mapping[str, tuple[int | None, int | None]]
+
+    def describe(self) -> str:
+        parts = [f"{count} {kind}" for kind, count in sorted(self.requests.items())]
+        text = "registry requests: " + (", ".join(parts) if parts else "none")
+        for host, (remaining, limit) in sorted(self.rate_limits.items()):
+            text += f"; {host} rate limit: {remaining} of {limit} remaining"
+        return text
 
 
 def resolution_findings(resolution: Resolution) -> list[Finding]:

@@ -577,7 +577,8 @@ class FaultProxy:
 
     `behaviour(method, path, count)` returns None to pass the request through, or one of
     `"429:<retry-after>"`, `"500"`, `"corrupt"` (alter the body, keep the digest header),
-    `"truncate"` (declare the full length, send half, close) or `"sleep:<seconds>"`.
+    `"truncate"` (declare the full length, send half, close), `"sleep:<seconds>"` or
+    `"ratelimit:<remaining>"` (pass through with Docker Hub's `RateLimit-*` headers, limit 100).
     `count` is how many requests for that path came before this one.
     """
 
@@ -645,6 +646,10 @@ class FaultProxy:
                 if action == "corrupt" and body:
                     body = body.replace(b"amd64", b"arm64").replace(b"{", b"{ ", 1)
                 self.send_response(upstream.status_code)
+                if action and action.startswith("ratelimit:"):
+                    remaining = action.split(":", 1)[1]
+                    self.send_header("RateLimit-Limit", "100;w=21600")
+                    self.send_header("RateLimit-Remaining", f"{remaining};w=21600")
                 for key, value in upstream.headers.items():
                     if key.lower() not in {"content-length", "connection", "transfer-encoding"}:
                         self.send_header(key, value)

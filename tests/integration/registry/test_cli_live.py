@@ -235,3 +235,18 @@ def test_check_resolve_fills_in_what_the_lockfile_lacks(
     pinned = [f for f in report["findings"] if f["id"] == "child-digest-pinned"]
     assert len(pinned) == 1
     assert reg.images["multi:docker"].digest in pinned[0]["hint"]
+
+
+def test_verbose_shows_requests_and_rate_limits(
+    plain_registry: RunningRegistry, registry_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.integration.registry.support import FaultProxy
+
+    with FaultProxy(plain_registry.host, lambda m, p, c: "ratelimit:76") as proxy:
+        code, out, err = _run(
+            capsys, "-v", "images", "inspect", f"{proxy.host}/single:arm64", *registry_args
+        )
+    assert code == 0, err
+    assert "linux/arm64" in out
+    assert "registry requests: 1 GET blob, 1 GET manifest" in err
+    assert f"{proxy.host} rate limit: 76 of 100 remaining" in err

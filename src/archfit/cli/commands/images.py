@@ -75,6 +75,13 @@ def _note(resolution: Any) -> str:
     return "; ".join(notes)
 
 
+def _stats_printer(application: Application) -> Any:
+    """With -v, one line on stderr: the requests made and any announced rate limits."""
+    if not application.verbose:
+        return None
+    return lambda stats: application.terminal.info(stats.describe())
+
+
 def _failure(resolution: Any) -> str:
     """One line per failed image; the error already names the image when it came from it."""
     error = str(resolution.error)
@@ -146,7 +153,13 @@ def register(app: typer.Typer) -> None:
         )
         with application.terminal.progress() as progress:
             results = asyncio.run(
-                inspect_images(wanted, config, progress=progress, refresh=refresh)
+                inspect_images(
+                    wanted,
+                    config,
+                    progress=progress,
+                    refresh=refresh,
+                    on_stats=_stats_printer(application),
+                )
             )
         if output_format == "json":
             application.terminal.json([resolution_json(r) for r in results])

@@ -34,6 +34,13 @@ Exit codes: 0 up to date / written, 1 --check found the lockfile stale or incomp
 )
 
 
+def _stats_printer(application: Application) -> Any:
+    """With -v, one line on stderr: the requests made and any announced rate limits."""
+    if not application.verbose:
+        return None
+    return lambda stats: application.terminal.info(stats.describe())
+
+
 def _failure(resolution: Any) -> str:
     """One line per failed image; the error already names the image when it came from it."""
     error = str(resolution.error)
@@ -98,7 +105,13 @@ def register(app: typer.Typer) -> None:
             )
             with terminal.progress() as progress:
                 resolutions = asyncio.run(
-                    inspect_images(list(plan.to_resolve), config, progress=progress, refresh=update)
+                    inspect_images(
+                        list(plan.to_resolve),
+                        config,
+                        progress=progress,
+                        refresh=update,
+                        on_stats=_stats_printer(application),
+                    )
                 )
         elif not check:
             resolutions = []
