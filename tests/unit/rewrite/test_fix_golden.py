@@ -25,6 +25,7 @@ CASES = {
     "apptemplate-two-controllers": "apptemplate/two-controllers.yaml",
     "chart": "chart/release.yaml",
     "kustomize-overlay": "kustomize/overlays/home",
+    "kustomize-helmrelease-overlay": "kustomize/overlays/infra",
 }
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "CHART",
     "DOCUMENT",
     "LAYOUT",
+    "OVERLAY",
     "OWN_AFFINITY",
     "POD_OPTIONS",
     "RELEASE",
@@ -63,6 +64,8 @@ POD_OPTIONS = "archfit.dev/pod-options"
 LAYOUT = "archfit.dev/values-layout"
 DOCUMENT = "archfit.dev/document-index"
 OWN_AFFINITY = "archfit.dev/own-pod-affinity"
+# The Kustomize overlay that (re-)emitted the declaring document, when one did.
+OVERLAY = "archfit.dev/kustomize-overlay"
 
 HELM_TIMEOUT_S = 60
 
@@ -130,6 +133,13 @@ def _source(release: Release, path: Sequence[str | int]) -> SourceRef:
         _line(release, path),
         f"{release.display} {where}".rstrip(),
     )
+
+
+def _overlay(release: Release) -> dict[str, str]:
+    origin = release.document.source.origin
+    if not origin.startswith("kustomize "):
+        return {}
+    return {OVERLAY: origin[len("kustomize ") :].split(" (", 1)[0]}
 
 
 def _annotate(manifest: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
@@ -201,6 +211,7 @@ def _app_template(release: Release, out: ReleaseOutput) -> None:
             LAYOUT: f"app-template-{controller.layout}",
             DOCUMENT: str(release.document.index),
             OWN_AFFINITY: "true" if controller.own_affinity else "false",
+            **_overlay(release),
         }
         body = _annotate(controller.manifest, annotations)
         path = tuple(values_path.split(".")) if values_path else ()
@@ -254,6 +265,7 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, helm_present: bool) -
         POD_OPTIONS: "",
         LAYOUT: "chart",
         DOCUMENT: str(release.document.index),
+        **_overlay(release),
     }
     try:
         template = pod_template_from_spec(pod, {}, "values")

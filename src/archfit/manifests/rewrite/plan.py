@@ -31,6 +31,7 @@ from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.release import (
     DOCUMENT,
     LAYOUT,
+    OVERLAY,
     OWN_AFFINITY,
     POD_OPTIONS,
     VALUES_ROOT,
@@ -189,7 +190,7 @@ def plan_fixes(
             continue
         _raw(fix, files, plan)
     for (file, index), group in releases.items():
-        _values(file, index, group, files, plan)
+        _values(file, index, group, files=files, plan=plan, roots=roots, patches_dir=patches_dir)
     for file, yfile in files.open.items():
         new = yfile.text()
         if new != yfile.original:
@@ -222,27 +223,87 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
             )
 
 
-def _values(file: str, index: int, group: list[WorkloadFix], files: _Files, plan: FixPlan) -> None:
+def _values(
+    file: str,
+    index: int,
+    group: list[WorkloadFix],
+    *,
+    files: _Files,
+    plan: FixPlan,
+    roots: Sequence[Path],
+    patches_dir: Path | None,
+) -> None:
+    """Write the placements of one release's workloads into its values (or an overlay patch)."""
     active = [f for f in group if f.active]
-    yfile = files.get(file) if active else None
-    if yfile is None:
+    text = files.read(file) if active else None
+    if text is None:
         return
     first = active[0].workload
-    root_path = _parse_path(first.annotations.get(VALUES_ROOT, ""))
-    doc = yfile.document(index)
+    owned = _owned(file, roots)
+    overlay = first.annotations.get(OVERLAY)
+    yfile: YamlFile | None = None
+    if owned:
+        yfile = files.get(file)
+        assert yfile is not None
+        doc = yfile.document(index)
+    elif overlay:
+        doc = copy.deepcopy(YamlFile.parse(text, where=file).document(index))
+    else:
+        plan.notes.append(f"{first.display}: {file} is outside the paths given; not edited")
+        return
+    edits = _edit_values(doc, group, active, plan)
+    if not edits:
+        return
+    if owned:
+        assert yfile is not None
+        yfile.mark_changed(index)
+        for display, path in edits:
+            plan.written.append(f"{display} → {file} ({_dotted(path)})")
+        return
+    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+    patch = _patch_head(doc, str(doc.get("kind")))
+    for _, path in edits:
+        node: Any = patch
+        for key in path[:-1]:
+            node = node.setdefault(key, CommentedMap())
+        node[path[-1]] = _walk(doc, path, create=False)
+    meta = doc.get("metadata") if isinstance(doc, Mapping) else None
+    name = str(meta.get("name")) if isinstance(meta, Mapping) else first.name
+    _write_patch(
+        Path(overlay or "."),
+        f"archfit-placement-{str(doc.get('kind')).lower()}-{name}.yaml",
+        patch,
+        files=files,
+        plan=plan,
+        patches_dir=patches_dir,
+        displays=[d for d, _ in edits],
+    )
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _edit_values(
+    doc: Any, group: list[WorkloadFix], active: list[WorkloadFix], plan: FixPlan
+) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Merge the placements into the release's values in `doc`; returns (workload, document
+    path of each affinity written)."""
+    first = active[0].workload
+    root_path = tuple(_parse_path(first.annotations.get(VALUES_ROOT, "")))
     existing = _walk(doc, root_path, create=False)
     if isinstance(existing, str):
         plan.notes.append(
             f"{first.display}: values are a YAML string at {first.annotations[VALUES_ROOT]}; "
             "move them to valuesObject or add the affinity by hand"
         )
-        return
+        return []
     root = _walk(doc, root_path, create=True)
     if not isinstance(root, MutableMapping):
-        return
+        return []
     layout = first.annotations.get(LAYOUT, "")
-    changed = False
-    where: list[tuple[str, str]] = []
+    edits: list[tuple[str, tuple[str | int, ...]]] = []
     if layout == "app-template-current":
         defaults = root.get("defaultPodOptions")
         own = [
@@ -258,56 +319,51 @@ def _values(file: str, index: int, group: list[WorkloadFix], files: _Files, plan
         if shared:
             if not isinstance(defaults, MutableMapping):
                 defaults = _walk(root, ["defaultPodOptions"], create=True)
-            changed = apply_placement(defaults, group[0].placement)
-            where.extend((f.workload.display, "defaultPodOptions.affinity") for f in active)
-        else:
-            for fix in active:
-                pod_path = _parse_path(fix.workload.annotations.get(POD_OPTIONS, ""))
-                pod = _walk(root, pod_path, create=True)
-                if not isinstance(pod, MutableMapping):
-                    continue
-                strategy = str(root.get("defaultPodOptionsStrategy") or "overwrite")
-                if (
-                    "affinity" not in pod
-                    and isinstance(defaults, Mapping)
-                    and defaults.get("affinity")
-                    and strategy == "overwrite"
-                ):
-                    # A controller's own affinity replaces the default one: start from it.
-                    pod["affinity"] = copy.deepcopy(defaults["affinity"])
-                changed = apply_placement(pod, fix.placement) or changed
-                where.append(
-                    (fix.workload.display, f"{fix.workload.annotations.get(POD_OPTIONS)}.affinity")
-                )
-    else:
-        changed = apply_placement(root, active[0].placement)
-        where.append((first.display, "affinity"))
+            if apply_placement(defaults, group[0].placement):
+                path = (*root_path, "defaultPodOptions", "affinity")
+                edits.extend((f.workload.display, path) for f in active)
+            return edits
+        for fix in active:
+            pod_path = _parse_path(fix.workload.annotations.get(POD_OPTIONS, ""))
+            pod = _walk(root, pod_path, create=True)
+            if not isinstance(pod, MutableMapping):
+                continue
+            strategy = str(root.get("defaultPodOptionsStrategy") or "overwrite")
+            if (
+                "affinity" not in pod
+                and isinstance(defaults, Mapping)
+                and defaults.get("affinity")
+                and strategy == "overwrite"
+            ):
+                # A controller's own affinity replaces the default one: start from it.
+                pod["affinity"] = copy.deepcopy(defaults["affinity"])
+            if apply_placement(pod, fix.placement):
+                edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
+        return edits
+    if apply_placement(root, active[0].placement):
+        edits.append((first.display, (*root_path, "affinity")))
         chart = first.annotations.get("archfit.dev/helm-chart", "")
         if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS:
             plan.notes.append(
                 f"{first.display}: wrote the top-level `affinity` value; chart {chart!r} is not "
                 "known to archfit, check that it passes `affinity` to every pod it creates"
             )
-    if changed:
-        yfile.mark_changed(index)
-        root_text = first.annotations.get(VALUES_ROOT, "")
-        for display, path in where:
-            plan.written.append(f"{display} → {file} ({root_text}.{path})")
+    return edits
 
 
 def _patch(
     fix: WorkloadFix, overlay: str, files: _Files, plan: FixPlan, patches_dir: Path | None
 ) -> None:
+    """A strategic merge patch in `overlay` for a raw base document outside the paths given."""
     workload = fix.workload
     text = files.read(workload.source.file)
     if text is None:
         plan.notes.append(f"{workload.display}: base {workload.source.file} not readable")
         return
-    base = YamlFile.parse(text, where=workload.source.file)
     index = _doc_index(text, workload.source.file, workload)
     if index is None:
         return
-    doc = copy.deepcopy(base.document(index))
+    doc = copy.deepcopy(YamlFile.parse(text, where=workload.source.file).document(index))
     spec_path = POD_SPEC_PATHS.get(workload.kind, ("spec",))
     spec = _walk(doc, spec_path, create=True)
     if not isinstance(spec, MutableMapping):
@@ -315,35 +371,63 @@ def _patch(
     apply_placement(spec, fix.placement)
     from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
 
-    patch = CommentedMap()
-    patch["apiVersion"] = doc.get("apiVersion")
-    patch["kind"] = workload.kind
-    patch["metadata"] = CommentedMap(name=workload.name)
+    patch = _patch_head(doc, workload.kind)
     node = patch
     for key in spec_path:
         node[key] = CommentedMap()
         node = node[key]
     node["affinity"] = spec["affinity"]
-    name = f"archfit-placement-{workload.kind.lower()}-{workload.name}.yaml"
-    directory = _patch_dir(Path(overlay), patches_dir, plan)
+    _write_patch(
+        Path(overlay),
+        f"archfit-placement-{workload.kind.lower()}-{workload.name}.yaml",
+        patch,
+        files=files,
+        plan=plan,
+        patches_dir=patches_dir,
+        displays=[workload.display],
+    )
+
+
+def _patch_head(doc: Any, kind: str) -> Any:
+    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+    meta = doc.get("metadata") if isinstance(doc, Mapping) else None
+    patch = CommentedMap()
+    patch["apiVersion"] = doc.get("apiVersion") if isinstance(doc, Mapping) else None
+    patch["kind"] = str(doc.get("kind") or kind) if isinstance(doc, Mapping) else kind
+    patch["metadata"] = CommentedMap(name=meta.get("name") if isinstance(meta, Mapping) else "")
+    return patch
+
+
+def _write_patch(
+    overlay: Path,
+    name: str,
+    patch: Any,
+    *,
+    files: _Files,
+    plan: FixPlan,
+    patches_dir: Path | None,
+    displays: Sequence[str],
+) -> None:
+    """Write `patch` beside the overlay (or in `patches_dir` inside it) and list it under the
+    overlay kustomization's `patches:` (once)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # noqa: PLC0415
+
+    directory = _patch_dir(overlay, patches_dir, plan)
     patch_file = directory / name
     header = "# Written by `archfit fix`: node placement for a base outside this repository path.\n"
-    out = YamlFile.parse("{}\n")
-    body = _dump(out, patch)
-    files.created[str(patch_file)] = header + "---\n" + body
+    files.created[str(patch_file)] = header + "---\n" + _dump(YamlFile.parse("{}\n"), patch)
     kustomization = next(
         (
-            Path(overlay) / n
+            overlay / n
             for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")
-            if files.read(str(Path(overlay) / n)) is not None
+            if files.read(str(overlay / n)) is not None
         ),
         None,
     )
-    if kustomization is None:
-        plan.notes.append(f"{workload.display}: no kustomization in {overlay}; patch not listed")
-        return
-    kfile = files.get(str(kustomization))
+    kfile = files.get(str(kustomization)) if kustomization is not None else None
     if kfile is None:
+        plan.notes.append(f"{displays[0]}: no kustomization in {overlay}; patch not listed")
         return
     rel = os.path.relpath(patch_file, overlay)
     for i in range(len(kfile)):
@@ -352,14 +436,13 @@ def _patch(
             continue
         patches = kdoc.get("patches")
         if patches is None:
-            from ruamel.yaml.comments import CommentedSeq  # noqa: PLC0415
-
             kdoc["patches"] = patches = CommentedSeq()
         if not any(isinstance(p, Mapping) and p.get("path") == rel for p in patches):
             patches.append(CommentedMap(path=rel))
             kfile.mark_changed(i)
         break
-    plan.written.append(f"{workload.display} → {patch_file} (patch listed in {kustomization})")
+    for display in displays:
+        plan.written.append(f"{display} → {patch_file} (patch listed in {kustomization})")
 
 
 def _patch_dir(overlay: Path, patches_dir: Path | None, plan: FixPlan) -> Path:
