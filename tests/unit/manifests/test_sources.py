@@ -376,3 +376,19 @@ def test_flux_kustomization_target_namespace_and_components(tmp_path: Path) -> N
     assert (claim.namespace, claim.name, claim.storage_class) == ("websites", "web", "longhorn")
     assert claim.storage == Quantity.parse("2Gi")
     assert not manifests.findings
+
+
+def test_plain_overlay_over_a_base_outside_the_paths_given(
+    tmp_path: Path, no_renderer: None
+) -> None:
+    root = write(
+        tmp_path / "tree",
+        {
+            "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+            "base/deployment.yaml": DEPLOYMENT,
+            "overlay/kustomization.yaml": "resources: [../base]\n",
+        },
+    )
+    manifests = load_manifests([root / "overlay"])
+    assert [w.key for w in manifests.workloads] == ["Deployment/default/web"]
+    assert manifests.workloads[0].source.origin == f"kustomize {root / 'overlay'}"

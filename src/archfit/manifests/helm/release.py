@@ -20,6 +20,7 @@ the values path as `origin`.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -111,8 +112,6 @@ class ReleaseOutput:
 
 def helm_binary() -> str | None:
     """The helm binary on PATH (`ARCHFIT_HELM` overrides), or None."""
-    import os  # noqa: PLC0415 - only needed here
-
     configured = os.environ.get("ARCHFIT_HELM")
     if configured:
         return configured if Path(configured).exists() else shutil.which(configured)

@@ -110,6 +110,7 @@ class KustomizeSource:
         if not kdocs:
             return SourceOutput()
         namespaces = Namespaces(documents)
+        given = {id(d) for d in documents}
         by_file: dict[str, list[Document]] = {}
         for doc in documents:
             if not doc.source.origin:
@@ -150,7 +151,15 @@ class KustomizeSource:
                     "install kustomize (or kubectl) to render this overlay exactly"
                 )
             for doc in tree.documents:
-                copy_ = _transformed(doc, overlay_ns, tree.images, namespaces, str(directory))
+                copy_ = _transformed(
+                    doc,
+                    overlay_ns,
+                    tree.images,
+                    namespaces,
+                    str(directory),
+                    # A base outside the paths given was read only here: always emit it.
+                    force=id(doc) not in given,
+                )
                 if copy_ is not None:
                     emitted.append(copy_)
                     superseded.add(doc.source)
@@ -288,6 +297,8 @@ def _transformed(
     images: Sequence[Mapping[str, Any]],
     namespaces: Namespaces,
     overlay: str,
+    *,
+    force: bool = False,
 ) -> Document | None:
     body = copy.deepcopy(dict(doc.body))
     changed = _apply_images(body, images)
@@ -296,7 +307,7 @@ def _transformed(
     if namespace and current != namespace and doc.kind not in {"Namespace", "ClusterRole"}:
         meta["namespace"] = namespace
         changed = True
-    if not changed:
+    if not changed and not force:
         return None
     meta.setdefault("namespace", namespaces.of(doc))
     body["metadata"] = meta
