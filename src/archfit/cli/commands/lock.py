@@ -88,6 +88,8 @@ def register(app: typer.Typer) -> None:
             raise Abort("give the directories or files whose images to lock")
         first = paths[0]
         target = lock_file or (first if first.is_dir() else first.parent) / "archfit.lock"
+        if not target.parent.is_dir():
+            raise Abort(f"{target}: the directory for the lockfile does not exist")
         plan = plan_lock(paths, target, update=update)
         for finding in plan.findings:
             terminal.warn(finding.message)
