@@ -28,6 +28,7 @@ from tests.integration.registry.support import (
 EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"
 TLS_USER = ("pusher", "correct horse battery staple")
 TOKEN_USER = ("robot", "token-user-password")
+REFRESH_TOKEN = "refresh-token-for-robot"
 
 
 def _require_registry() -> None:
@@ -113,7 +114,9 @@ def token_registry(
     tmp_path_factory: pytest.TempPathFactory, certs: CertificateSet
 ) -> Iterator[RunningRegistry]:
     _require_registry()
-    issuer = TokenIssuer(certs, users=dict([TOKEN_USER])).start()
+    issuer = TokenIssuer(
+        certs, users=dict([TOKEN_USER]), refresh_tokens={REFRESH_TOKEN: TOKEN_USER[0]}
+    ).start()
     process = RegistryProcess(tmp_path_factory.mktemp("token"), auth=issuer.registry_auth()).start()
     registry = RunningRegistry(process, issuer=issuer)
     pusher = Pusher(

@@ -243,9 +243,11 @@ class TokenIssuer:
         users: Mapping[str, str] | None = None,
         field: str = "token",
         expires_in: int = 300,
+        refresh_tokens: Mapping[str, str] | None = None,
     ) -> None:
         self.certs, self.service, self.issuer = certs, service, issuer
         self.users = dict(users or {})
+        self.refresh_tokens = dict(refresh_tokens or {})  # refresh token → user
         self.field = field
         self.expires_in = expires_in
         self.issued = 0
@@ -331,6 +333,23 @@ class TokenIssuer:
                 issuer.issued += 1
                 token = issuer._sign(user or "anonymous", access)
                 self._answer(200, {issuer.field: token, "expires_in": issuer.expires_in})
+
+            def do_POST(self) -> None:
+                """OAuth2 refresh-token grant (what docker does with an identity token)."""
+                length = int(self.headers.get("Content-Length", "0"))
+                form = parse_qs(self.rfile.read(length).decode())
+                user = issuer.refresh_tokens.get(form.get("refresh_token", [""])[0])
+                if form.get("grant_type") != ["refresh_token"] or user is None:
+                    self._answer(401, {"errors": [{"code": "UNAUTHORIZED"}]})
+                    return
+                scope = form.get("scope", [""])[0]
+                issuer.requests.append({"user": user, "scope": scope, "grant": "refresh_token"})
+                kind, _, rest = scope.partition(":")
+                repo, _, actions = rest.rpartition(":")
+                access = [{"type": kind, "name": repo, "actions": actions.split(",")}]
+                issuer.issued += 1
+                token = issuer._sign(user, access)
+                self._answer(200, {"access_token": token, "expires_in": issuer.expires_in})
 
             def _answer(self, status: int, doc: Mapping[str, Any]) -> None:
                 body = json.dumps(doc).encode()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.registry.conftest import TLS_USER, TOKEN_USER
+from tests.integration.registry.conftest import REFRESH_TOKEN, TLS_USER, TOKEN_USER
 from tests.integration.registry.helpers import FAST, platforms, resolve
 from tests.integration.registry.support import Pusher, RegistryProcess, RunningRegistry, push_index
 
@@ -226,3 +226,19 @@ def test_private_repository_needs_credentials(
     assert platforms(granted) == ["linux/arm64"]
     assert reg.issuer is not None
     assert reg.issuer.requests[-1]["user"] == TOKEN_USER[0]
+
+
+def test_identity_token_uses_the_refresh_token_grant(
+    token_registry: RunningRegistry, tmp_path: Path
+) -> None:
+    reg = token_registry
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"auths": {reg.host: {"identitytoken": REFRESH_TOKEN}}}))
+    result = resolve([reg.ref("private/app:1")], None, docker_config=config).results[0]
+    assert result.ok, result.error
+    assert reg.issuer is not None
+    assert reg.issuer.requests[-1] == {
+        "user": TOKEN_USER[0],
+        "scope": "repository:private/app:pull",
+        "grant": "refresh_token",
+    }
