@@ -1,13 +1,13 @@
-"""The async client for the OCI distribution API: three calls, authenticated, retried, bounded.
+"""The async client for the OCI distribution API: four calls, authenticated, retried, bounded.
 
     head_manifest(tag)         HEAD /v2/<repo>/manifests/<tag>    → digest and media type
     get_tagged_manifest(tag)   GET  /v2/<repo>/manifests/<tag>    → digest and body (hashed)
     get_manifest(digest)       GET  /v2/<repo>/manifests/<digest> → body, verified
     get_blob(digest)           GET  /v2/<repo>/blobs/<digest>     → body, verified, bounded
 
-Everything else here serves those four: the `WWW-Authenticate` challenge (remembered per host,
-so later requests authenticate up front without another 401), bearer tokens cached until they
-expire, Basic credentials, plain HTTP only where `Endpoint.http_fallback` allows it, retries of
+Everything else here serves those four: authentication (`authenticator.Authenticator`: the
+challenge remembered per host, bearer tokens cached until they expire, Basic credentials),
+plain HTTP only where `Endpoint.http_fallback` allows it, retries of
 408/429/5xx and transport errors with exponential backoff and jitter (honouring `Retry-After`),
 bounded concurrency overall and per host, `RateLimit-*` headers recorded per host, and every
 httpx2 exception translated into `archfit.registry.errors` at this one boundary.
@@ -18,23 +18,20 @@ Credentials are only ever sent in headers: never in URLs, logs, errors or cache 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
 import secrets
 import ssl
-import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
 
-from archfit.registry.auth import Challenge, TokenCache, parse_challenge, parse_token_answer
-from archfit.registry.credentials.interface import Credential, CredentialProvider
-from archfit.registry.endpoints import Endpoint, TLSConfig, is_loopback
+from archfit.registry.auth import parse_challenge
+from archfit.registry.authenticator import Authenticator
+from archfit.registry.credentials.interface import CredentialProvider
+from archfit.registry.endpoints import Endpoint, TLSConfig
 from archfit.registry.errors import (
     AuthenticationError,
     BadResponse,
@@ -45,6 +42,7 @@ from archfit.registry.errors import (
     RegistryTimeout,
     RegistryUnavailable,
 )
+from archfit.registry.httputil import content_type, leading_int, reason, retry_after
 from archfit.registry.media import ACCEPT
 from archfit.registry.parse import compute_digest, verify_digest
 from archfit.registry.settings import RegistrySettings
@@ -108,15 +106,14 @@ class RegistryClient:
         self._transport = transport
         self._ca_bundle = ca_bundle
         self._clients: dict[TLSConfig, httpx2.AsyncClient] = {}
-        self._challenges: dict[str, Challenge] = {}
         self._http_hosts: set[str] = set()
         self._probed: set[str] = set()
         self._probe_locks: dict[str, asyncio.Lock] = {}
-        self._token_locks: dict[tuple[str, str, str, str], asyncio.Lock] = {}
         self._all = asyncio.Semaphore(self.settings.max_concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
-        self.tokens = TokenCache()
         self.requests: Counter[str] = Counter()  # "GET manifest" → count, for budgets
+        self._auth = Authenticator(credentials, self._client_for, self.requests)
+        self.tokens = self._auth.tokens
         self.rate_limits: dict[str, RateLimit] = {}
 
     async def __aenter__(self) -> RegistryClient:
@@ -155,10 +152,10 @@ class RegistryClient:
         reply = await self._exchange(request)
         digest = reply.headers.get("docker-content-digest", "")
         if digest and ":" in digest:
-            return TagAnswer(digest, _content_type(reply.headers))
+            return TagAnswer(digest, content_type(reply.headers))
         request = replace(request, method="GET", max_bytes=self.settings.max_manifest_bytes)
         reply = await self._exchange(request)
-        return TagAnswer(compute_digest(reply.body), _content_type(reply.headers), reply.body)
+        return TagAnswer(compute_digest(reply.body), content_type(reply.headers), reply.body)
 
     async def get_tagged_manifest(
         self, endpoint: Endpoint, registry: str, repository: str, tag: str
@@ -177,7 +174,7 @@ class RegistryClient:
                 self.settings.max_manifest_bytes,
             )
         )
-        media_type = _content_type(reply.headers)
+        media_type = content_type(reply.headers)
         claimed = reply.headers.get("docker-content-digest", "")
         if claimed and ":" in claimed:
             verify_digest(reply.body, claimed, media_type)
@@ -200,7 +197,7 @@ class RegistryClient:
                 self.settings.max_manifest_bytes,
             )
         )
-        media_type = _content_type(reply.headers)
+        media_type = content_type(reply.headers)
         verify_digest(reply.body, digest, media_type)
         return reply.body, media_type
 
@@ -234,7 +231,7 @@ class RegistryClient:
         challenged = False
         while True:
             headers = {"Accept": ACCEPT, **dict(endpoint.headers)}
-            authorization = await self._authorization(endpoint, registry, repository)
+            authorization = await self._auth.authorization(endpoint, registry, repository)
             if authorization:
                 headers["Authorization"] = authorization
             try:
@@ -258,30 +255,28 @@ class RegistryClient:
             if status == 401:
                 challenge = parse_challenge(reply.headers.get("www-authenticate"))
                 if challenged or challenge is None:
-                    note = self._credential_note(endpoint, registry, repository)
+                    note = self._auth.credential_note(endpoint, registry, repository)
                     raise AuthenticationError(f"{what}: unauthorized ({note})")
                 challenged = True
-                self._challenges[endpoint.host] = Challenge(
-                    challenge.scheme, challenge.realm, challenge.service
-                )
+                self._auth.challenged(endpoint.host, challenge)
                 continue
             if status in RETRY_STATUSES:
                 attempt += 1
-                retry_after = _retry_after(reply.headers.get("retry-after"))
+                wait_hint = retry_after(reply.headers.get("retry-after"))
                 if (
                     status == 429
-                    and retry_after is not None
-                    and (retry_after > settings.max_retry_after)
+                    and wait_hint is not None
+                    and (wait_hint > settings.max_retry_after)
                 ):
                     raise RateLimited(
-                        f"{what}: rate limited (429), retry after {retry_after:g}s",
-                        retry_after=retry_after,
+                        f"{what}: rate limited (429), retry after {wait_hint:g}s",
+                        retry_after=wait_hint,
                     )
                 if attempt >= settings.attempts:
                     if status == 429:
                         raise RateLimited(
                             f"{what}: rate limited (429) after {attempt} attempts",
-                            retry_after=retry_after,
+                            retry_after=wait_hint,
                         )
                     if status == 408:
                         raise RegistryTimeout(
@@ -290,7 +285,7 @@ class RegistryClient:
                     raise RegistryUnavailable(
                         f"{what}: server error {status} after {attempt} tries"
                     )
-                delay = retry_after if retry_after is not None else self._backoff(attempt)
+                delay = wait_hint if wait_hint is not None else self._backoff(attempt)
                 await asyncio.sleep(delay)
                 continue
             if status == 403:
@@ -349,7 +344,7 @@ class RegistryClient:
                         raise RegistryUnavailable(f"cannot connect to {host}") from None
                     except httpx2.TimeoutException:
                         raise RegistryTimeout(f"{host} did not answer in time") from None
-                raise RegistryUnavailable(f"cannot connect to {host}: {_reason(err)}") from None
+                raise RegistryUnavailable(f"cannot connect to {host}: {reason(err)}") from None
             except httpx2.TimeoutException:
                 raise RegistryTimeout(
                     f"{host} did not answer within {self.settings.read_timeout:g}s"
@@ -357,9 +352,9 @@ class RegistryClient:
             except httpx2.RemoteProtocolError:
                 raise
             except (httpx2.UnsupportedProtocol, httpx2.InvalidURL) as err:
-                raise RegistryConfigError(f"bad registry URL for {host}: {_reason(err)}") from None
+                raise RegistryConfigError(f"bad registry URL for {host}: {reason(err)}") from None
             except httpx2.HTTPError as err:
-                raise RegistryUnavailable(f"{host}: {type(err).__name__}: {_reason(err)}") from None
+                raise RegistryUnavailable(f"{host}: {type(err).__name__}: {reason(err)}") from None
 
     async def _stream(
         self, client: httpx2.AsyncClient, request: _Request, url: str, headers: Mapping[str, str]
@@ -424,146 +419,11 @@ class RegistryClient:
             if tls.cert_file:
                 context.load_cert_chain(tls.cert_file, tls.key_file)
         except (OSError, ssl.SSLError) as err:
-            raise RegistryConfigError(f"cannot load TLS files: {_reason(err)}") from None
+            raise RegistryConfigError(f"cannot load TLS files: {reason(err)}") from None
         return context
-
-    # -- authentication --------------------------------------------------------------------
-
-    def _credential(self, endpoint: Endpoint, registry: str, repository: str) -> Credential | None:
-        if endpoint.credential is not None:
-            return endpoint.credential
-        if endpoint.mirror or self._credentials is None:
-            # Pull-secret and docker credentials belong to the registry named in the image;
-            # a mirror uses only the credential configured for it.
-            return None
-        return self._credentials.lookup(registry, repository)
-
-    def _credential_note(self, endpoint: Endpoint, registry: str, repository: str) -> str:
-        cred = self._credential(endpoint, registry, repository)
-        if cred is None:
-            return f"no credentials configured for {registry}"
-        return f"credentials from {cred.source or 'configuration'} were refused"
-
-    async def _authorization(
-        self, endpoint: Endpoint, registry: str, repository: str
-    ) -> str | None:
-        challenge = self._challenges.get(endpoint.host)
-        if challenge is None:
-            return None
-        credential = self._credential(endpoint, registry, repository)
-        if challenge.scheme == "basic":
-            if credential is None:
-                raise AuthenticationError(
-                    f"{endpoint.host}/{repository}: the registry asks for a password and no "
-                    f"credentials are configured for {registry}"
-                )
-            return credential.basic()
-        if challenge.scheme != "bearer" or not challenge.realm:
-            raise AuthenticationError(
-                f"{endpoint.host}: unsupported authentication scheme {challenge.scheme!r}"
-            )
-        scope = f"repository:{repository}:pull"
-        key = (challenge.realm, challenge.service, scope, credential.identity if credential else "")
-        token = self.tokens.get(key)
-        if token is None:
-            lock = self._token_locks.setdefault(key, asyncio.Lock())
-            async with lock:
-                token = self.tokens.get(key)
-                if token is None:
-                    token, expiry = await self._fetch_token(endpoint, challenge, scope, credential)
-                    self.tokens.put(key, token, expiry)
-        return f"Bearer {token}"
-
-    async def _fetch_token(
-        self,
-        endpoint: Endpoint,
-        challenge: Challenge,
-        scope: str,
-        credential: Credential | None,
-    ) -> tuple[str, float]:
-        realm = urlsplit(challenge.realm)
-        if realm.scheme not in {"http", "https"} or not realm.netloc:
-            raise AuthenticationError(f"{endpoint.host}: token realm is not an http(s) URL")
-        if credential is not None and realm.scheme == "http" and not is_loopback(realm.netloc):
-            raise AuthenticationError(
-                f"{endpoint.host}: refusing to send credentials to a plain-HTTP token realm "
-                f"({realm.netloc})"
-            )
-        params = {"scope": scope}
-        if challenge.service:
-            params["service"] = challenge.service
-        client = self._client_for(endpoint.tls)
-        headers: dict[str, str] = {}
-        self.requests["GET token"] += 1
-        try:
-            if credential is not None and credential.identity_token:
-                form = {
-                    **params,
-                    "grant_type": "refresh_token",
-                    "refresh_token": credential.secret,
-                    "client_id": "archfit",
-                }
-                resp = await client.post(challenge.realm, data=form)
-            else:
-                if credential is not None:
-                    headers["Authorization"] = credential.basic()
-                resp = await client.get(challenge.realm, params=params, headers=headers)
-        except httpx2.TimeoutException:
-            raise RegistryTimeout(f"token service {realm.netloc} did not answer in time") from None
-        except httpx2.HTTPError as err:
-            raise RegistryUnavailable(
-                f"token service {realm.netloc}: {type(err).__name__}: {_reason(err)}"
-            ) from None
-        if resp.status_code in {401, 403}:
-            who = "anonymous pulls are not allowed" if credential is None else "credentials refused"
-            raise AuthenticationError(f"token service {realm.netloc} refused {scope} ({who})")
-        if resp.status_code == 429:
-            raise RateLimited(
-                f"token service {realm.netloc}: rate limited (429)",
-                retry_after=_retry_after(resp.headers.get("retry-after")),
-            )
-        if resp.status_code >= 500:
-            raise RegistryUnavailable(f"token service {realm.netloc}: HTTP {resp.status_code}")
-        if resp.status_code != 200:
-            raise AuthenticationError(f"token service {realm.netloc}: HTTP {resp.status_code}")
-        try:
-            doc: Any = json.loads(resp.content)
-        except ValueError:
-            raise AuthenticationError(f"token service {realm.netloc} did not answer JSON") from None
-        return parse_token_answer(doc, now=time.time())
 
     def _note_rate_limit(self, host: str, headers: httpx2.Headers) -> None:
         limit, remaining = headers.get("ratelimit-limit"), headers.get("ratelimit-remaining")
         if limit is None and remaining is None:
             return
-        self.rate_limits[host] = RateLimit(_leading_int(limit), _leading_int(remaining))
-
-
-def _content_type(headers: httpx2.Headers) -> str:
-    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
-def _leading_int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    head = value.split(";", 1)[0].split(",", 1)[0].strip()
-    return int(head) if head.isdigit() else None
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date)."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _reason(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0][:200] if text else type(err).__name__
+        self.rate_limits[host] = RateLimit(leading_int(limit), leading_int(remaining))
