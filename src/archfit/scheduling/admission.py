@@ -57,6 +57,11 @@ class Admission:
 
     priority_classes: Mapping[str, PriorityClass] = field(default_factory=dict)
     runtime_classes: Mapping[str, RuntimeClass] = field(default_factory=dict)
+    # Replicas share their controller's template; admitting it once lets them share the
+    # result too (and the scheduler's per-template caches).
+    _memo: dict[int, tuple[PodTemplate, PodTemplate]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def priority(self, template: PodTemplate) -> tuple[int, str]:
         """(priority, preemption policy) the pod gets."""
@@ -81,6 +86,14 @@ class Admission:
 
     def admit(self, template: PodTemplate) -> PodTemplate:
         """The pod spec as stored by the API server."""
+        hit = self._memo.get(id(template))
+        if hit is not None and hit[0] is template:
+            return hit[1]
+        admitted = self._admit(template)
+        self._memo[id(template)] = (template, admitted)
+        return admitted
+
+    def _admit(self, template: PodTemplate) -> PodTemplate:
         changes: dict[str, Any] = {}
         if template.host_network:
             changes["containers"] = tuple(_host_ports(c) for c in template.containers)

@@ -37,6 +37,7 @@ class SimulateOptions:
     drain: tuple[str, ...] = ()
     suggest: bool = False
     lock: Path | None = None
+    explain: bool = False
 
 
 @dataclass(slots=True)

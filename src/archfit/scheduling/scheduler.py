@@ -90,6 +90,7 @@ class Scheduler:
         tie_breaker: TieBreaker | None = None,
         percentage_of_nodes_to_score: int = 0,
         profile: Sequence[ProfileEntry] | None = None,
+        explain: bool = True,
     ) -> None:
         self.cluster = cluster
         self.semantics = version if isinstance(version, Semantics) else semantics_for(version)
@@ -99,6 +100,8 @@ class Scheduler:
             profile or default_profile(self.semantics), REGISTRY, self.handle
         )
         self.percentage = percentage_of_nodes_to_score
+        # Keep every node's filter status and scores in decisions (costly at scale).
+        self.explain = explain
         self.next_start = 0
         self._reserve = [p for p in self.framework.plugins if hasattr(p, "reserve")]
 
@@ -137,10 +140,18 @@ class Scheduler:
             statuses = diagnosis.statuses
             start = self.next_start % total if total else 0
             processed = 0
+            static = fw.static_verdicts(pod, pre.skipped)
+            dynamic = fw.dynamic_filters_for(pre.skipped)
             for i in range(total):
                 info = nodes[(start + i) % total]
                 processed += 1
-                status = run(filters, state, pod, info)
+                status = static[info.name]
+                if status is None:
+                    for name, fn in dynamic:
+                        status = fn(state, pod, info)
+                        if status is not None:
+                            status = status.with_plugin(name)
+                            break
                 if status is None:
                     feasible.append(info)
                     if len(feasible) >= want:
@@ -150,22 +161,28 @@ class Scheduler:
             if all_nodes:
                 self.next_start = (self.next_start + processed) % len(all_nodes)
             decision.evaluated = processed
-            decision.filters = dict(statuses)
+            if self.explain:
+                decision.filters = dict(statuses)
         decision.feasible = len(feasible)
         if not feasible:
             return self._fail(decision, diagnosis, state)
         if len(feasible) == 1:
             decision.node = feasible[0].name
             return decision
-        records = fw.run_scores(state, pod, feasible)
-        decision.scores = {
-            info.name: record for info, record in zip(feasible, records, strict=True)
-        }
-        best = max(record["total"] for record in records)
+        totals, per_plugin = fw.run_score_totals(state, pod, feasible)
+        if self.explain:
+            records: list[dict[str, int]] = [{} for _ in feasible]
+            for name, values in per_plugin:
+                for record, value in zip(records, values, strict=True):
+                    record[name] = value
+            for record, total in zip(records, totals, strict=True):
+                record["total"] = total
+            decision.scores = {
+                info.name: record for info, record in zip(feasible, records, strict=True)
+            }
+        best = max(totals)
         tied = tuple(
-            info.name
-            for info, record in zip(feasible, records, strict=True)
-            if record["total"] == best
+            info.name for info, total in zip(feasible, totals, strict=True) if total == best
         )
         decision.tie_set = tied if len(tied) > 1 else ()
         decision.node = tied[0] if len(tied) == 1 else self.tie_breaker(pod, tied, "score")
@@ -173,7 +190,9 @@ class Scheduler:
 
     def _fail(self, decision: Decision, diagnosis: Diagnosis, state: CycleState) -> Decision:
         pod = decision.pod
-        if diagnosis.pre_filter_message and not decision.filters:
+        if not self.explain:
+            pass
+        elif diagnosis.pre_filter_message and not decision.filters:
             assert diagnosis.absent is not None
             decision.filters = dict.fromkeys(self.cluster.infos, diagnosis.absent)
         elif diagnosis.absent is not None:

@@ -34,12 +34,14 @@ MAX_RETRY_ROUNDS = 20
 class SimulationConfig:
     """How to simulate: the Kubernetes version whose wording and semantics to use, the seed of
     tie-breaks, an optional tie-breaker hook (replays force recorded choices with it), and
-    `percentage_of_nodes_to_score` (0: upstream's adaptive default)."""
+    `percentage_of_nodes_to_score` (0: upstream's adaptive default); `explain` keeps every
+    node's filter status and scores in the decisions."""
 
     version: str = "1.32"
     seed: int = 0
     tie_breaker: TieBreaker | None = None
     percentage_of_nodes_to_score: int = 0
+    explain: bool = False
 
 
 @dataclass(slots=True)
@@ -116,6 +118,7 @@ class Simulation:
             seed=self.config.seed,
             tie_breaker=self.config.tie_breaker,
             percentage_of_nodes_to_score=self.config.percentage_of_nodes_to_score,
+            explain=self.config.explain,
         )
         self.results: list[PodResult] = []
         self._arrival = 0
@@ -191,6 +194,7 @@ class Simulation:
             result.message = decision.message
             return False
         self.scheduler.bind(result.pod, decision.node, decision.state)
+        decision.state = None
         result.node = decision.node
         result.message = None
         return True

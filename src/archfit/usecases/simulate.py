@@ -185,7 +185,7 @@ def run_simulate(
     target_dir = first if first.is_dir() else first.parent
     nodes, added = _nodes(options, manifests, target_dir)
     objects = _objects(manifests)
-    config = SimulationConfig(version=options.version, seed=options.seed)
+    config = SimulationConfig(version=options.version, seed=options.seed, explain=options.explain)
     simulation = Simulation(nodes, _owned_elsewhere(manifests.workloads), config=config, **objects)
     pods = simulation.run()
     report = SimulateReport(

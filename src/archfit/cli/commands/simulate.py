@@ -123,6 +123,7 @@ def register(app: typer.Typer) -> None:
             drain=_split(drain),
             suggest=suggest,
             lock=lock,
+            explain=explain and output_format == "json",
         )
         report = run_simulate(paths, options)
         if output_format == "json":

@@ -130,6 +130,8 @@ class Cluster:
         self.services = tuple(services)
         self.storage = storage or Storage()
         self.generation = 0
+        # Changes when nodes are added, removed or replaced (not when pods move).
+        self.node_generation = 0
         self._affinity_nodes: set[str] = set()
         self._anti_nodes: set[str] = set()
         # (namespace, selector) -> node name -> number of bound pods matching; kept current on
@@ -148,6 +150,7 @@ class Cluster:
         self._zones.setdefault(zone_key(node.labels), []).append(node.name)
         self._order = None
         self.generation += 1
+        self.node_generation += 1
         return info
 
     def remove_node(self, name: str) -> list[PodInfo]:
@@ -164,6 +167,7 @@ class Cluster:
         self._anti_nodes.discard(name)
         self._order = None
         self.generation += 1
+        self.node_generation += 1
         return list(info.pods)
 
     def replace_node(self, node: Node) -> None:
@@ -178,6 +182,7 @@ class Cluster:
             self._zones.setdefault(zone_key(node.labels), []).append(node.name)
         self._order = None
         self.generation += 1
+        self.node_generation += 1
 
     @property
     def order(self) -> list[NodeInfo]:

@@ -8,6 +8,7 @@ at verbosity 10.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from archfit.scheduling.framework.pod import PodInfo
 from archfit.scheduling.framework.status import Code, Status
 
 __all__ = ["Framework", "PreFilterOutcome", "ProfileEntry"]
+
+STATIC_CACHE_TEMPLATES = 64
 
 FilterFn = Callable[[CycleState, PodInfo, NodeInfo], Status | None]
 
@@ -72,6 +75,14 @@ class Framework:
             p for p in self.plugins if hasattr(p, "score") and p.name in self.weights
         ]
         self.post_filter_plugins = [p for p in self.plugins if hasattr(p, "post_filter")]
+        self._static_count = 0
+        for plugin in self.filter_plugins:
+            if not getattr(plugin, "static_filter", False):
+                break
+            self._static_count += 1
+        self._static_cache: OrderedDict[
+            tuple[int, frozenset[str]], tuple[object, int, dict[str, Status | None]]
+        ] = OrderedDict()
 
     # PreFilter / Filter ------------------------------------------------------------------
 
@@ -109,6 +120,39 @@ class Framework:
     def filters_for(self, skipped: frozenset[str]) -> list[tuple[str, FilterFn]]:
         return [(p.name, p.filter) for p in self.filter_plugins if p.name not in skipped]
 
+    def dynamic_filters_for(self, skipped: frozenset[str]) -> list[tuple[str, FilterFn]]:
+        """The filters after the static prefix (those that look at other pods)."""
+        return [
+            (p.name, p.filter)
+            for p in self.filter_plugins[self._static_count :]
+            if p.name not in skipped
+        ]
+
+    def static_verdicts(self, pod: PodInfo, skipped: frozenset[str]) -> dict[str, Status | None]:
+        """Per node, the verdict of the leading filters that read only the pod's template and
+        the node (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity). Replicas share
+        their template, so the verdicts are computed once per template and node set."""
+        cluster = self.handle.cluster
+        template = pod.template
+        key = (id(template), skipped)
+        hit = self._static_cache.get(key)
+        if hit is not None and hit[0] is template and hit[1] == cluster.node_generation:
+            self._static_cache.move_to_end(key)
+            return hit[2]
+        filters = [
+            (p.name, p.filter)
+            for p in self.filter_plugins[: self._static_count]
+            if p.name not in skipped
+        ]
+        state = CycleState()
+        verdicts = {
+            info.name: self.run_filters(filters, state, pod, info) for info in cluster.order
+        }
+        self._static_cache[key] = (template, cluster.node_generation, verdicts)
+        if len(self._static_cache) > STATIC_CACHE_TEMPLATES:
+            self._static_cache.popitem(last=False)
+        return verdicts
+
     @staticmethod
     def run_filters(
         filters: Sequence[tuple[str, FilterFn]], state: CycleState, pod: PodInfo, node: NodeInfo
@@ -125,27 +169,43 @@ class Framework:
         self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
     ) -> list[dict[str, int]]:
         """Weighted per-plugin scores and `total` for each node, in `nodes` order."""
+        totals, per_plugin = self.run_score_totals(state, pod, nodes)
+        records: list[dict[str, int]] = [{} for _ in nodes]
+        for name, values in per_plugin:
+            for record, value in zip(records, values, strict=True):
+                record[name] = value
+        for record, total in zip(records, totals, strict=True):
+            record["total"] = total
+        return records
+
+    def run_score_totals(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> tuple[list[int], list[tuple[str, list[int]]]]:
+        """Each node's total, and each scoring plugin's weighted scores, in `nodes` order."""
         skipped: set[str] = set()
         for plugin in self.pre_score_plugins:
             status = plugin.pre_score(state, pod, nodes)
             if status is not None and status.code == Code.SKIP:
                 skipped.add(plugin.name)
-        records: list[dict[str, int]] = [{} for _ in nodes]
+        per_plugin: list[tuple[str, list[int]]] = []
+        totals = [0] * len(nodes)
         for plugin in self.score_plugins:
             if plugin.name in skipped:
                 continue
-            score = plugin.score
-            raw = [score(state, pod, node) for node in nodes]
+            batch = getattr(plugin, "score_nodes", None)
+            if batch is not None:
+                raw = batch(state, pod, nodes)
+            else:
+                score = plugin.score
+                raw = [score(state, pod, node) for node in nodes]
             normalize = getattr(plugin, "normalize", None)
             if normalize is not None:
                 normalize(state, pod, raw, nodes)
             weight = self.weights[plugin.name]
-            name = plugin.name
-            for record, value in zip(records, raw, strict=True):
-                record[name] = value * weight
-        for record in records:
-            record["total"] = sum(record.values())
-        return records
+            weighted = [value * weight for value in raw] if weight != 1 else raw
+            per_plugin.append((plugin.name, weighted))
+            totals = [a + b for a, b in zip(totals, weighted, strict=True)]
+        return totals, per_plugin
 
     # PostFilter --------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ nothing), so only rejections allocate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import IntEnum
 
 __all__ = ["Code", "Status"]
@@ -32,12 +32,21 @@ class Status:
     plugin: str = ""
 
     @classmethod
+    def of(cls, code: Code, reasons: tuple[str, ...], plugin: str = "") -> Status:
+        """An interned status: rejections repeat for thousands of nodes, so they are shared."""
+        key = (code, reasons, plugin)
+        status = _INTERNED.get(key)
+        if status is None:
+            status = _INTERNED[key] = cls(code, reasons, plugin)
+        return status
+
+    @classmethod
     def unschedulable(cls, *reasons: str, plugin: str = "") -> Status:
-        return cls(Code.UNSCHEDULABLE, reasons, plugin)
+        return cls.of(Code.UNSCHEDULABLE, reasons, plugin)
 
     @classmethod
     def unresolvable(cls, *reasons: str, plugin: str = "") -> Status:
-        return cls(Code.UNSCHEDULABLE_AND_UNRESOLVABLE, reasons, plugin)
+        return cls.of(Code.UNSCHEDULABLE_AND_UNRESOLVABLE, reasons, plugin)
 
     @classmethod
     def skip(cls) -> Status:
@@ -60,7 +69,8 @@ class Status:
         return ", ".join(self.reasons)
 
     def with_plugin(self, plugin: str) -> Status:
-        return self if self.plugin == plugin else replace(self, plugin=plugin)
+        return self if self.plugin == plugin else Status.of(self.code, self.reasons, plugin)
 
 
+_INTERNED: dict[tuple[Code, tuple[str, ...], str], Status] = {}
 _SKIP = Status(Code.SKIP)

@@ -4,6 +4,7 @@ none; the plugin is kept so scores have the upstream shape."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from archfit.scheduling.framework.interface import CycleState, Handle
@@ -20,6 +21,9 @@ class ImageLocality:
 
     def __init__(self, handle: Handle, args: Any = None) -> None:
         del handle, args
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        return [0] * len(nodes)
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
         return 0

@@ -28,6 +28,8 @@ _STATE = "PreScore" + NAME
 
 class NodeAffinity:
     name = NAME
+    # Its Filter reads only the pod's template and the node object (cached per template).
+    static_filter = True
 
     def __init__(self, handle: Handle, args: Any = None) -> None:
         del handle, args

@@ -17,6 +17,8 @@ REASON = "node(s) didn't match the requested node name"
 
 class NodeName:
     name = NAME
+    # Its Filter reads only the pod's template and the node object (cached per template).
+    static_filter = True
 
     def __init__(self, handle: Handle, args: Any = None) -> None:
         del handle, args

@@ -37,6 +37,24 @@ class BalancedAllocation:
             return Status.skip()
         return None
 
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        """`score` for many nodes at once (the hot path of large clusters)."""
+        cpu = pod.requests.get("cpu", 0)
+        memory = pod.requests.get("memory", 0)
+        out = []
+        for node in nodes:
+            alloc = node.allocatable
+            a_cpu = alloc.get("cpu", 0)
+            a_mem = alloc.get("memory", 0)
+            if a_cpu and a_mem:
+                req = node.requested
+                f_cpu = min((req.get("cpu", 0) + cpu) / a_cpu, 1.0)
+                f_mem = min((req.get("memory", 0) + memory) / a_mem, 1.0)
+                out.append(int((1 - abs((f_cpu - f_mem) / 2)) * MAX_NODE_SCORE))
+            else:
+                out.append(self.score(state, pod, node))
+        return out
+
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
         fractions: list[float] = []
         for name in ("cpu", "memory"):

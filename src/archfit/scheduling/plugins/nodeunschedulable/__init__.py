@@ -19,6 +19,8 @@ _TAINT = Taint("node.kubernetes.io/unschedulable", "NoSchedule")
 
 class NodeUnschedulable:
     name = NAME
+    # Its Filter reads only the pod's template and the node object (cached per template).
+    static_filter = True
 
     def __init__(self, handle: Handle, args: Any = None) -> None:
         del handle, args

@@ -93,6 +93,8 @@ class PodTopologySpread:
             SYSTEM_DEFAULT_CONSTRAINTS if args is None else tuple(args)
         )
         self._system_defaulted = args is None
+        # (template id, policies, keys) -> (template, node generation, node -> domain value)
+        self._domains_cache: dict[tuple[object, ...], tuple[object, int, dict[str, str]]] = {}
 
     # Constraints -------------------------------------------------------------------------
 
@@ -145,6 +147,28 @@ class PodTopologySpread:
             return {}
         return self._cluster.match_counts(pod.namespace, selector)
 
+    def _domains(self, pod: PodInfo, c: Constraint, required: tuple[str, ...]) -> dict[str, str]:
+        """Node -> its value of `c.topology_key` ("" when absent) for the nodes counted for
+        `c`: carrying every key in `required` and passing `c`'s inclusion policies. Depends on
+        the pod's template and the nodes only, so it is cached per template."""
+        cluster = self._cluster
+        template = pod.template
+        key = (id(template), c.honor_affinity, c.honor_taints, c.topology_key, required)
+        hit = self._domains_cache.get(key)
+        if hit is not None and hit[0] is template and hit[1] == cluster.node_generation:
+            return hit[2]
+        out: dict[str, str] = {}
+        for node in cluster.order:
+            labels = node.labels
+            if not all(k in labels for k in required):
+                continue
+            if self._eligible(pod, node, c):
+                out[node.name] = labels.get(c.topology_key, "")
+        if len(self._domains_cache) > 4096:
+            self._domains_cache.clear()
+        self._domains_cache[key] = (template, cluster.node_generation, out)
+        return out
+
     # Filter ------------------------------------------------------------------------------
 
     def pre_filter(
@@ -154,18 +178,16 @@ class PodTopologySpread:
         if not constraints:
             state[_PRE_FILTER] = None
             return None, None
-        counts: list[dict[str, int]] = [{} for _ in constraints]
-        per_node = [self._count(pod, c.selector) for c in constraints]
-        keys = [c.topology_key for c in constraints]
-        for node in self._cluster.order:
-            labels = node.labels
-            if not all(k in labels for k in keys):
-                continue
-            for i, c in enumerate(constraints):
-                if not self._eligible(pod, node, c):
-                    continue
-                value = labels[c.topology_key]
-                counts[i][value] = counts[i].get(value, 0) + per_node[i].get(node.name, 0)
+        keys = tuple(c.topology_key for c in constraints)
+        counts: list[dict[str, int]] = []
+        for c in constraints:
+            domains = self._domains(pod, c, keys)
+            tally = dict.fromkeys(domains.values(), 0)
+            for node, n in self._count(pod, c.selector).items():
+                value = domains.get(node)
+                if value is not None:
+                    tally[value] += n
+            counts.append(tally)
         minimum = [min(domain.values(), default=0) for domain in counts]
         state[_PRE_FILTER] = _FilterState(constraints, counts, minimum)
         return None, None
@@ -217,19 +239,60 @@ class PodTopologySpread:
             weights.append(math.log(size + 2))
         per_node = [self._count(pod, c.selector) for c in constraints]
         if pair_counts:
-            for node in self._cluster.order:
-                labels = node.labels
-                if require_all and not all(k in labels for k in keys):
+            required = tuple(keys) if require_all else ()
+            for i, c in enumerate(constraints):
+                if c.topology_key == HOSTNAME:
                     continue
-                for i, c in enumerate(constraints):
-                    if c.topology_key == HOSTNAME or not self._eligible(pod, node, c):
+                domains = self._domains(pod, c, required)
+                for node_name, n in per_node[i].items():
+                    value = domains.get(node_name)
+                    if value is None:
                         continue
-                    pair = (c.topology_key, labels.get(c.topology_key, ""))
+                    pair = (c.topology_key, value)
                     if pair in pair_counts:
-                        pair_counts[pair] += per_node[i].get(node.name, 0)
+                        pair_counts[pair] += n
         state[_PRE_SCORE] = _ScoreState(constraints, ignored, pair_counts, weights)
         state[_PRE_SCORE + "/counts"] = per_node
         return None
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        """`score` for many nodes at once: each constraint's term is computed per domain."""
+        s: _ScoreState = state[_PRE_SCORE]
+        per_node: list[Mapping[str, int]] = state[_PRE_SCORE + "/counts"]
+        terms: list[tuple[str, bool, Mapping[str, int], float, int, dict[str, float]]] = [
+            (
+                c.topology_key,
+                c.topology_key == HOSTNAME,
+                per_node[i],
+                s.weights[i],
+                c.max_skew - 1,
+                {},
+            )
+            for i, c in enumerate(s.constraints)
+        ]
+        ignored = s.ignored
+        pair_counts = s.pair_counts
+        out = []
+        for node in nodes:
+            if node.name in ignored:
+                out.append(0)
+                continue
+            labels = node.labels
+            total = 0.0
+            for key, is_host, counts, weight, skew, memo in terms:
+                value = labels.get(key)
+                if value is None:
+                    continue
+                if is_host:
+                    total += counts.get(node.name, 0) * weight + skew
+                else:
+                    term = memo.get(value)
+                    if term is None:
+                        term = memo[value] = pair_counts[(key, value)] * weight + skew
+                    total += term
+            # Terms are never negative, so Go's math.Round is floor(x + 0.5) here.
+            out.append(int(total + 0.5))
+        return out
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
         s: _ScoreState = state[_PRE_SCORE]

@@ -29,6 +29,8 @@ _STATE = "PreScore" + NAME
 
 class TaintToleration:
     name = NAME
+    # Its Filter reads only the pod's template and the node object (cached per template).
+    static_filter = True
 
     def __init__(self, handle: Handle, args: Any = None) -> None:
         del args
@@ -47,6 +49,10 @@ class TaintToleration:
     ) -> Status | None:
         state[_STATE] = tuple(t for t in pod.tolerations if t.effect in ("", "PreferNoSchedule"))
         return None
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        score = self.score
+        return [score(state, pod, node) if node.taints else 0 for node in nodes]
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
         if not node.taints:
