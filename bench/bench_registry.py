@@ -36,12 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.registry.support import (  # noqa: E402
-    Pusher,
-    RegistryProcess,
-    push_index,
-    push_single,
-)
+from tests.integration.registry.pushing import Pusher, push_index, push_single  # noqa: E402
+from tests.integration.registry.support import RegistryProcess  # noqa: E402
 
 from archfit.model.image import ImageRef  # noqa: E402
 from archfit.registry import ResolverConfig, open_resolver  # noqa: E402

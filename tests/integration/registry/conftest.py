@@ -9,20 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.registry.support import (
+from tests.integration.registry.pushing import (
     OCI_MANIFEST,
-    REGISTRY_BIN,
-    CertificateSet,
     Pushed,
     Pusher,
-    RegistryProcess,
     RunningRegistry,
-    TokenIssuer,
-    htpasswd_line,
-    make_ca,
     push_attestation,
     push_index,
     push_single,
+)
+from tests.integration.registry.support import (
+    REGISTRY_BIN,
+    CertificateSet,
+    RegistryProcess,
+    TokenIssuer,
+    htpasswd_line,
+    make_ca,
 )
 
 EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"

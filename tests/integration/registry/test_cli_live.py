@@ -9,7 +9,7 @@ import pytest
 
 from archfit.cli.main import main
 from archfit.manifests import read_lockfile
-from tests.integration.registry.support import Pusher, RunningRegistry, push_single
+from tests.integration.registry.pushing import Pusher, RunningRegistry, push_single
 
 pytestmark = pytest.mark.registry
 
@@ -240,7 +240,7 @@ def test_check_resolve_fills_in_what_the_lockfile_lacks(
 def test_verbose_shows_requests_and_rate_limits(
     plain_registry: RunningRegistry, registry_args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.integration.registry.support import FaultProxy
+    from tests.integration.registry.faults import FaultProxy
 
     with FaultProxy(plain_registry.host, lambda m, p, c: "ratelimit:76") as proxy:
         code, out, err = _run(

@@ -15,8 +15,9 @@ import pytest
 from archfit.registry.client import RegistryClient
 from archfit.registry.endpoints import default_endpoint
 from archfit.registry.errors import BadResponse
+from tests.integration.registry.faults import FaultProxy
 from tests.integration.registry.helpers import FAST, platforms, resolve
-from tests.integration.registry.support import FaultProxy, RunningRegistry
+from tests.integration.registry.pushing import RunningRegistry
 
 pytestmark = pytest.mark.registry
 

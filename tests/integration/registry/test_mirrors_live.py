@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.registry.helpers import platforms, resolve
-from tests.integration.registry.support import RunningRegistry
+from tests.integration.registry.pushing import RunningRegistry
 
 pytestmark = pytest.mark.registry
 

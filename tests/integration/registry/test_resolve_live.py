@@ -11,7 +11,8 @@ import pytest
 
 from tests.integration.registry.conftest import REFRESH_TOKEN, TLS_USER, TOKEN_USER
 from tests.integration.registry.helpers import FAST, platforms, resolve
-from tests.integration.registry.support import Pusher, RegistryProcess, RunningRegistry, push_index
+from tests.integration.registry.pushing import Pusher, RunningRegistry, push_index
+from tests.integration.registry.support import RegistryProcess
 
 pytestmark = pytest.mark.registry
 
