@@ -73,3 +73,44 @@ mirrors:
     result = resolve([plain_registry.ref("single:amd64")], None, registries_yaml=config).results[0]
     assert result.ok, result.error
     assert platforms(result) == ["linux/amd64"]
+
+
+def test_k3s_configs_give_tls_and_auth_to_a_registry(
+    tls_registry: RunningRegistry, tmp_path: Path
+) -> None:
+    from tests.integration.registry.conftest import TLS_USER
+
+    config = tmp_path / "registries.yaml"
+    config.write_text(
+        f"""
+configs:
+  "{tls_registry.host}":
+    auth: {{username: {TLS_USER[0]}, password: "{TLS_USER[1]}"}}
+    tls: {{ca_file: "{tls_registry.ca}"}}
+"""
+    )
+    result = resolve([tls_registry.ref("private/app:1")], None, registries_yaml=config).results[0]
+    assert result.ok, result.error
+    assert platforms(result) == ["linux/amd64", "linux/arm64"]
+
+
+def test_k3s_mirror_on_tls_with_its_own_credentials(
+    tls_registry: RunningRegistry, tmp_path: Path
+) -> None:
+    from tests.integration.registry.conftest import TLS_USER
+
+    config = tmp_path / "registries.yaml"
+    config.write_text(
+        f"""
+mirrors:
+  "{UPSTREAM}":
+    endpoint: ["https://{tls_registry.host}"]
+configs:
+  "{tls_registry.host}":
+    auth: {{username: {TLS_USER[0]}, password: "{TLS_USER[1]}"}}
+    tls: {{ca_file: "{tls_registry.ca}"}}
+"""
+    )
+    result = resolve([f"{UPSTREAM}/private/app:1"], None, registries_yaml=config).results[0]
+    assert result.ok, result.error
+    assert result.digest == tls_registry.images["private/app:1"].digest
