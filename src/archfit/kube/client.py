@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx2
+import msgspec
 from lightkube import ApiError, AsyncClient
 from lightkube.core.exceptions import ConfigError, NotReadyError
 from lightkube.types import PatchType
@@ -31,6 +32,7 @@ from archfit.kube.errors import (
     ApiUnreachable,
     Expired,
     KubeConfigError,
+    KubeError,
     NotFound,
     Request,
     status_error,
@@ -142,6 +144,11 @@ class KubeApi:
             ) from None
         except ConfigError as err:
             raise KubeConfigError(f"cannot use {self.target.origin}: {err}") from None
+        except (msgspec.DecodeError, msgspec.ValidationError) as err:
+            raise KubeError(
+                f"the API server at {self.target.server} sent a body archfit cannot read "
+                f"({request}): {err}"
+            ) from None
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -320,3 +320,21 @@ def test_apply_dry_run_sends_dry_run_all(kubeconfig: Path, apiserver: ReplayServ
     )
     assert node["metadata"]["name"] == "volo"
     assert apiserver.received[-1].query == {"fieldManager": "archfit", "dryRun": "All"}
+
+
+def test_untrusted_server_certificate(apiserver: ReplayServer, tmp_path: Path) -> None:
+    from tests.integration.kube.replay import make_certs
+
+    (tmp_path / "other-ca").mkdir()
+    other = make_certs(tmp_path / "other-ca")  # a CA that did not sign the server's certificate
+    config = write_kubeconfig(tmp_path / "kc", apiserver.url, other)
+    with pytest.raises(ApiUnreachable, match=r"CERTIFICATE_VERIFY_FAILED.*certificate-authority"):
+        run(_list(config, "nodes"))
+
+
+def test_garbage_body_is_a_kube_error(kubeconfig: Path, apiserver: ReplayServer) -> None:
+    from archfit.kube.errors import KubeError
+
+    apiserver.add("GET", "/api/v1/nodes", {"limit": "500"}, Response(200, b"{not json"), first=True)
+    with pytest.raises(KubeError, match="cannot read"):
+        run(_list(kubeconfig, "nodes"))
