@@ -3,6 +3,7 @@ files (cached, for line lookups), objects by kind/namespace/name, and local char
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
@@ -29,22 +30,29 @@ class Namespaces:
     document's file, else `default` (what `kubectl apply -k` and Flux would use)."""
 
     def __init__(self, documents: Iterable[Document]) -> None:
-        self._by_dir: dict[PurePath, str] = {}
+        self._by_dir: dict[str, str] = {}
+        self._memo: dict[str, str] = {}
         for doc in documents:
             if doc.kind != "Kustomization" or not doc.api_version.startswith("kustomize.config"):
                 continue
             ns = doc.body.get("namespace")
             if isinstance(ns, str) and ns and not doc.source.origin:
-                self._by_dir[PurePath(doc.source.file).parent] = ns
+                self._by_dir[os.path.dirname(os.path.normpath(doc.source.file))] = ns
 
     def of(self, doc: Document) -> str:
         if doc.namespace:
             return doc.namespace
-        for parent in PurePath(doc.source.file).parents:
-            ns = self._by_dir.get(parent)
-            if ns is not None:
-                return ns
-        return DEFAULT_NAMESPACE
+        return self._in(os.path.dirname(os.path.normpath(doc.source.file)))
+
+    def _in(self, directory: str) -> str:
+        found = self._memo.get(directory)
+        if found is None:
+            found = self._by_dir.get(directory)
+            if found is None:
+                parent = os.path.dirname(directory)
+                found = DEFAULT_NAMESPACE if parent == directory else self._in(parent)
+            self._memo[directory] = found
+        return found
 
 
 def index_objects(

@@ -20,7 +20,6 @@ documents they came from.
 from __future__ import annotations
 
 import bisect
-import copy
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -80,10 +79,14 @@ def substitute(value: Any, variables: Mapping[str, str]) -> Any:
             return match.group(0) if found is None else found
 
         return _VAR.sub(one, value)
+    # Containers are rebuilt only along paths that change, so that an object without variables
+    # comes back as the very same object (and is not copied).
     if isinstance(value, Mapping):
-        return {k: substitute(v, variables) for k, v in value.items()}
+        items = {k: substitute(v, variables) for k, v in value.items()}
+        return value if all(items[k] is v for k, v in value.items()) else items
     if isinstance(value, list):
-        return [substitute(v, variables) for v in value]
+        out = [substitute(v, variables) for v in value]
+        return value if all(a is b for a, b in zip(out, value, strict=True)) else out
     return value
 
 
@@ -199,13 +202,13 @@ def _instantiate(
     label: str,
     namespaces: Namespaces,
 ) -> Document | None:
-    body: dict[str, Any] = copy.deepcopy(dict(doc.body))
+    body: dict[str, Any] = dict(doc.body)
     meta = dict(_map(body.get("metadata")))
     changed = False
     if _map(meta.get("annotations")).get(DISABLED) != "disabled":
-        substituted = substitute(body, variables)
-        if substituted != body:
-            body, changed = substituted, True
+        substituted = substitute(doc.body, variables)
+        if substituted is not doc.body:
+            body, changed = dict(substituted), True
             meta = dict(_map(body.get("metadata")))
     if namespace and doc.kind not in _CLUSTER_SCOPED and meta.get("namespace") != namespace:
         meta["namespace"] = namespace

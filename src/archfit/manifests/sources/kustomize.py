@@ -121,14 +121,14 @@ class KustomizeSource:
         for kdoc in kdocs.values():
             emitted.extend(_generated(kdoc, namespaces))
         included = {
-            (Path(directory) / entry).resolve()
+            os.path.normpath(Path(directory) / entry)
             for directory, kdoc in kdocs.items()
             for key in ("resources", "bases", "components")
             for entry in _entries(kdoc.body.get(key))
             if not _is_remote(entry)
         }
         for directory, kdoc in kdocs.items():
-            if kdoc.kind != "Kustomization" or Path(directory).resolve() in included:
+            if kdoc.kind != "Kustomization" or os.path.normpath(directory) in included:
                 continue
             tree = _Tree()
             _walk(Path(directory), kdoc, by_file, context, tree=tree, seen=set())
@@ -209,7 +209,7 @@ def _walk(
     tree: _Tree,
     seen: set[Path],
 ) -> None:
-    key = directory.resolve()
+    key = Path(os.path.normpath(directory))
     if key in seen:
         return
     seen.add(key)
@@ -300,8 +300,12 @@ def _transformed(
     *,
     force: bool = False,
 ) -> Document | None:
-    body = copy.deepcopy(dict(doc.body))
-    changed = _apply_images(body, images)
+    body = dict(doc.body)
+    changed = False
+    if images and doc.kind in POD_SPEC_PATHS:
+        # Only workloads are copied deeply, and only when an image rule may apply.
+        body = copy.deepcopy(body)
+        changed = _apply_images(body, images)
     meta = dict(body.get("metadata") or {})
     current = meta.get("namespace")
     if namespace and current != namespace and doc.kind not in {"Namespace", "ClusterRole"}:
