@@ -224,6 +224,21 @@ class RegistryClient:
     # -- one request, with auth and retries ------------------------------------------------
 
     async def _exchange(self, request: _Request) -> _Reply:
+        """One request with auth and retries. The first exchange with a host goes alone: it
+        finds out the scheme (plain HTTP fallback) and the authentication challenge, so the
+        requests queued behind it neither all fail TLS nor all collect a 401."""
+        host = request.endpoint.host
+        if host not in self._probed:
+            lock = self._probe_locks.setdefault(host, asyncio.Lock())
+            async with lock:
+                if host not in self._probed:
+                    try:
+                        return await self._exchange_now(request)
+                    finally:
+                        self._probed.add(host)
+        return await self._exchange_now(request)
+
+    async def _exchange_now(self, request: _Request) -> _Reply:
         endpoint, registry, repository = request.endpoint, request.registry, request.repository
         what = request.what
         settings = self.settings
@@ -301,21 +316,6 @@ class RegistryClient:
         return float(base * _JITTER.uniform(0.9, 1.1))
 
     async def _send(self, request: _Request, headers: Mapping[str, str]) -> _Reply:
-        endpoint = request.endpoint
-        host = endpoint.host
-        if endpoint.http_fallback and endpoint.scheme == "https" and host not in self._probed:
-            # The first request to a host that may fall back to plain HTTP finds out which
-            # scheme it speaks; the others wait for it instead of all failing TLS at once.
-            lock = self._probe_locks.setdefault(host, asyncio.Lock())
-            async with lock:
-                if host not in self._probed:
-                    try:
-                        return await self._send_now(request, headers)
-                    finally:
-                        self._probed.add(host)
-        return await self._send_now(request, headers)
-
-    async def _send_now(self, request: _Request, headers: Mapping[str, str]) -> _Reply:
         endpoint, method, path = request.endpoint, request.method, request.path
         kind = request.kind
         host = endpoint.host

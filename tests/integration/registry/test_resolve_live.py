@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -243,3 +244,18 @@ def test_identity_token_uses_the_refresh_token_grant(
         "scope": "repository:private/app:pull",
         "grant": "refresh_token",
     }
+
+
+def test_only_the_first_request_collects_a_401(token_registry: RunningRegistry) -> None:
+    reg = token_registry
+    index = reg.images["public/app:1"]
+    refs = [reg.ref("public/app:1"), reg.ref("public/app:2")] + [
+        f"{reg.host}/public/app@{digest}" for digest in index.children.values()
+    ]
+    before = len(reg.process.access_log())
+    run = resolve(refs, None)
+    assert all(r.ok for r in run.results), [r.error for r in run.results]
+    time.sleep(0.2)  # the access log is written after the response
+    statuses = [status for _, _, status in reg.process.access_log()[before:]]
+    assert statuses.count(401) == 1
+    assert run.tokens == 1
