@@ -9,7 +9,7 @@ import io
 from typing import Any
 
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -136,6 +136,7 @@ def test_eligible_nodes_are_exactly_the_policys(
         assert now == (was and wanted)
 
 
+@settings(max_examples=50)  # each example parses and emits YAML several times
 @given(pod_specs, placements)
 def test_yaml_round_trip_keeps_the_rest(spec: dict[str, Any], placement: Placement) -> None:
     doc = {

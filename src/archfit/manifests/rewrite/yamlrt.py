@@ -18,6 +18,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -189,12 +190,78 @@ class YamlFile:
             lines = _lines_with_ends(chunk.text)
             head = "".join(lines[: chunk.body_start])
             body = "".join(lines[chunk.body_start :])
-            stream = io.StringIO()
-            self._yaml().dump(chunk.data, stream)
-            emitted = stream.getvalue()
+            emitted = self._dump(chunk.data)
+            merged = self._merge(body, emitted)
+            if merged is not None:
+                out.append(head + merged)
+                continue
             trailing = body[len(body.rstrip("\n")) :] if body.strip() else "\n"
             out.append(head + emitted.rstrip("\n") + (trailing or "\n"))
         return "".join(out)
+
+    def _dump(self, data: Any) -> str:
+        stream = io.StringIO()
+        self._yaml().dump(data, stream)
+        return stream.getvalue()
+
+    def _merge(self, body: str, emitted: str) -> str | None:
+        """The original `body` with only the lines the edit added or changed.
+
+        ruamel normalises a few things when it re-emits a document (spaces inside flow
+        mappings, where a comment after a sequence dash goes). To keep those as written, the
+        unmodified document is emitted too; the line differences between the two emissions (the
+        edit) are applied to the original text at the matching lines. None when the edit touches
+        a line ruamel itself rewrote, or when the result would not read back as the edited
+        document; the caller then uses ruamel's emission of the whole document.
+        """
+        if not body.strip():
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                pristine = self._dump(self._yaml().load(body))
+            except YAMLError:
+                return None
+        original = _lines_with_ends(body if body.endswith("\n") else body + "\n")
+        before = _lines_with_ends(pristine)
+        after = _lines_with_ends(emitted)
+        mapped: dict[int, int] = {}
+        for tag, i1, i2, j1, _ in SequenceMatcher(
+            None, before, original, autojunk=False
+        ).get_opcodes():
+            if tag == "equal":
+                mapped.update({i1 + k: j1 + k for k in range(i2 - i1)})
+        edits: list[tuple[int, int, list[str]]] = []
+        for tag, i1, i2, j1, j2 in SequenceMatcher(
+            None, before, after, autojunk=False
+        ).get_opcodes():
+            if tag == "equal":
+                continue
+            if i1 == i2:  # an insertion: after the line before it, else before the line after it
+                if i1 - 1 in mapped:
+                    at = mapped[i1 - 1] + 1
+                elif i1 in mapped:
+                    at = mapped[i1]
+                else:
+                    return None
+                edits.append((at, at, after[j1:j2]))
+                continue
+            span = [mapped.get(i) for i in range(i1, i2)]
+            if None in span or span != list(range(span[0] or 0, (span[0] or 0) + len(span))):
+                return None
+            first = span[0] or 0
+            edits.append((first, first + len(span), after[j1:j2]))
+        result = list(original)
+        for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+            result[start:end] = new
+        merged = "".join(result)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                same = self._yaml().load(merged) == self._yaml().load(emitted)
+            except YAMLError:
+                return None
+        return merged if same else None
 
 
 def _check_yaml(text: str, where: str) -> None:
