@@ -34,7 +34,7 @@ from archfit.model.profiles import build_node
 from archfit.model.quantity import Quantity
 from archfit.model.selectors import Taint
 from archfit.model.workload import SourceRef
-from archfit.scheduling.simulate import Simulation
+from archfit.scheduling.simulate import Simulation, SimulationConfig
 from archfit.scheduling.whatif import fail_each
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,7 +148,7 @@ def large(nodes: int, pods: int, *, traced: bool = False) -> None:
     ]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    sim = Simulation(_nodes(nodes), workloads)
+    sim = Simulation(_nodes(nodes), workloads, config=SimulationConfig(explain=False))
     built = time.perf_counter()
     results = sim.run()
     done = time.perf_counter()
@@ -163,7 +163,7 @@ def large(nodes: int, pods: int, *, traced: bool = False) -> None:
         # Python-level allocations, measured separately: tracemalloc slows allocation down.
         del sim, results
         tracemalloc.start()
-        sim = Simulation(_nodes(nodes), workloads)
+        sim = Simulation(_nodes(nodes), workloads, config=SimulationConfig(explain=False))
         sim.run()
         _, top = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -171,7 +171,7 @@ def large(nodes: int, pods: int, *, traced: bool = False) -> None:
 
 
 def homelab() -> None:
-    from archfit.manifests import load_inventory, load_manifests  # noqa: PLC0415
+    from archfit.manifests import load_inventory, load_manifests
 
     example = ROOT / "examples" / "homelab"
     manifests = load_manifests([example])

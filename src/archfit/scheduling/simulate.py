@@ -41,7 +41,7 @@ class SimulationConfig:
     seed: int = 0
     tie_breaker: TieBreaker | None = None
     percentage_of_nodes_to_score: int = 0
-    explain: bool = False
+    explain: bool = True
 
 
 @dataclass(slots=True)

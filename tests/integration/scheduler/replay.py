@@ -38,7 +38,7 @@ class ForcedTies:
     def __call__(self, pod: PodInfo, nodes: Sequence[str], kind: str) -> str:
         self.asked.append((pod.key, tuple(nodes), kind))
         want = self.wanted.get(id(pod))
-        return want if want in nodes else nodes[0]
+        return want if want is not None and want in nodes else nodes[0]
 
 
 @dataclass
