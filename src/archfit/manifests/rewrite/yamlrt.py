@@ -1,9 +1,10 @@
 """Round-trip YAML text: edit some documents of a file, keep every other byte.
 
-A file is split into document chunks at the positions the YAML parser reports, so separators,
-directives and anything between documents survive exactly. Only chunks whose document was
-changed are re-emitted, through ruamel.yaml's round-trip mode with this file's own indentation
-(detected per file), quotes preserved and no line wrapping. Within a re-emitted chunk, the lines
+A file is split into document chunks exactly as `archfit.manifests.documents` splits it, so
+separators, directives and anything between documents survive exactly. Only chunks whose document
+was changed are re-emitted, through ruamel.yaml's round-trip mode with this file's own
+indentation (detected per file), quotes preserved and no line wrapping; and of those, only the
+lines the edit added or changed replace original lines (see `YamlFile._merge`). Within a re-emitted chunk, the lines
 before the document's first content (the `---` line and comments like a `yaml-language-server`
 header, which ruamel would drop when they precede a leading `---`) are kept verbatim as well.
 
