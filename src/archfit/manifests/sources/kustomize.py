@@ -221,7 +221,9 @@ def _walk(
         for entry in body.get(patch_key) or []:
             rel = entry if isinstance(entry, str) else _map(entry).get("path")
             if isinstance(rel, str) and "\n" not in rel and not _is_remote(rel):
-                tree.patch_files.extend(_docs_of(directory / rel, by_file, context))
+                tree.patch_files.extend(
+                    _docs_of(Path(os.path.normpath(directory / rel)), by_file, context)
+                )
     for image in body.get("images") or []:
         if isinstance(image, Mapping):
             tree.images.insert(0, image)  # inner kustomizations apply first
@@ -230,7 +232,7 @@ def _walk(
             if _is_remote(entry):
                 tree.remote.append(entry)
                 continue
-            target = directory / entry
+            target = Path(os.path.normpath(directory / entry))
             if target.is_dir():
                 inner = _find_kustomization(target, by_file, context)
                 if inner is not None:
