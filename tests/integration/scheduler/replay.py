@@ -56,6 +56,8 @@ class ReplayResult:
     mismatches: list[Mismatch] = field(default_factory=list)
     scheduler: Scheduler | None = None
     pods: dict[str, PodInfo] = field(default_factory=dict)
+    # (pod, tied nodes, kind) every time the simulator had to break a tie.
+    ties: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
 
 
 def _load_all(path: Path) -> list[dict[str, Any]]:
@@ -116,7 +118,7 @@ def replay(case: Path) -> ReplayResult:
     cluster = Cluster(nodes)
     scheduler = Scheduler(cluster, version="1.32", tie_breaker=ties)
     specs = _pod_specs(case, nodes, records)
-    out = ReplayResult(case.name, scheduler=scheduler)
+    out = ReplayResult(case.name, scheduler=scheduler, ties=ties.asked)
     assert set(specs) == {r["name"] for r in records}, "simulated pods differ from recorded ones"
     by_name: dict[str, PodInfo] = {}
     for record in records:
