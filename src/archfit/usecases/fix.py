@@ -14,12 +14,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archfit.errors import InputError
+from archfit.errors import ArchfitError, InputError
 from archfit.fsutil import write_atomic
 from archfit.manifests.rewrite.plan import WorkloadFix, check_yaml, plan_fixes
 from archfit.model.check import CheckReport
 
-__all__ = ["FixOutcome", "run_fix", "unified_diff"]
+__all__ = ["FixOutcome", "WriteFailed", "run_fix", "unified_diff"]
+
+
+class WriteFailed(ArchfitError):  # noqa: N818 - names what happened
+    """A file could not be written (permissions, disk full). Files written before it keep their
+    new content; the message names them so the run can be repeated (it is idempotent)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +89,19 @@ def run_fix(
     for path, text in plan.files.items():
         check_yaml(text, path)
     if not dry_run:
+        done: list[str] = []
         for path, text in plan.files.items():
             target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, text)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(target, text)
+            except OSError as err:
+                written = f" (already written: {', '.join(done)})" if done else ""
+                raise WriteFailed(
+                    f"cannot write {path}: {err.strerror or err}{written}; "
+                    "fix the cause and run again"
+                ) from None
+            done.append(path)
     return FixOutcome(
         files=dict(plan.files),
         originals=originals,

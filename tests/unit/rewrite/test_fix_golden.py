@@ -14,7 +14,7 @@ from tests.unit.rewrite._support import AMD64_ONLY, fixed_check
 from archfit.manifests import load_manifests
 from archfit.model.check import CheckReport, WorkloadVerdict
 from archfit.model.placement import Placement
-from archfit.usecases.fix import run_fix
+from archfit.usecases.fix import WriteFailed, run_fix
 
 CASES = {
     "raw-new-affinity": "raw/deployment.yaml",
@@ -123,3 +123,10 @@ def test_patches_directory_inside_the_overlay(tree: Path) -> None:
     assert str(patch) in outcome.files
     # The base, outside the path given, is left alone.
     assert "affinity" not in (tree / "kustomize" / "base" / "web" / "deployment.yaml").read_text()
+
+
+def test_a_file_that_cannot_be_written_is_reported(tree: Path) -> None:
+    overlay = tree / "kustomize" / "overlays" / "home"
+    (overlay / "archfit").write_text("a file where the patch directory should be\n")
+    with pytest.raises(WriteFailed, match="cannot write"):
+        run_fix([overlay], patches_dir=Path("archfit"), check=fixed_check())
