@@ -128,5 +128,8 @@ def test_patches_directory_inside_the_overlay(tree: Path) -> None:
 def test_a_file_that_cannot_be_written_is_reported(tree: Path) -> None:
     overlay = tree / "kustomize" / "overlays" / "home"
     (overlay / "archfit").write_text("a file where the patch directory should be\n")
+    before = (overlay / "kustomization.yaml").read_text()
     with pytest.raises(WriteFailed, match="cannot write"):
         run_fix([overlay], patches_dir=Path("archfit"), check=fixed_check())
+    # The patch is written before the kustomization that lists it, so nothing refers to it.
+    assert (overlay / "kustomization.yaml").read_text() == before

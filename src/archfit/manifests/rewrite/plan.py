@@ -191,13 +191,14 @@ def plan_fixes(
         _raw(fix, files, plan)
     for (file, index), group in releases.items():
         _values(file, index, group, files=files, plan=plan, roots=roots, patches_dir=patches_dir)
+    # New patch files first: a kustomization must never list a patch that is not written yet.
+    for file, text in files.created.items():
+        if read(file) != text:
+            plan.files[file] = text
     for file, yfile in files.open.items():
         new = yfile.text()
         if new != yfile.original:
             plan.files[file] = new
-    for file, text in files.created.items():
-        if read(file) != text:
-            plan.files[file] = text
     return plan
 
 
