@@ -107,3 +107,28 @@ def test_daemonset_failing_on_one_arch_only() -> None:
     found = daemonset_arch_failures(pods, NODES)
     assert [f.subject for f in found] == ["DaemonSet/m/a"]
     assert found[0].details == {"failing_arches": ["arm64"], "healthy_arches": ["amd64"]}
+
+
+def test_exec_format_error_from_an_event_alone() -> None:
+    from archfit.model.live import ClusterEvent
+    from archfit.usecases.live_findings import exec_format_errors
+
+    crash = (ContainerState("agent", "example.com/agent:2", reason="CrashLoopBackOff"),)
+    pod = _pod(
+        "agent-x1",
+        node_name="pi",
+        phase="Running",
+        images=(("agent", "example.com/agent:2"),),
+        containers=crash,
+        controller="DaemonSet/m/agent",
+    )
+    event = ClusterEvent(
+        "web", "Pod", "agent-x1", "Failed", "Error: failed to start: exec /agent: exec format error"
+    )
+    found = exec_format_errors([pod], [event], NODES, None)
+    assert len(found) == 1
+    assert found[0].details["evidence"] == "event"
+    assert found[0].details["arch"] == "arm64"
+    assert found[0].subject == "DaemonSet/m/agent"
+    # Without the event there is nothing to say: a crash loop alone is not an arch problem.
+    assert exec_format_errors([pod], [], NODES, None) == []
