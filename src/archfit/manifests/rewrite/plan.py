@@ -44,21 +44,11 @@ from archfit.model.workload import Workload
 
 __all__ = ["FixPlan", "WorkloadFix", "check_yaml", "plan_fixes"]
 
-# Charts known to take a top-level `affinity` value that reaches every pod they create.
+# Charts whose top-level `affinity` value reaches every pod they create (checked against their
+# values.yaml). Others (cert-manager: per component; reloader: under `reloader.deployment`) get
+# the value written with a note to check it.
 KNOWN_AFFINITY_CHARTS = frozenset(
-    {
-        "metrics-server",
-        "reloader",
-        "descheduler",
-        "external-dns",
-        "cert-manager",
-        "coredns",
-        "spegel",
-        "snapshot-controller",
-        "echo",
-        "kromgo",
-        "gatus-sidecar",
-    }
+    {"metrics-server", "external-dns", "coredns", "descheduler", "spegel"}
 )
 KUSTOMIZE_ORIGIN = "kustomize "
 
