@@ -57,3 +57,22 @@ def test_dry_run_then_fix_then_nothing_left(
 def test_bad_format_is_a_usage_error(homelab: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fix", str(homelab), "--format", "xml"]) == 2
     assert "--format" in capsys.readouterr().err
+
+
+def test_fixed_workloads_may_run_exactly_where_the_policy_said(homelab: Path) -> None:
+    """`check` computes eligible nodes with archfit's placement applied; after `fix` wrote that
+    placement, the manifests alone give the same nodes, and the placement has nothing to add."""
+    from archfit.model.affinity import merge_node_affinity
+    from archfit.usecases.check import run_check
+
+    before = {v.workload.key: v for v in run_check([homelab]).workloads}
+    assert main(["fix", str(homelab)]) == 0
+    after = {v.workload.key: v for v in run_check([homelab]).workloads}
+    assert after.keys() == before.keys()
+    for key, verdict in after.items():
+        assert verdict.eligible_nodes == before[key].eligible_nodes, key
+        written = verdict.workload.template.node_affinity
+        placement = before[key].placement
+        assert merge_node_affinity(written, placement.required, placement.preferred) == (
+            written or merge_node_affinity(None)
+        ), key
