@@ -103,11 +103,11 @@ class Resolver:
         self.client = client
         self.cache = cache
         self.mirrors = mirrors or MirrorMap()
-        self._records: dict[str, asyncio.Task[CachedDigest]] = {}
+        # One fetch per (registry, digest) in flight, shared by every reference that needs it.
+        self._records: dict[tuple[str, str], asyncio.Task[CachedDigest]] = {}
         self._known: dict[str, CachedDigest] = {}
         self._parents: dict[str, str] = {}
-        # A registry without Docker-Content-Digest made us GET by tag: that body is kept here so
-        # the digest step does not fetch it again.
+        # Manifests fetched by tag, kept until the digest step uses them (no second GET).
         self._bodies: dict[str, tuple[bytes, str]] = {}
 
     async def resolve(self, ref: ImageRef, *, refresh: bool = False) -> Resolution:
@@ -302,10 +302,11 @@ class Resolver:
         if known is not None:
             self._bodies.pop(digest, None)
             return known
-        task = self._records.get(digest)
+        key = (ref.registry, digest)
+        task = self._records.get(key)
         if task is None:
             task = asyncio.ensure_future(self._fetch_record(ref, digest, endpoints))
-            self._records[digest] = task
+            self._records[key] = task
         return await asyncio.shield(task)
 
     async def _fetch_record(
