@@ -5,8 +5,9 @@ separators, directives and anything between documents survive exactly. Only chun
 was changed are re-emitted, through ruamel.yaml's round-trip mode with this file's own
 indentation (detected per file), quotes preserved and no line wrapping; and of those, only the
 lines the edit added or changed replace original lines (see `YamlFile._merge`). Within a
-re-emitted chunk, the lines before the document's first content (the `---` line and comments like a `yaml-language-server`
-header, which ruamel would drop when they precede a leading `---`) are kept verbatim as well.
+re-emitted chunk, the lines before the document's first content (the `---` line and comments
+like a `yaml-language-server` header, which ruamel would drop when they precede a leading `---`)
+are kept verbatim as well.
 
 Pure: text in, text out. ruamel.yaml is imported here only (the `fix` extra).
 """
