@@ -166,7 +166,10 @@ def measure(name: str, argv: list[str], env: dict[str, str], stdout: Any = None)
         check=False,
     )
     lines = proc.stderr.decode().strip().splitlines()
-    stats = json.loads(lines[-1])
+    try:
+        stats = json.loads(lines[-1])
+    except (IndexError, ValueError):  # the launcher itself was killed
+        return {"name": name, "exit": proc.returncode, "stderr": lines[-3:]}
     return {
         "name": name,
         "seconds": round(stats["seconds"], 2),

@@ -13,7 +13,9 @@ and one page of raw objects, never a whole raw list.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import gc
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -119,6 +121,20 @@ async def iter_snapshot_objects(
         yield sanitize(obj)
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while tens of thousands of acyclic values are built:
+    each full collection would walk everything read so far (it halves the time of reading
+    20,000 pods). Reference counting still frees everything; cycles are collected after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 async def read_cluster(
     api: KubeApi,
     *,
@@ -127,6 +143,17 @@ async def read_cluster(
     attempts: int = 3,
 ) -> LiveCluster:
     """Read nodes, controllers, pods, storage objects and Warning events (see module doc)."""
+    with _no_cyclic_gc():
+        return await _read_cluster(api, namespace=namespace, progress=progress, attempts=attempts)
+
+
+async def _read_cluster(
+    api: KubeApi,
+    *,
+    namespace: str | None,
+    progress: Progress | None,
+    attempts: int,
+) -> LiveCluster:
     context = api.target.context
     source_file = f"cluster:{context}"
     if namespace:
