@@ -89,8 +89,13 @@ def _chart_release(
         if (candidate / "Chart.yaml").is_file():
             chart_dir = candidate
             break
+    archive = directory / home / f"{name}-{version}.tgz"
+    if chart_dir is None and version and archive.is_file():
+        chart_dir = archive  # `helm pull` output; helm template reads archives as they are
     problems: list[str] = []
-    base: Mapping[str, Any] = chart_defaults(chart_dir)
+    base: Mapping[str, Any] = chart_defaults(
+        chart_dir if chart_dir and chart_dir.is_dir() else None
+    )
     if item.get("valuesFile"):
         base = load_values_file(directory / str(item["valuesFile"]), problems)
     for extra in item.get("additionalValuesFiles") or []:
