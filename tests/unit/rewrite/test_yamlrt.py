@@ -79,3 +79,13 @@ def test_unchanged_documents_are_kept_byte_for_byte() -> None:
 def test_not_yaml_is_an_input_error() -> None:
     with pytest.raises(InputError):
         YamlFile.parse("a: [1, 2\n", where="broken.yaml")
+
+
+def test_empty_flow_affinity_becomes_a_block() -> None:
+    text = "kind: Pod\nspec:\n  affinity: {}\n  containers: [{name: a, image: nginx}]\n"
+    yfile = YamlFile.parse(text)
+    assert apply_placement(yfile.document(0)["spec"], AMD64_ONLY)
+    yfile.mark_changed(0)
+    out = yfile.text()
+    assert "  affinity:\n    nodeAffinity:\n" in out
+    assert "  containers: [{name: a, image: nginx}]\n" in out

@@ -102,6 +102,14 @@ def _factories(sample: Any) -> tuple[MapFactory, SeqFactory]:
     return dict, list
 
 
+def _block_style(node: Any) -> None:
+    """An empty flow mapping (`affinity: {}`) that is about to get content is written as a block,
+    like the rest of a Kubernetes manifest; flow collections with content stay as written."""
+    fa = getattr(node, "fa", None)
+    if fa is not None and not node and fa.flow_style():
+        fa.set_block_style()
+
+
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -131,6 +139,7 @@ def apply_placement(
     def ensure_map(parent: MutableMapping[str, Any], key: str, at: str) -> Any:
         value = parent.get(key)
         if isinstance(value, MutableMapping):
+            _block_style(value)
             return value
         parent[key] = new_map()
         ops.append({"op": "add" if value is None else "replace", "path": at, "value": {}})
