@@ -12,7 +12,7 @@ import pytest
 from tests.unit.rewrite._support import fixed_check
 
 from archfit.manifests import load_manifests
-from archfit.manifests.documents import read_text
+from archfit.manifests.documents import read_documents, read_text
 from archfit.model.quantity import Quantity
 from archfit.usecases.fix import run_fix
 
@@ -116,3 +116,31 @@ def test_fix_dry_run_on_a_copy(name: str, shared_dir: Path, tmp_path: Path) -> N
         assert result.documents
     assert _digest(copy) == before
     assert _digest(original) == before_original
+
+
+@pytest.mark.parametrize("name", REPOS)
+def test_every_declared_workload_and_release_is_listed(name: str, shared_dir: Path) -> None:
+    repo = shared_dir / "fixtures" / "gitops" / name
+    manifests = load_manifests([repo])
+    declared = read_documents([repo]).documents
+    listed = {(w.kind, w.name) for w in manifests.workloads}
+    raw = {
+        (d.kind, d.name)
+        for d in declared
+        if d.kind in {"Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"}
+        and d.group in {"apps", "batch"}
+    }
+    # onedr0p declares every workload through HelmReleases; pi-cluster through raw manifests.
+    assert len(raw) >= (10 if name == "jmerhib__pi-cluster" else 0)
+    assert raw <= listed
+    releases = {d.name for d in declared if d.kind == "HelmRelease"}
+    release_of = {
+        w.annotations["archfit.dev/helm-release"].split("/", 1)[1]
+        for w in manifests.workloads
+        if "archfit.dev/helm-release" in w.annotations
+    }
+    assert releases <= release_of
+    # Every image of every workload parses (templated or partial references would not).
+    for workload in manifests.workloads:
+        for container in workload.template.all_containers:
+            assert container.image_ref is not None, (workload.key, container.image)
