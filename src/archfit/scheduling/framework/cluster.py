@@ -137,6 +137,7 @@ class Cluster:
         # (namespace, selector) -> node name -> number of bound pods matching; kept current on
         # every bind and unbind so spreading and affinity never rescan all pods.
         self._counts: dict[str, dict[LabelSelector, dict[str, int]]] = {}
+        self._by_namespace: dict[str, dict[PodInfo, str]] = {}
         for node in nodes:
             self.add_node(node)
 
@@ -232,6 +233,11 @@ class Cluster:
         return node_name
 
     def _count(self, pod: PodInfo, node_name: str, delta: int) -> None:
+        members = self._by_namespace.setdefault(pod.namespace, {})
+        if delta > 0:
+            members[pod] = node_name
+        else:
+            members.pop(pod, None)
         by_selector = self._counts.get(pod.namespace)
         if not by_selector:
             return
@@ -251,12 +257,9 @@ class Cluster:
         counts = by_selector.get(selector)
         if counts is None:
             counts = {}
-            for info in self.infos.values():
-                n = sum(
-                    1 for p in info.pods if p.namespace == namespace and selector.matches(p.labels)
-                )
-                if n:
-                    counts[info.name] = n
+            for pod, node_name in self._by_namespace.get(namespace, {}).items():
+                if selector.matches(pod.labels):
+                    counts[node_name] = counts.get(node_name, 0) + 1
             by_selector[selector] = counts
         return counts
 

@@ -28,6 +28,8 @@ class NodeInfo:
     """A node and the pods bound to it."""
 
     __slots__ = (
+        "alloc_cpu",
+        "alloc_memory",
         "allocatable",
         "allowed_pods",
         "generation",
@@ -39,6 +41,8 @@ class NodeInfo:
         "pods",
         "pods_with_affinity",
         "pods_with_required_anti_affinity",
+        "req_cpu",
+        "req_memory",
         "requested",
         "taints",
         "used_ports",
@@ -51,6 +55,11 @@ class NodeInfo:
         self.taints = node.taints
         self.allocatable = allocatable_units(node.allocatable)
         self.allowed_pods = self.allocatable.get("pods", 0)
+        # cpu and memory are read on every score: kept as plain attributes too.
+        self.alloc_cpu = self.allocatable.get("cpu", 0)
+        self.alloc_memory = self.allocatable.get("memory", 0)
+        self.req_cpu = 0
+        self.req_memory = 0
         self.requested: dict[str, int] = {}
         self.nonzero_cpu = 0
         self.nonzero_memory = 0
@@ -71,6 +80,8 @@ class NodeInfo:
             req[name] = req.get(name, 0) + amount
         self.nonzero_cpu += pod.nonzero_cpu
         self.nonzero_memory += pod.nonzero_memory
+        self.req_cpu = req.get("cpu", 0)
+        self.req_memory = req.get("memory", 0)
         for ip, protocol, port in pod.host_ports:
             self.used_ports.setdefault(ip, set()).add((protocol, port))
         self.generation += 1
@@ -87,6 +98,8 @@ class NodeInfo:
             req[name] = req.get(name, 0) - amount
         self.nonzero_cpu -= pod.nonzero_cpu
         self.nonzero_memory -= pod.nonzero_memory
+        self.req_cpu = req.get("cpu", 0)
+        self.req_memory = req.get("memory", 0)
         if pod.host_ports:
             self.used_ports = {}
             for other in self.pods:

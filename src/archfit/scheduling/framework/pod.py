@@ -28,6 +28,14 @@ BASIC_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 _NOT_REQUESTABLE = frozenset({"pods", "storage"})
 
 
+def _is_scalar(name: str) -> bool:
+    """`IsScalarResourceName`: extended (`vendor/name`), hugepages, prefixed native and
+    attachable-volume resources; other names are not compared by the scheduler."""
+    if name.startswith(("hugepages-", "attachable-volumes-")):
+        return True
+    return "/" in name and not name.startswith("requests.")
+
+
 def namespace_labels(namespace: str, known: Mapping[str, Mapping[str, str]]) -> Mapping[str, str]:
     """A namespace's labels; the API server always sets `kubernetes.io/metadata.name`."""
     labels = dict(known.get(namespace, {}))
@@ -116,6 +124,9 @@ class PodInfo:
     required_anti_affinity: tuple[AffinityTerm, ...] = ()
     preferred_affinity: tuple[WeightedAffinityTerm, ...] = ()
     preferred_anti_affinity: tuple[WeightedAffinityTerm, ...] = ()
+    # The requests NodeResourcesFit compares: non-zero cpu, memory, ephemeral-storage and
+    # scalar resources, in that order.
+    fit_requests: tuple[tuple[str, int], ...] = ()
     nominated_node: str | None = None
     namespaces: Mapping[str, Mapping[str, str]] | None = None
     sidecar_ports: bool = False
@@ -126,6 +137,14 @@ class PodInfo:
         self.tolerations = t.tolerations
         units = scheduler_units(pod_requests(t))
         self.requests = {k: v for k, v in units.items() if k not in _NOT_REQUESTABLE}
+        self.fit_requests = tuple(
+            (name, amount)
+            for name, amount in sorted(
+                self.requests.items(),
+                key=lambda kv: BASIC_RESOURCES.index(kv[0]) if kv[0] in BASIC_RESOURCES else 3,
+            )
+            if amount > 0 and (name in BASIC_RESOURCES or _is_scalar(name))
+        )
         nonzero = scheduler_units(pod_requests(t, non_zero=True))
         self.nonzero_cpu = nonzero.get("cpu", 0)
         self.nonzero_memory = nonzero.get("memory", 0)

@@ -43,13 +43,13 @@ class BalancedAllocation:
         memory = pod.requests.get("memory", 0)
         out = []
         for node in nodes:
-            alloc = node.allocatable
-            a_cpu = alloc.get("cpu", 0)
-            a_mem = alloc.get("memory", 0)
+            a_cpu = node.alloc_cpu
+            a_mem = node.alloc_memory
             if a_cpu and a_mem:
-                req = node.requested
-                f_cpu = min((req.get("cpu", 0) + cpu) / a_cpu, 1.0)
-                f_mem = min((req.get("memory", 0) + memory) / a_mem, 1.0)
+                f_cpu = (node.req_cpu + cpu) / a_cpu
+                f_mem = (node.req_memory + memory) / a_mem
+                f_cpu = min(f_cpu, 1.0)
+                f_mem = min(f_mem, 1.0)
                 out.append(int((1 - abs((f_cpu - f_mem) / 2)) * MAX_NODE_SCORE))
             else:
                 out.append(self.score(state, pod, node))

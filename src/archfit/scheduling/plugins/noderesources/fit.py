@@ -43,24 +43,25 @@ class Fit:
         self._unresolvable_over_allocatable = handle.semantics.fit_unresolvable_over_allocatable
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
-        reasons: list[str] = []
+        too_many = len(node.pods) + 1 > node.allowed_pods
+        insufficient: list[str] | None = None
         unresolvable = False
-        if len(node.pods) + 1 > node.allowed_pods:
-            reasons.append(REASON_TOO_MANY_PODS)
-        requests = pod.requests
-        if requests:
+        if pod.fit_requests:
             allocatable = node.allocatable
             requested = node.requested
-            for name, amount in requests.items():
-                if amount <= 0 or (name not in _BASIC and not is_scalar_resource(name)):
-                    continue
+            for name, amount in pod.fit_requests:
                 have = allocatable.get(name, 0)
                 if amount > have - requested.get(name, 0):
-                    reasons.append(f"Insufficient {name}")
+                    if insufficient is None:
+                        insufficient = []
+                    insufficient.append(name)
                     if amount > have:
                         unresolvable = True
-        if not reasons:
+        if not too_many and insufficient is None:
             return None
+        reasons = ([REASON_TOO_MANY_PODS] if too_many else []) + [
+            f"Insufficient {name}" for name in insufficient or ()
+        ]
         code = (
             Code.UNSCHEDULABLE_AND_UNRESOLVABLE
             if unresolvable and self._unresolvable_over_allocatable
@@ -78,9 +79,8 @@ class Fit:
         cpu, memory = pod.nonzero_cpu, pod.nonzero_memory
         out = []
         for node in nodes:
-            alloc = node.allocatable
-            a_cpu = alloc.get("cpu", 0)
-            a_mem = alloc.get("memory", 0)
+            a_cpu = node.alloc_cpu
+            a_mem = node.alloc_memory
             if a_cpu and a_mem:
                 r_cpu = node.nonzero_cpu + cpu
                 r_mem = node.nonzero_memory + memory

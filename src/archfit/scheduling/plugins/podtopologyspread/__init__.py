@@ -176,8 +176,7 @@ class PodTopologySpread:
     ) -> tuple[frozenset[str] | None, Status | None]:
         constraints = self._constraints(pod, "DoNotSchedule")
         if not constraints:
-            state[_PRE_FILTER] = None
-            return None, None
+            return None, Status.skip()
         keys = tuple(c.topology_key for c in constraints)
         counts: list[dict[str, int]] = []
         for c in constraints:
