@@ -12,7 +12,9 @@ single-platform OCI/Docker images), then resolves all N:
   image, as scripts and pipelines call it).
 
 Requests are counted from the registry's access log between phases, so archfit and skopeo are
-measured by the same meter. Prints one table.
+measured by the same meter; CPU time is measured for the tool (this process, or the skopeo
+processes) and for the registry process, per image — a figure that holds on a busy machine,
+where wall-clock throughput mostly measures the other processes. Prints one table.
 
 Run: `.venv/bin/python bench/bench_registry.py [--images 1000] [--skopeo-images N]`
 Targets: archfit cold ≥ 10× the throughput of parallel skopeo; warm ≥ 10,000 images/s;
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -51,14 +54,15 @@ INDEX_PLATFORMS = [
 
 
 def push_all(host: str, count: int, workers: int = 8) -> list[str]:
-    """Push `count` distinct images; returns their references (40% indexes)."""
+    """Push `count` distinct images; returns their references (half indexes or lists, half
+    single-platform)."""
     repos = max(1, count // 100)
 
     def push_one(n: int) -> str:
         pusher = _pushers[n % workers]
         repo = f"bench/app{n % repos}"
         tag = f"v{n}"
-        kind = n % 5
+        kind = n % 4
         if kind == 0:
             push_index(pusher, repo, tag, INDEX_PLATFORMS[n % 3], attestations=True, salt=str(n))
         elif kind == 1:
@@ -66,7 +70,7 @@ def push_all(host: str, count: int, workers: int = 8) -> list[str]:
         else:
             arch, variant = SINGLE_PLATFORMS[n % len(SINGLE_PLATFORMS)]
             push_single(
-                pusher, repo, tag, arch=arch, variant=variant, docker=kind == 2, salt=f"img{n}"
+                pusher, repo, tag, arch=arch, variant=variant, docker=kind == 3, salt=f"img{n}"
             )
         return f"{host}/{repo}:{tag}"
 
@@ -104,6 +108,18 @@ async def archfit_resolve(refs: list[str], cache_dir: Path) -> tuple[float, floa
     return resolve_time, total, sum(1 for r in results if not r.ok)
 
 
+def own_cpu() -> float:
+    """CPU seconds of this process and of its finished children (the skopeo processes)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def process_cpu(registry: RegistryProcess) -> float:
+    assert registry.process is not None
+    fields = Path(f"/proc/{registry.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def skopeo_one(ref: str) -> bool:
     done = subprocess.run(
         ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{ref}"],
@@ -138,21 +154,35 @@ def main() -> None:
         t0 = time.perf_counter()
         refs = push_all(registry.host, args.images)
         pushed = time.perf_counter() - t0
-        singles = sum(1 for n in range(args.images) if n % 5 >= 2)
+        singles = sum(1 for n in range(args.images) if n % 4 >= 2)
         print(
             f"pushed {len(refs)} images ({len(refs) - singles} indexes/lists, {singles} "
             f"single-platform) to {registry.host} in {pushed:.1f}s; cpus={os.cpu_count()}"
         )
-        rows: list[tuple[str, int, float, float, Counter[str], int]] = []
+        rows: list[tuple[str, int, float, float, Counter[str], int, float, float]] = []
         load = os.getloadavg()[0]
         print(f"load average before measuring: {load:.2f} (the machine has {os.cpu_count()} cpus)")
 
-        def phase(name: str, count: int, run: object) -> None:
+        def phase(name: str, count: int, run: object, repeat: int = 1) -> None:
             before = len(registry.access_log())
+            cpu_before, registry_before = own_cpu(), process_cpu(registry)
             seconds, failures = run()  # type: ignore[operator]
+            client_ms = (own_cpu() - cpu_before) * 1000 / count / repeat
+            registry_ms = (process_cpu(registry) - registry_before) * 1000 / count / repeat
             time.sleep(0.2)  # let the registry flush its access log
             log = registry.access_log()[before:]
-            rows.append((name, count, seconds, count / seconds, count_requests(log), failures))
+            rows.append(
+                (
+                    name,
+                    count,
+                    seconds,
+                    count / seconds,
+                    count_requests(log),
+                    failures,
+                    client_ms,
+                    registry_ms,
+                )
+            )
 
         cache = work / "cache"
         timings: dict[str, float] = {}
@@ -168,7 +198,7 @@ def main() -> None:
             return best
 
         phase("archfit cold", len(refs), lambda: archfit_phase("cold", 1))
-        phase("archfit warm", len(refs), lambda: archfit_phase("warm", 3))
+        phase("archfit warm", len(refs), lambda: archfit_phase("warm", 3), repeat=3)
         skopeo_refs = refs[: args.skopeo_images or len(refs)]
         phase("skopeo --raw x8", len(skopeo_refs), lambda: skopeo_all(skopeo_refs, 8))
         phase("skopeo --raw seq", len(skopeo_refs), lambda: skopeo_all(skopeo_refs, 1))
@@ -179,19 +209,25 @@ def main() -> None:
     header = (
         f"{'tool':<18}{'images':>7}{'seconds':>9}{'images/s':>10}"
         f"{'HEAD/img':>9}{'GET man/img':>12}{'GET blob/img':>13}{'failed':>7}"
+        f"{'tool CPU ms/img':>16}{'registry CPU ms/img':>20}"
     )
     print(header)
     print("-" * len(header))
-    for name, count, seconds, rate, counts, failures in rows:
+    for name, count, seconds, rate, counts, failures, client_ms, registry_ms in rows:
+        runs = 3 if name == "archfit warm" else 1
         print(
             f"{name:<18}{count:>7}{seconds:>9.3f}{rate:>10.0f}"
-            f"{counts['HEAD manifest'] / count:>9.2f}{counts['GET manifest'] / count:>12.2f}"
-            f"{counts['GET blob'] / count:>13.2f}{failures:>7}"
+            f"{counts['HEAD manifest'] / count / runs:>9.2f}"
+            f"{counts['GET manifest'] / count / runs:>12.2f}"
+            f"{counts['GET blob'] / count / runs:>13.2f}{failures:>7}"
+            f"{client_ms:>16.2f}{registry_ms:>20.2f}"
         )
     print(f"load average after measuring: {os.getloadavg()[0]:.2f}")
     cold, warm, par = rows[0], rows[1], rows[2]
+    cpu_ratio = (par[6] + par[7]) / (cold[6] + cold[7])
     print(
-        f"\narchfit cold / skopeo x8: {cold[3] / par[3]:.1f}x (target >= 10x); "
+        f"\narchfit cold / skopeo x8: {cold[3] / par[3]:.1f}x (target >= 10x); CPU per image "
+        f"(tool + registry) skopeo/archfit cold: {cpu_ratio:.1f}x; "
         f"warm {warm[3]:.0f} images/s (target >= 10000; with resolver setup and teardown "
         f"{warm[1] / timings['warm']:.0f}/s); "
         f"cold manifest GETs/image {rows[0][4]['GET manifest'] / cold[1]:.2f}, "
