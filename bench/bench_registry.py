@@ -16,7 +16,9 @@ measured by the same meter; CPU time is measured for the tool (this process, or 
 processes) and for the registry process, per image — a figure that holds on a busy machine,
 where wall-clock throughput mostly measures the other processes. Prints one table.
 
-Run: `.venv/bin/python bench/bench_registry.py [--images 1000] [--skopeo-images N]`
+Run: `.venv/bin/python bench/bench_registry.py [--images 1000] [--skopeo-images N] [--tls]`
+(`--tls` serves the registry over TLS with a CA made for the run, as real registries are: each
+skopeo process then pays a handshake, archfit one per connection.)
 Targets: archfit cold ≥ 10× the throughput of parallel skopeo; warm ≥ 10,000 images/s;
 ≤ 1 manifest GET per image cold (+1 config blob GET for single-platform images), 0 warm.
 """
@@ -28,6 +30,7 @@ import asyncio
 import os
 import resource
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -40,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.integration.registry.pushing import Pusher, push_index, push_single  # noqa: E402
-from tests.integration.registry.support import RegistryProcess  # noqa: E402
+from tests.integration.registry.support import RegistryProcess, make_ca  # noqa: E402
 
 from archfit.model.image import ImageRef  # noqa: E402
 from archfit.registry import ResolverConfig, open_resolver  # noqa: E402
@@ -51,6 +54,9 @@ INDEX_PLATFORMS = [
     ["linux/amd64", "linux/arm64", "linux/arm/v7"],
     ["linux/amd64", "windows/amd64"],
 ]
+
+
+TLS: dict[str, Path] = {}  # "ca" and "cert_dir" when --tls is given
 
 
 def push_all(host: str, count: int, workers: int = 8) -> list[str]:
@@ -74,7 +80,11 @@ def push_all(host: str, count: int, workers: int = 8) -> list[str]:
             )
         return f"{host}/{repo}:{tag}"
 
-    _pushers = [Pusher(f"http://{host}") for _ in range(workers)]
+    if TLS:
+        context = ssl.create_default_context(cafile=str(TLS["ca"]))
+        _pushers = [Pusher(f"https://{host}", verify=context) for _ in range(workers)]
+    else:
+        _pushers = [Pusher(f"http://{host}") for _ in range(workers)]
     try:
         with ThreadPoolExecutor(workers) as pool:
             return list(pool.map(push_one, range(count)))
@@ -98,7 +108,11 @@ def count_requests(log: list[tuple[str, str, int]]) -> Counter[str]:
 async def archfit_resolve(refs: list[str], cache_dir: Path) -> tuple[float, float, int]:
     """(seconds for resolve_many, seconds including setup and teardown, failures)."""
     started = time.perf_counter()
-    config = ResolverConfig(cache_dir=cache_dir, docker_config=cache_dir / "no-config.json")
+    config = ResolverConfig(
+        cache_dir=cache_dir,
+        docker_config=cache_dir / "no-config.json",
+        ca_file=str(TLS["ca"]) if TLS else None,
+    )
     parsed = [ImageRef.parse(r) for r in refs]
     async with open_resolver(config) as resolver:
         t0 = time.perf_counter()
@@ -122,7 +136,13 @@ def process_cpu(registry: RegistryProcess) -> float:
 
 def skopeo_one(ref: str) -> bool:
     done = subprocess.run(
-        ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{ref}"],
+        [
+            "skopeo",
+            "inspect",
+            "--raw",
+            *(["--cert-dir", str(TLS["cert_dir"])] if TLS else ["--tls-verify=false"]),
+            f"docker://{ref}",
+        ],
         capture_output=True,
         check=False,
     )
@@ -143,13 +163,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", type=int, default=1000)
     parser.add_argument(
+        "--tls", action="store_true", help="serve the registry over TLS (a CA made for the run)"
+    )
+    parser.add_argument(
         "--skopeo-images", type=int, default=None, help="how many images skopeo resolves"
     )
     args = parser.parse_args()
     if not shutil.which("skopeo"):
         sys.exit("skopeo is not installed (scripts/test installs it)")
     work = Path(tempfile.mkdtemp(prefix="archfit-bench-registry-"))
-    registry = RegistryProcess(work / "registry").start()
+    tls = None
+    if args.tls:
+        certs = make_ca(work / "certs")
+        cert_dir = work / "skopeo-certs"
+        cert_dir.mkdir()
+        shutil.copy(certs.ca_cert, cert_dir / "ca.crt")  # skopeo reads *.crt as CAs
+        TLS.update(ca=certs.ca_cert, cert_dir=cert_dir)
+        tls = (certs.server_cert, certs.server_key)
+    registry = RegistryProcess(work / "registry", tls=tls).start()
     try:
         t0 = time.perf_counter()
         refs = push_all(registry.host, args.images)
