@@ -89,3 +89,15 @@ def test_empty_flow_affinity_becomes_a_block() -> None:
     out = yfile.text()
     assert "  affinity:\n    nodeAffinity:\n" in out
     assert "  containers: [{name: a, image: nginx}]\n" in out
+
+
+def test_documents_copy_with_their_spelling() -> None:
+    """Overlay patches are built from copies of base documents; a `True` must survive copying."""
+    import copy
+
+    from archfit.manifests.rewrite.yamlrt import SpelledBool
+
+    data = copy.deepcopy(YamlFile.parse("enabled: True\nother: yes\n").document(0))
+    assert isinstance(data["enabled"], SpelledBool)
+    assert (bool(data["enabled"]), data["enabled"].text) == (True, "True")
+    assert data["other"].text == "yes"

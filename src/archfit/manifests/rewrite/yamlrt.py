@@ -14,6 +14,7 @@ Pure: text in, text out. ruamel.yaml is imported here only (the `fix` extra).
 
 from __future__ import annotations
 
+import copy
 import io
 import itertools
 import re
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
@@ -31,8 +33,11 @@ from ruamel.yaml.representer import RoundTripRepresenter
 
 from archfit.errors import InputError
 from archfit.manifests.documents import split_documents
+from archfit.manifests.yamldecode import decode
 
 __all__ = ["Indentation", "YamlFile", "detect_indentation"]
+
+_EventLoader: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 
 _KEY_LINE = re.compile(r"^(\s*)(?:- )?[^\s#-][^:#]*:\s*(?:#.*)?$")
 _CONTENT = re.compile(r"^(\s*)(\S)")
@@ -51,6 +56,10 @@ class SpelledBool(int):
 
     def __bool__(self) -> bool:
         return int(self) != 0
+
+    def __getnewargs__(self) -> tuple[bool, str]:  # type: ignore[override]
+        # Copies and pickles need both arguments (a copied document keeps the spelling).
+        return (int(self) != 0, self.text)
 
 
 def _construct_bool(constructor: RoundTripConstructor, node: ScalarNode) -> Any:
@@ -108,6 +117,7 @@ class _Chunk:
     start: int  # first line of the chunk in the file (0-based)
     body_start: int  # first line (relative) of the document's content
     data: Any = None
+    pristine: Any = None  # a copy of `data` as loaded, to find what an edit changed
     loaded: bool = False
     dirty: bool = False
 
@@ -167,6 +177,8 @@ class YamlFile:
                     chunk.data = self._yaml().load(body) if body.strip() else None
                 except YAMLError as err:
                     raise InputError(f"not valid YAML: {type(err).__name__}") from None
+            # Copying keeps comments and formatting and costs far less than parsing again.
+            chunk.pristine = copy.deepcopy(chunk.data)
             chunk.loaded = True
         return chunk.data
 
@@ -193,7 +205,7 @@ class YamlFile:
             head = "".join(lines[: chunk.body_start])
             body = "".join(lines[chunk.body_start :])
             emitted = self._dump(chunk.data)
-            merged = self._merge(body, emitted)
+            merged = self._merge(body, self._dump(chunk.pristine), emitted)
             if merged is not None:
                 out.append(head + merged)
                 continue
@@ -206,7 +218,7 @@ class YamlFile:
         self._yaml().dump(data, stream)
         return stream.getvalue()
 
-    def _merge(self, body: str, emitted: str) -> str | None:
+    def _merge(self, body: str, pristine: str, emitted: str) -> str | None:
         """The original `body` with only the lines the edit added or changed.
 
         ruamel normalises a few things when it re-emits a document (spaces inside flow
@@ -218,12 +230,6 @@ class YamlFile:
         """
         if not body.strip():
             return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                pristine = self._dump(self._yaml().load(body))
-            except YAMLError:
-                return None
         original = _lines_with_ends(body if body.endswith("\n") else body + "\n")
         before = _lines_with_ends(pristine)
         after = _lines_with_ends(emitted)
@@ -257,24 +263,21 @@ class YamlFile:
         for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
             result[start:end] = new
         merged = "".join(result)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                same = self._yaml().load(merged) == self._yaml().load(emitted)
-            except YAMLError:
-                return None
+        # Both texts must decode to the same document (Kubernetes' decoding rules, libyaml).
+        try:
+            same = decode(merged) == decode(emitted)
+        except pyyaml.YAMLError:
+            return None
         return merged if same else None
 
 
 def _check_yaml(text: str, where: str) -> None:
-    y = YAML(typ="rt")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            for _ in y.parse(io.StringIO(text)):
-                pass
-        except YAMLError as err:
-            raise InputError(f"not valid YAML: {type(err).__name__}", where=where) from None
+    """Raise `InputError` unless `text` is YAML (libyaml's parser: events only, fast)."""
+    try:
+        for _ in pyyaml.parse(text, Loader=_EventLoader):
+            pass
+    except pyyaml.YAMLError as err:
+        raise InputError(f"not valid YAML: {type(err).__name__}", where=where) from None
 
 
 def _body_start(lines: list[str]) -> int:
