@@ -44,8 +44,8 @@ _CONTENT = re.compile(r"^(\s*)(\S)")
 
 
 class SpelledBool(int):
-    """A YAML 1.1 boolean spelled other than `true`/`false` (`True`, `yes`, `On`), kept as
-    written; ruamel would otherwise re-emit it in lower case."""
+    """A boolean spelled other than `true`/`false` (`True`, `FALSE`), kept as written; ruamel
+    would otherwise re-emit it in lower case. (`yes`/`on` are strings in YAML 1.2, and stay so.)"""
 
     text: str
 
