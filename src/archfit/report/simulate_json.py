@@ -123,7 +123,7 @@ def simulate_report_json(report: SimulateReport, *, explain: bool = False) -> di
             }
             for w in report.sweep
         ]
-        out["singleNodeFailures"] = {k: sorted(set(v)) for k, v in sorted(report.fragile.items())}
+    out["singleNodeFailures"] = {k: sorted(set(v)) for k, v in sorted(report.fragile.items())}
     if report.options.suggest:
         out["suggestions"] = [
             {

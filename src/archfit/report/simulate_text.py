@@ -122,12 +122,12 @@ def simulate_report_text(report: SimulateReport) -> str:
             for d in w.displaced:
                 if d.failed:
                     lines.append(f"  {w.nodes[0]}: {d.outcome} {d.pod}: {d.message or ''}".rstrip())
-        if report.fragile:
-            lines += ["", "Workloads that do not survive the loss of one node"]
-            lines += [
-                f"  {owner}: {', '.join(sorted(set(nodes)))}"
-                for owner, nodes in sorted(report.fragile.items())
-            ]
+    if report.fragile:
+        lines += ["", "Workloads that do not survive the loss of one node"]
+        lines += [
+            f"  {owner}: {', '.join(sorted(set(nodes)))}"
+            for owner, nodes in sorted(report.fragile.items())
+        ]
     if report.control_plane:
         lines += ["", "Control plane"]
         lines += [f"  {f.code}: {f.message}" for f in report.control_plane]

@@ -58,6 +58,8 @@ class Displaced:
     node: str | None = None
     message: str | None = None
     cpu_millis: int = 0
+    # The workload the pod belongs to, as `Kind/namespace/name` (None for a bare pod).
+    workload: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -117,6 +119,11 @@ def fork(base: Simulation, nodes: Sequence[Node] | None = None) -> Simulation:
     return copy
 
 
+def _workload(result: PodResult) -> str | None:
+    workload = result.spec.workload
+    return workload.display if workload is not None and workload.kind != "Pod" else None
+
+
 def _tainted(node: Node, taints: Iterable[Taint], *, cordon: bool = False) -> Node:
     extra = tuple(t for t in taints if t not in node.taints)
     return replace(node, taints=node.taints + extra, unschedulable=node.unschedulable or cordon)
@@ -132,10 +139,20 @@ def _reschedule(sim: Simulation, gone: PodResult) -> Displaced:
 def _displaced(gone: PodResult, replacement: PodResult) -> Displaced:
     cpu = gone.pod.requests.get("cpu", 0)
     if replacement.node is not None:
-        return Displaced(gone.pod.key, gone.pod.owner, "rescheduled", replacement.node, None, cpu)
+        return Displaced(
+            gone.pod.key,
+            gone.pod.owner,
+            "rescheduled",
+            replacement.node,
+            None,
+            cpu,
+            workload=_workload(gone),
+        )
     message = replacement.message
     outcome: Outcome = "pinned" if message and _PV_AFFINITY in message else "pending"
-    return Displaced(gone.pod.key, gone.pod.owner, outcome, None, message, cpu)
+    return Displaced(
+        gone.pod.key, gone.pod.owner, outcome, None, message, cpu, workload=_workload(gone)
+    )
 
 
 def fail(base: Simulation, names: Sequence[str]) -> WhatIf:
@@ -157,7 +174,11 @@ def fail(base: Simulation, names: Sequence[str]) -> WhatIf:
         cpu = pod.requests.get("cpu", 0)
         kind = pod.owner_kind
         if kind == "DaemonSet":
-            verdict.displaced.append(Displaced(pod.key, pod.owner, "lost", result.node, None, cpu))
+            verdict.displaced.append(
+                Displaced(
+                    pod.key, pod.owner, "lost", result.node, None, cpu, workload=_workload(result)
+                )
+            )
             continue
         sim.cluster.unbind(pod)
         if id(pod) not in evicted:
@@ -169,6 +190,7 @@ def fail(base: Simulation, names: Sequence[str]) -> WhatIf:
                     result.node,
                     "tolerates the unreachable taint forever: stays bound to the dead node",
                     cpu,
+                    workload=_workload(result),
                 )
             )
         elif kind == "StatefulSet":
@@ -181,12 +203,19 @@ def fail(base: Simulation, names: Sequence[str]) -> WhatIf:
                     "StatefulSet pods on an unreachable node are not replaced until the pod is "
                     "deleted or the node is tainted node.kubernetes.io/out-of-service",
                     cpu,
+                    workload=_workload(result),
                 )
             )
         elif kind is None:
             verdict.displaced.append(
                 Displaced(
-                    pod.key, None, "gone", result.node, "a bare pod: nothing recreates it", cpu
+                    pod.key,
+                    None,
+                    "gone",
+                    result.node,
+                    "a bare pod: nothing recreates it",
+                    cpu,
+                    workload=_workload(result),
                 )
             )
         else:
@@ -234,6 +263,7 @@ def drain(base: Simulation, name: str) -> WhatIf:
                     name,
                     "not managed by a controller (drain needs --force; nothing recreates the pod)",
                     cpu,
+                    workload=_workload(result),
                 )
             )
             continue
@@ -252,6 +282,7 @@ def drain(base: Simulation, name: str) -> WhatIf:
                     "evicting it would violate PodDisruptionBudget "
                     f"{blocking[0].namespace}/{blocking[0].name}",
                     cpu,
+                    workload=_workload(result),
                 )
             )
             continue

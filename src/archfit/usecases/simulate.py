@@ -24,7 +24,7 @@ from archfit.scheduling.framework.cluster import DisruptionBudget, Service, Stor
 from archfit.scheduling.results import SimulateOptions, SimulateReport, parse_add
 from archfit.scheduling.simulate import Simulation, SimulationConfig
 from archfit.scheduling.suggest import suggest
-from archfit.scheduling.whatif import control_plane_findings, drain, fail, fail_each
+from archfit.scheduling.whatif import WhatIf, control_plane_findings, drain, fail, fail_each
 
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["run_simulate"]
 
 CLUSTER_FILE = "cluster.yaml"
+ALWAYS_SWEEP_NODES = 50
 LOCK_FILE = "archfit.lock"
 
 
@@ -197,14 +198,20 @@ def run_simulate(
     for name in options.drain:
         report.what_ifs.append(drain(simulation, name))
     report.control_plane = control_plane_findings(nodes)
+    # The N-1 sweep also answers "which workloads cannot survive the loss of any one node",
+    # asked always on clusters small enough for it to be instant; only --fail-each makes its
+    # failures fail the command.
+    sweep: list[WhatIf] = []
     if options.fail_each:
-        report.sweep = fail_each(simulation, progress)
-        for verdict in report.sweep:
+        report.sweep = sweep = fail_each(simulation, progress)
+    elif len(nodes) <= ALWAYS_SWEEP_NODES:
+        sweep = fail_each(simulation)
+    if sweep:
+        for verdict in sweep:
             for displaced in verdict.displaced:
-                if displaced.failed and displaced.owner:
-                    report.fragile.setdefault(displaced.owner, []).extend(verdict.nodes)
-                elif displaced.failed:
-                    report.fragile.setdefault(displaced.pod, []).extend(verdict.nodes)
+                if displaced.failed:
+                    key = displaced.workload or f"Pod/{displaced.pod}"
+                    report.fragile.setdefault(key, []).extend(verdict.nodes)
     if options.suggest:
         report.suggestions, report.suggested = suggest(
             simulation, _image_check(options.lock, target_dir)
