@@ -154,3 +154,44 @@ def test_functions(tmp_path: Path) -> None:
     assert "affinity" not in str(function)
     assert any("kubernetes.podspec-affinity" in note for note in outcome.notes)
     assert any("OpenFaaS" in note for note in outcome.notes)
+
+
+def test_files_outside_the_paths_given_are_not_edited(tmp_path: Path) -> None:
+    """A Flux component outside the path given holds a Deployment: it is read (and judged) but
+    not edited, since no overlay in the path can carry a patch for it."""
+    component = write(
+        tmp_path / "components" / "exporter" / "deployment.yaml",
+        """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: "${APP}-exporter"}
+        spec:
+          selector: {matchLabels: {app: exporter}}
+          template:
+            metadata: {labels: {app: exporter}}
+            spec:
+              containers: [{name: exporter, image: "prom/node-exporter:v1.8.2"}]
+        """,
+    )
+    write(
+        tmp_path / "components" / "exporter" / "kustomization.yaml",
+        "kind: Component\nresources: [deployment.yaml]\n",
+    )
+    write(
+        tmp_path / "apps" / "ks.yaml",
+        """\
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata: {name: web, namespace: flux-system}
+        spec:
+          path: ./apps/web
+          targetNamespace: web
+          components: [../../components/exporter]
+          postBuild: {substitute: {APP: web}}
+        """,
+    )
+    write(tmp_path / "apps" / "web" / "kustomization.yaml", "resources: []\n")
+    before = component.read_text()
+    outcome = run_fix([tmp_path / "apps"], check=fixed_check())
+    assert component.read_text() == before
+    assert any("web-exporter" in note and "not edited" in note for note in outcome.notes)

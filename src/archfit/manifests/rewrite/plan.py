@@ -178,6 +178,12 @@ def plan_fixes(
             overlay = origin[len(KUSTOMIZE_ORIGIN) :].split(" (", 1)[0]
             _patch(fix, overlay, files, plan, patches_dir)
             continue
+        if not _owned(workload.source.file, roots):
+            plan.notes.append(
+                f"{workload.display}: {workload.source.file} is outside the paths given and no "
+                "overlay includes it; not edited"
+            )
+            continue
         _raw(fix, files, plan)
     for (file, index), group in releases.items():
         _values(file, index, group, files=files, plan=plan, roots=roots, patches_dir=patches_dir)
