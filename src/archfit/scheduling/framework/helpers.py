@@ -1,10 +1,13 @@
-"""Helpers several plugins share (upstream `plugins/helper`): score normalisation and taint
-matching. Plugins never import each other; what two of them need lives here."""
+"""Helpers several plugins share (upstream `plugins/helper`): score normalisation, taint and
+node-affinity matching. Plugins never import each other; what two of them need lives here, and
+pure predicates `archfit check` also needs live in `archfit.model`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from archfit.model import fit
+from archfit.model.affinity import admits
 from archfit.model.pod import PodTemplate
 from archfit.model.selectors import Taint, Toleration
 from archfit.scheduling.framework.interface import MAX_NODE_SCORE
@@ -23,11 +26,12 @@ def untolerated_taint(
     taints: Sequence[Taint], tolerations: Sequence[Toleration], effects: Sequence[str]
 ) -> Taint | None:
     """The first taint with one of `effects` that no toleration tolerates
-    (`FindMatchingUntoleratedTaint`)."""
+    (`FindMatchingUntoleratedTaint`). For NoSchedule/NoExecute this is `model.fit`'s predicate,
+    shared with `archfit check`."""
+    if tuple(effects) == DO_NOT_SCHEDULE_EFFECTS:
+        return fit.untolerated_taint(tolerations, taints)
     for taint in taints:
-        if taint.effect not in effects:
-            continue
-        if not any(t.tolerates(taint) for t in tolerations):
+        if taint.effect in effects and not any(t.tolerates(taint) for t in tolerations):
             return taint
     return None
 
@@ -35,17 +39,11 @@ def untolerated_taint(
 def required_node_affinity_matches(
     template: PodTemplate, node_name: str, labels: Mapping[str, str]
 ) -> bool:
-    """`GetRequiredNodeAffinity(pod).Match(node)`: `spec.nodeSelector` AND the required terms."""
-    for key, value in template.node_selector.items():
-        if labels.get(key) != value:
-            return False
-    affinity = template.affinity
-    if affinity is None or affinity.node_affinity is None:
-        return True
-    required = affinity.node_affinity.required
-    if required is None:
-        return True
-    return required.matches(node_name, labels)
+    """`GetRequiredNodeAffinity(pod).Match(node)`: `spec.nodeSelector` AND the required terms
+    (`model.affinity.admits`, shared with `archfit check`)."""
+    node_affinity = template.node_affinity
+    required = node_affinity.required if node_affinity is not None else None
+    return admits(node_name, labels, template.node_selector, required)
 
 
 def default_normalize(scores: list[int], *, reverse: bool) -> None:
