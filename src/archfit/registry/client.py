@@ -245,6 +245,16 @@ class RegistryClient:
         attempt = 0
         challenged = False
         while True:
+            quota = self.rate_limits.get(endpoint.host)
+            if (
+                quota is not None
+                and quota.remaining == 0
+                and request.kind == "manifest"
+                and (request.method == "GET")
+            ):
+                # The registry said the pull quota is spent: a manifest GET would only collect
+                # a 429 (and, on some registries, extend the penalty). HEADs stay free.
+                raise RateLimited(f"{what}: pull quota exhausted (RateLimit-Remaining: 0)")
             headers = {"Accept": ACCEPT, **dict(endpoint.headers)}
             authorization = await self._auth.authorization(endpoint, registry, repository)
             if authorization:

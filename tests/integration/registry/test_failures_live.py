@@ -155,3 +155,15 @@ def test_oversized_manifest_is_refused() -> None:
                 )
 
     asyncio.run(go())
+
+
+def test_no_manifest_get_once_the_quota_is_spent(plain_registry: RunningRegistry) -> None:
+    with _proxied(plain_registry, lambda m, p, c: "ratelimit:0") as proxy:
+        run = resolve([f"{proxy.host}/multi:oci", f"{proxy.host}/multi:docker"], None)
+    first, second = run.results
+    # The first answer carried RateLimit-Remaining: 0; the second image is not even asked for.
+    assert first.ok, first.error
+    assert second.error_type == "RateLimited"
+    assert second.error is not None
+    assert "quota exhausted" in second.error
+    assert [p for m, p in proxy.seen if "/manifests/" in p] == ["/v2/multi/manifests/oci"]
