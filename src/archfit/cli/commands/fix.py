@@ -37,7 +37,12 @@ Exit codes: 0 done (or nothing to do), 2 bad input, 3 could not write.
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("fix", help=HELP, no_args_is_help=True)
+    @app.command(
+        "fix",
+        help=HELP,
+        short_help="Write each workload's placement into its manifests, values or overlay patches.",
+        no_args_is_help=True,
+    )
     def fix(  # noqa: PLR0917 - typer passes every option positionally
         ctx: typer.Context,
         paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options as defaults
