@@ -130,6 +130,7 @@ class PodInfo:
     nominated_node: str | None = None
     namespaces: Mapping[str, Mapping[str, str]] | None = None
     sidecar_ports: bool = False
+    _placement_key: tuple[object, ...] | None = None
 
     def __post_init__(self) -> None:
         t = self.template
@@ -178,6 +179,22 @@ class PodInfo:
                 WeightedAffinityTerm(affinity_term(w.term, ns, labels, known), w.weight)
                 for w in aff.pod_anti_affinity.preferred
             )
+
+    @property
+    def placement_key(self) -> tuple[object, ...]:
+        """What the node-only filters read (node name, tolerations, node selector, required
+        node affinity): pods with equal keys get equal verdicts from them on every node."""
+        key = self._placement_key
+        if key is None:
+            t = self.template
+            node_affinity = t.node_affinity
+            key = self._placement_key = (
+                t.node_name,
+                t.tolerations,
+                frozenset(t.node_selector.items()),
+                node_affinity.required if node_affinity is not None else None,
+            )
+        return key
 
     @property
     def key(self) -> str:

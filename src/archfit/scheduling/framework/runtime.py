@@ -81,7 +81,7 @@ class Framework:
                 break
             self._static_count += 1
         self._static_cache: OrderedDict[
-            tuple[int, frozenset[str]], tuple[object, int, dict[str, Status | None]]
+            tuple[object, frozenset[str]], tuple[int, dict[str, Status | None]]
         ] = OrderedDict()
 
     # PreFilter / Filter ------------------------------------------------------------------
@@ -130,15 +130,15 @@ class Framework:
 
     def static_verdicts(self, pod: PodInfo, skipped: frozenset[str]) -> dict[str, Status | None]:
         """Per node, the verdict of the leading filters that read only the pod's template and
-        the node (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity). Replicas share
-        their template, so the verdicts are computed once per template and node set."""
+        the node (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity). They are
+        computed once per distinct `placement_key` and node set: replicas, and workloads with
+        the same selectors and tolerations, share them."""
         cluster = self.handle.cluster
-        template = pod.template
-        key = (id(template), skipped)
+        key = (pod.placement_key, skipped)
         hit = self._static_cache.get(key)
-        if hit is not None and hit[0] is template and hit[1] == cluster.node_generation:
+        if hit is not None and hit[0] == cluster.node_generation:
             self._static_cache.move_to_end(key)
-            return hit[2]
+            return hit[1]
         filters = [
             (p.name, p.filter)
             for p in self.filter_plugins[: self._static_count]
@@ -148,7 +148,7 @@ class Framework:
         verdicts = {
             info.name: self.run_filters(filters, state, pod, info) for info in cluster.order
         }
-        self._static_cache[key] = (template, cluster.node_generation, verdicts)
+        self._static_cache[key] = (cluster.node_generation, verdicts)
         if len(self._static_cache) > STATIC_CACHE_TEMPLATES:
             self._static_cache.popitem(last=False)
         return verdicts

@@ -93,8 +93,8 @@ class PodTopologySpread:
             SYSTEM_DEFAULT_CONSTRAINTS if args is None else tuple(args)
         )
         self._system_defaulted = args is None
-        # (template id, policies, keys) -> (template, node generation, node -> domain value)
-        self._domains_cache: dict[tuple[object, ...], tuple[object, int, dict[str, str]]] = {}
+        # (placement key, policies, keys) -> (node generation, node -> domain value)
+        self._domains_cache: dict[tuple[object, ...], tuple[int, dict[str, str]]] = {}
 
     # Constraints -------------------------------------------------------------------------
 
@@ -150,13 +150,12 @@ class PodTopologySpread:
     def _domains(self, pod: PodInfo, c: Constraint, required: tuple[str, ...]) -> dict[str, str]:
         """Node -> its value of `c.topology_key` ("" when absent) for the nodes counted for
         `c`: carrying every key in `required` and passing `c`'s inclusion policies. Depends on
-        the pod's template and the nodes only, so it is cached per template."""
+        the pod's selectors and tolerations and the nodes only, so it is cached by those."""
         cluster = self._cluster
-        template = pod.template
-        key = (id(template), c.honor_affinity, c.honor_taints, c.topology_key, required)
+        key = (pod.placement_key, c.honor_affinity, c.honor_taints, c.topology_key, required)
         hit = self._domains_cache.get(key)
-        if hit is not None and hit[0] is template and hit[1] == cluster.node_generation:
-            return hit[2]
+        if hit is not None and hit[0] == cluster.node_generation:
+            return hit[1]
         out: dict[str, str] = {}
         for node in cluster.order:
             labels = node.labels
@@ -166,7 +165,7 @@ class PodTopologySpread:
                 out[node.name] = labels.get(c.topology_key, "")
         if len(self._domains_cache) > 4096:
             self._domains_cache.clear()
-        self._domains_cache[key] = (template, cluster.node_generation, out)
+        self._domains_cache[key] = (cluster.node_generation, out)
         return out
 
     # Filter ------------------------------------------------------------------------------
