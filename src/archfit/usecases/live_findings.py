@@ -167,11 +167,19 @@ def wrong_arch(
 
 
 def pending_no_arch(
-    pods: Sequence[PodState], nodes: Mapping[str, Node], images: ImageLookup | None
+    pods: Sequence[PodState],
+    nodes: Mapping[str, Node],
+    images: ImageLookup | None,
+    events: Iterable[ClusterEvent] = (),
 ) -> list[Finding]:
     out: list[Finding] = []
     seen: set[str] = set()
     all_arches = sorted({n.arch for n in nodes.values()})
+    scheduler = {
+        (e.namespace, e.name): e.message
+        for e in events
+        if e.kind == "Pod" and e.reason == "FailedScheduling"
+    }
     for pod in pods:
         if pod.phase != "Pending" or pod.node_name or pod.template is None:
             continue
@@ -193,8 +201,9 @@ def pending_no_arch(
             shipped = sorted({a for i in infos for a in i.architectures})
             why = f"its images ship {shipped} but the nodes it selects are {admitted_arches}"
         message = f"{pod.key} is Pending: {why}"
-        if pod.unschedulable_message:
-            message += f"; the scheduler says: {pod.unschedulable_message}"
+        said = pod.unschedulable_message or scheduler.get((pod.namespace, pod.name), "")
+        if said:
+            message += f"; the scheduler says: {said}"
         out.append(
             Finding(
                 id="pending-no-arch-fit",
@@ -253,9 +262,10 @@ def live_findings(
 ) -> list[Finding]:
     """Every live finding, in the order of the table above."""
     by_name = {n.name: n for n in nodes}
+    events = list(events)
     return [
-        *exec_format_errors(pods, list(events), by_name, images),
+        *exec_format_errors(pods, events, by_name, images),
         *wrong_arch(pods, by_name, images),
-        *pending_no_arch(pods, by_name, images),
+        *pending_no_arch(pods, by_name, images, events),
         *daemonset_arch_failures(pods, by_name),
     ]

@@ -132,3 +132,19 @@ def test_exec_format_error_from_an_event_alone() -> None:
     assert found[0].subject == "DaemonSet/m/agent"
     # Without the event there is nothing to say: a crash loop alone is not an arch problem.
     assert exec_format_errors([pod], [], NODES, None) == []
+
+
+def test_pending_finding_quotes_the_failed_scheduling_event() -> None:
+    from archfit.model.live import ClusterEvent
+
+    pending = _pod(
+        "p",
+        node_name=None,
+        phase="Pending",
+        images=(),
+        template=PodTemplate(node_selector={"kubernetes.io/arch": "s390x"}),
+    )
+    said = "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
+    event = ClusterEvent("web", "Pod", "p", "FailedScheduling", said)
+    found = pending_no_arch([pending], NODES, None, [event])
+    assert found[0].message.endswith(f"the scheduler says: {said}")
