@@ -204,7 +204,8 @@ class Framework:
             weight = self.weights[plugin.name]
             weighted = [value * weight for value in raw] if weight != 1 else raw
             per_plugin.append((plugin.name, weighted))
-            totals = [a + b for a, b in zip(totals, weighted, strict=True)]
+        if per_plugin:
+            totals = [sum(column) for column in zip(*(v for _, v in per_plugin), strict=True)]
         return totals, per_plugin
 
     # PostFilter --------------------------------------------------------------------------

@@ -219,17 +219,17 @@ class PodTopologySpread:
         ignored: set[str] = set()
         pair_counts: dict[tuple[str, str], int] = {}
         sizes = [0] * len(constraints)
-        for node in nodes:
-            labels = node.labels
-            if require_all and not all(k in labels for k in keys):
-                ignored.add(node.name)
+        kept: Sequence[NodeInfo] = nodes
+        if require_all:
+            kept = [n for n in nodes if all(k in n.labels for k in keys)]
+            ignored = {n.name for n in nodes} - {n.name for n in kept}
+        for i, c in enumerate(constraints):
+            if c.topology_key == HOSTNAME:
                 continue
-            for i, c in enumerate(constraints):
-                if c.topology_key == HOSTNAME:
-                    continue
-                pair = (c.topology_key, labels.get(c.topology_key, ""))
-                if pair not in pair_counts:
-                    pair_counts[pair] = 0
+            key = c.topology_key
+            for domain in {n.labels.get(key, "") for n in kept}:
+                if (key, domain) not in pair_counts:
+                    pair_counts[(key, domain)] = 0
                     sizes[i] += 1
         weights = []
         for i, c in enumerate(constraints):
