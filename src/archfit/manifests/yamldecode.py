@@ -125,6 +125,7 @@ def decode(text: str) -> Any:
     anchors: dict[str, Any] = {}
     stack: list[tuple[list[Any], Any]] = []
     current: list[Any] = []
+    event: Any = None
     try:
         while True:
             event = get()
@@ -164,6 +165,10 @@ def decode(text: str) -> Any:
                 current.append(anchors[event.anchor])
             elif kind is StreamEndEvent:
                 break
+    except (ValueError, TypeError, OverflowError) as err:
+        # A scalar that matches a type's pattern but is no valid value (`2001-13-45`).
+        mark = getattr(event, "start_mark", None)
+        raise ConstructorError(None, None, f"invalid value: {err}", mark) from None
     finally:
         parser.dispose()
     return current[0] if current else None

@@ -113,6 +113,7 @@ def test_typed_list_items_take_the_list_api_version() -> None:
         ),
         pytest.param("a: 'unterminated\n", 1, "quoted scalar", id="unterminated-quote"),
         pytest.param("a: *nowhere\n", 1, "undefined alias", id="undefined-alias"),
+        pytest.param("a: 1\nb: 2001-13-45\n", 2, "month must be in 1..12", id="bad-date"),
         pytest.param("key: [\n---\n" + POD.format("z"), 1, "flow node", id="error-at-chunk-end"),
     ],
 )

@@ -124,7 +124,14 @@ def test_decode_tolerates_what_kubernetes_tolerates(text: str, expected: Any) ->
 
 @pytest.mark.parametrize(
     "text",
-    ["a: [1, 2\n", "a: *missing\n", "? [a, b]\n: c\n", "a:\n  <<: 3\n"],
+    [
+        "a: [1, 2\n",
+        "a: *missing\n",
+        "? [a, b]\n: c\n",
+        "a:\n  <<: 3\n",
+        "a: 2001-13-45\n",  # safe_load raises ValueError here; a YAML error with a line instead
+        "a: !!int twelve\n",
+    ],
 )
 def test_decode_errors_are_yaml_errors(text: str) -> None:
     with pytest.raises(yaml.YAMLError):
