@@ -39,7 +39,7 @@ from archfit.kube.errors import (
 )
 from archfit.kube.resources import RESOURCES, generic
 
-__all__ = ["FIELD_MANAGER", "KubeApi", "ListResult", "WatchEvent"]
+__all__ = ["FIELD_MANAGER", "TRANSLATED", "KubeApi", "ListResult", "WatchEvent"]
 
 FIELD_MANAGER = "archfit"
 EventType = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "SYNC"]
@@ -67,6 +67,19 @@ class ListResult:
     items: list[dict[str, Any]] = field(default_factory=list)
     resource_version: str = ""
     relists: int = 0
+
+
+# Every foreign exception `_translated` maps (a test checks the libraries raise nothing else).
+TRANSLATED: tuple[type[BaseException], ...] = (
+    ApiError,
+    httpx2.HTTPStatusError,
+    httpx2.RequestError,
+    ssl.SSLError,
+    OSError,
+    ConfigError,
+    msgspec.DecodeError,
+    msgspec.ValidationError,
+)
 
 
 def _status_from_http(err: httpx2.HTTPStatusError) -> dict[str, Any]:
@@ -135,7 +148,7 @@ class KubeApi:
             raise ApiUnreachable(
                 f"the API server at {self.target.server} did not answer in time ({request})"
             ) from None
-        except (httpx2.TransportError, ssl.SSLError, OSError) as err:
+        except (httpx2.RequestError, ssl.SSLError, OSError) as err:
             reason = str(err) or type(err).__name__
             if "CERTIFICATE_VERIFY_FAILED" in reason:
                 reason += " (check certificate-authority in the kubeconfig)"

@@ -112,3 +112,21 @@ def test_label_owners_from_managed_fields(shared_dir: Path) -> None:
     assert owners["archfit.io/arch"] == {"archfit"}
     assert owners["archfit.io/verified"] == {"archfit"}
     assert owners["kubernetes.io/arch"] == {"unknown"}
+
+
+def _all_subclasses(cls: type) -> set[type]:
+    out = set()
+    for sub in cls.__subclasses__():
+        out |= {sub, *_all_subclasses(sub)}
+    return out
+
+
+def test_every_httpx_and_lightkube_error_is_translated() -> None:
+    import httpx2
+    from lightkube.core import exceptions as lk
+
+    from archfit.kube.client import TRANSLATED
+
+    raised = _all_subclasses(httpx2.HTTPError) | {lk.ConfigError, lk.ApiError}
+    unmapped = sorted(c.__name__ for c in raised if not issubclass(c, TRANSLATED))
+    assert unmapped == []
