@@ -28,7 +28,7 @@ import gc
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -426,9 +426,3 @@ def _read_into(result: ReadResult, paths: Iterable[Path | str]) -> None:
             result.extend(read_file(given, str(raw)))
         else:
             result.problems.append(_problem(str(raw), 0, "no such file or directory"))
-
-
-def documents_of(result: ReadResult, kinds: Sequence[str]) -> list[Document]:
-    """The documents of the given kinds, in input order."""
-    wanted = set(kinds)
-    return [d for d in result.documents if d.kind in wanted]
