@@ -121,9 +121,12 @@ def _strings_map(value: Any, what: str) -> dict[str, str]:
         raise InvalidValue(f"{what}: expected a mapping of strings, got {type(value).__name__}")
     out = {}
     for key, val in value.items():
+        if val is None:  # `node-role.kubernetes.io/gpu:` with nothing after it: an empty value
+            out[str(key)] = ""
+            continue
         if isinstance(val, bool) or not isinstance(val, str | int | float):
             raise InvalidValue(f"{what}.{key}: expected a string, got {val!r}")
-        out[str(key)] = "" if val is None else str(val)
+        out[str(key)] = str(val)
     return out
 
 

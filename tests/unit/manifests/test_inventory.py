@@ -46,6 +46,8 @@ nodes:
   - name: mirt
     arch: aarch64
     os: linux
+    labels:
+      example.com/empty:
 """
 
 
@@ -85,6 +87,7 @@ def test_cluster_file(tmp_path: Path) -> None:
     assert elminster.capabilities.runs_32bit is False
 
     assert nodes["mirt"].arch == "arm64"
+    assert nodes["mirt"].labels["example.com/empty"] == ""
     assert nodes["mirt"].profile is None
 
 
