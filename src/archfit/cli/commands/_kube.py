@@ -22,7 +22,7 @@ CONTEXT: Any = typer.Option(
     None,
     "--context",
     envvar="ARCHFIT_CONTEXT",
-    help="kubeconfig context to use (default: the current context). Env: ARCHFIT_CONTEXT.",
+    help="kubeconfig context to use (default: the current context).",
     show_default=False,
 )
 NAMESPACE: Any = typer.Option(
