@@ -16,7 +16,9 @@ FORMATS = ("text", "json")
 
 INSPECT_HELP = (
     """\
-Resolve images against their registries: kind (index or single manifest), digest, the
+Show the platforms, digest and kind of images, asking their registries.
+
+Resolves images against their registries: kind (index or single manifest), digest, the
 platforms they ship (attestations dropped, variants kept, Windows shown), per-platform digests.
 
 \b

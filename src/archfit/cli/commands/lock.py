@@ -14,7 +14,9 @@ __all__ = ["register"]
 
 HELP = (
     """\
-Resolve every image the manifests under PATH use and write the lockfile (atomically) that
+Write archfit.lock: the platforms of every image the manifests use.
+
+Resolves every image the manifests under PATH use and writes the lockfile (atomically) that
 `archfit check` reads offline. Entries already in the lockfile are kept; images no manifest
 uses any more are dropped; --update asks the registries again for every tag.
 
