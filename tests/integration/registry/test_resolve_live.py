@@ -255,7 +255,12 @@ def test_only_the_first_request_collects_a_401(token_registry: RunningRegistry) 
     before = len(reg.process.access_log())
     run = resolve(refs, None)
     assert all(r.ok for r in run.results), [r.error for r in run.results]
-    time.sleep(0.2)  # the access log is written after the response
-    statuses = [status for _, _, status in reg.process.access_log()[before:]]
+    sent = sum(n for kind, n in run.requests.items() if kind != "GET token")  # 401 included
+    deadline = time.monotonic() + 5
+    while True:  # the access log is written after each response: wait for all of it
+        statuses = [status for _, _, status in reg.process.access_log()[before:]]
+        if len(statuses) >= sent or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert statuses.count(401) == 1
     assert run.tokens == 1
