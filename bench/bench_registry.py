@@ -122,6 +122,17 @@ async def archfit_resolve(refs: list[str], cache_dir: Path) -> tuple[float, floa
     return resolve_time, total, sum(1 for r in results if not r.ok)
 
 
+def settled_log(registry: RegistryProcess) -> list[tuple[str, str, int]]:
+    """The access log once it stops growing (lines are written after each response)."""
+    previous = registry.access_log()
+    while True:
+        time.sleep(0.2)
+        current = registry.access_log()
+        if len(current) == len(previous):
+            return current
+        previous = current
+
+
 def own_cpu() -> float:
     """CPU seconds of this process and of its finished children (the skopeo processes)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -200,8 +211,7 @@ def main() -> None:
             seconds, failures = run()  # type: ignore[operator]
             client_ms = (own_cpu() - cpu_before) * 1000 / count / repeat
             registry_ms = (process_cpu(registry) - registry_before) * 1000 / count / repeat
-            time.sleep(0.2)  # let the registry flush its access log
-            log = registry.access_log()[before:]
+            log = settled_log(registry)[before:]
             rows.append(
                 (
                     name,
