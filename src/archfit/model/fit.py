@@ -39,6 +39,7 @@ __all__ = [
     "daemonset_tolerations",
     "filter_node",
     "fit_error",
+    "fit_error_of_counts",
     "insufficient_resources",
     "node_affinity_reason",
     "taint_reason",
@@ -193,6 +194,12 @@ def fit_error(total_nodes: int, reasons: Mapping[str, Sequence[str]]) -> str:
     for node_reasons in reasons.values():
         for reason in dict.fromkeys(node_reasons):
             histogram[reason] += 1
+    return fit_error_of_counts(total_nodes, histogram)
+
+
+def fit_error_of_counts(total_nodes: int, histogram: Mapping[str, int]) -> str:
+    """`fit_error` from the number of rejecting nodes per reason (for callers that count
+    groups of nodes at once)."""
     entries = sorted(f"{count} {reason}" for reason, count in histogram.items())
     body = f" {', '.join(entries)}." if entries else ""
     return f"0/{total_nodes} nodes are available:{body}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from archfit.model.affinity import merge_required
 from archfit.model.check import ImageUse, WorkloadVerdict
@@ -27,12 +28,13 @@ from archfit.model.image import ImageRef
 from archfit.model.imageinfo import ImageInfo
 from archfit.model.node import ARCH_LABEL, Node
 from archfit.model.placement import Placement
-from archfit.model.pod import PreferredSchedulingTerm
+from archfit.model.pod import PodTemplate, PreferredSchedulingTerm
 from archfit.model.resources import pod_requests
-from archfit.model.selectors import NodeSelectorRequirement
+from archfit.model.selectors import NodeSelector, NodeSelectorRequirement, Toleration
 from archfit.model.workload import Workload
 from archfit.policy.framework import Rule, RuleContext, StorageIndex, join_names
 from archfit.policy.images import ImagePlatforms
+from archfit.policy.nodeclasses import NodeClasses, Outcome, referenced_keys
 from archfit.policy.registry import ELIGIBILITY_RULE, UNSCHEDULABLE, build_rules
 from archfit.policy.settings import Settings
 
@@ -63,6 +65,10 @@ class Engine:
         self.rules = tuple(build_rules(settings) if rules is None else rules)
         self._images = images
         self._cache: dict[ImageRef, ImageInfo] = {}
+        self._classes = NodeClasses(self.nodes)
+        self._verdicts: dict[object, Outcome] = {}
+        self._outcomes: dict[object, Outcome] = {}
+        self._no_arch: Mapping[str, tuple[str, ...]] | None = None
 
     def image_info(self, ref: ImageRef) -> ImageInfo:
         info = self._cache.get(ref)
@@ -134,33 +140,25 @@ class Engine:
 
     def _eligibility(
         self, ctx: RuleContext, placement: Placement
-    ) -> tuple[tuple[str, ...] | None, dict[str, tuple[str, ...]], list[Finding]]:
+    ) -> tuple[tuple[str, ...] | None, Mapping[str, tuple[str, ...]], list[Finding]]:
         if not self.inventory:
             return None, {}, []
         if placement.allowed_architectures is not None and not placement.allowed_architectures:
             # No architecture is left; the rule that emptied the set has said why.
-            reason = ("no architecture runs all of the pod's images",)
-            return (), {n.name: reason for n in self.nodes}, []
+            if self._no_arch is None:
+                reason = ("no architecture runs all of the pod's images",)
+                self._no_arch = MappingProxyType({n.name: reason for n in self.nodes})
+            return (), self._no_arch, []
         template = ctx.workload.template
         affinity = template.node_affinity
         merged = merge_required(affinity.required if affinity else None, placement.required)
-        rejections: dict[str, tuple[str, ...]] = {}
-        eligible: list[str] = []
-        requests = pod_requests(template)
-        tolerations = ctx.tolerations
-        for node in self.nodes:
-            reasons = filter_node(
-                template, node, required=merged, tolerations=tolerations, requests=requests
-            )
-            if reasons:
-                rejections[node.name] = reasons
-            else:
-                eligible.append(node.name)
+        outcome = self._outcome(template, merged, ctx.tolerations)
+        rejections = outcome.rejections
         findings = []
         if ctx.is_daemonset:
             findings.extend(self._daemonset_pending(ctx, rejections))
-        if not eligible:
-            message = fit_error(len(self.nodes), rejections)
+        if not outcome.eligible:
+            message = outcome.message
             findings.append(
                 ctx.finding(
                     ELIGIBILITY_RULE,
@@ -168,12 +166,53 @@ class Engine:
                     "error",
                     f"no node of the inventory can take its pods; kube-scheduler would say: "
                     f"{message}",
-                    _unschedulable_hint(rejections),
+                    _unschedulable_hint(outcome.reasons),
                     scheduler_message=message,
-                    nodes={name: list(r) for name, r in rejections.items()},
+                    nodes=outcome.details,
                 )
             )
-        return tuple(eligible), rejections, findings
+        return outcome.eligible, rejections, findings
+
+    def _outcome(
+        self,
+        template: PodTemplate,
+        required: NodeSelector | None,
+        tolerations: tuple[Toleration, ...],
+    ) -> Outcome:
+        """The filters' verdict on every node for one pod: each class of nodes the pod cannot
+        tell apart is asked once, and the answer is shared by every pod asking the same."""
+        requests = pod_requests(template)
+        signature = (
+            required,
+            tuple(template.node_selector.items()),
+            template.node_name,
+            tolerations,
+            tuple(sorted(requests.items())),
+        )
+        known = self._verdicts.get(signature)
+        if known is None:
+            keys, by_name = referenced_keys(
+                template.node_selector, required, node_name=template.node_name
+            )
+            partition = self._classes.partition(keys, by_name)
+            per_class = tuple(
+                filter_node(
+                    template,
+                    c.representative,
+                    required=required,
+                    tolerations=tolerations,
+                    requests=requests,
+                )
+                for c in partition.classes
+            )
+            outcome_key = (id(partition), per_class)
+            known = self._outcomes.get(outcome_key)
+            if known is None:
+                known = self._outcomes[outcome_key] = Outcome.expand(
+                    self._classes.names, partition, per_class
+                )
+            self._verdicts[signature] = known
+        return known
 
     def _daemonset_pending(
         self, ctx: RuleContext, rejections: Mapping[str, tuple[str, ...]]
@@ -253,10 +292,31 @@ def _ignored_rules(workload: Workload, rules: Sequence[Rule]) -> frozenset[str]:
     )
 
 
-def _unschedulable_hint(rejections: Mapping[str, tuple[str, ...]]) -> str:
-    reasons = {r for rs in rejections.values() for r in rs}
+def _unschedulable_hint(reasons: frozenset[str]) -> str:
     if any(r.startswith("Insufficient") for r in reasons):
         return "lower the pod's requests, or add a node large enough for it"
     if any("untolerated taint" in r for r in reasons):
         return "add a toleration for the taint, or relax the node selection"
     return "relax the node selection so that at least one node matches"
+
+
+def _naive_eligibility(
+    nodes: Sequence[Node],
+    template: PodTemplate,
+    required: NodeSelector | None,
+    tolerations: Sequence[Toleration],
+) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]], str]:
+    """Every node asked on its own: the reference the class-based `Engine._outcome` must
+    equal (eligible nodes, rejections and FailedScheduling message)."""
+    requests = pod_requests(template)
+    eligible: list[str] = []
+    rejections: dict[str, tuple[str, ...]] = {}
+    for node in nodes:
+        reasons = filter_node(
+            template, node, required=required, tolerations=tolerations, requests=requests
+        )
+        if reasons:
+            rejections[node.name] = reasons
+        else:
+            eligible.append(node.name)
+    return tuple(eligible), rejections, fit_error(len(nodes), rejections)
