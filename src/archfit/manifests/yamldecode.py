@@ -57,6 +57,7 @@ class _Merge:
 
 
 _MERGE = _Merge()
+_MISS = object()
 
 
 def _construct(tag: str, value: str) -> Any:
@@ -126,6 +127,7 @@ def decode(text: str) -> Any:
     stack: list[tuple[list[Any], Any]] = []
     current: list[Any] = []
     event: Any = None
+    cached = _plain_cache.get
     try:
         while True:
             event = get()
@@ -133,7 +135,11 @@ def decode(text: str) -> Any:
             if kind is ScalarEvent:
                 tag = event.tag
                 if tag is None or tag == "!":
-                    value = _plain(event.value) if event.implicit[0] else event.value
+                    value = event.value
+                    if event.implicit[0]:
+                        # The cache lookup inline: most plain scalars were seen before.
+                        resolved = cached(value, _MISS)
+                        value = _plain(value) if resolved is _MISS else resolved
                 elif tag == _STR:
                     value = event.value
                 else:
