@@ -91,7 +91,13 @@ class Terminal:
             table.add_column(column, overflow="fold")
         for row in rows:
             table.add_row(*row)
-        self.out.print(table, width=self.width)
+        if self.out.is_terminal:
+            self.out.print(table)
+            return
+        # rich caps a renderable at the console's width (80 when piped); render piped tables at a
+        # wide fixed width so that logs and pipelines get one row per line.
+        wide = Console(file=self.out.file, width=self.width, no_color=True, highlight=False)
+        wide.print(table)
 
     def error(self, message: str) -> None:
         self.err.print(Text(f"archfit: error: {message}", style="red"), soft_wrap=True)
