@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +244,32 @@ def test_multi_document_files_read_like_safe_load_all(
     for doc in result.documents:
         first_key = next(iter(doc.body))
         assert first_key in lines[doc.source.line - 1]
+
+
+_YAMLISH = st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#%?,@` \n\t0123")), max_size=80)
+
+
+@given(text=_YAMLISH)
+def test_any_text_reads_without_raising(text: str) -> None:
+    result = read_text("apiVersion: v1\nkind: Pod\n" + text, "fuzz.yaml")
+    for problem in result.problems:
+        assert problem.id == "invalid-yaml"
+        assert problem.source is not None
+        assert 1 <= problem.source.line <= text.count("\n") + 3
+
+
+@given(data=st.binary(max_size=200))
+def test_any_bytes_read_without_raising(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "blob.yaml"
+        path.write_bytes(data)
+        result = read_documents(path)
+    assert result.files_read == 1
+    assert all(p.id == "invalid-yaml" for p in result.problems)
+
+
+def test_reading_restores_the_garbage_collector() -> None:
+    assert gc.isenabled()
+    read_text(POD.format("a"))
+    read_documents([])
+    assert gc.isenabled()
