@@ -32,9 +32,15 @@ from archfit.model.pod import PodTemplate, PreferredSchedulingTerm
 from archfit.model.resources import pod_requests
 from archfit.model.selectors import NodeSelector, NodeSelectorRequirement, Toleration
 from archfit.model.workload import Workload
-from archfit.policy.framework import Rule, RuleContext, StorageIndex, join_names
+from archfit.policy.framework import (
+    InventoryIndex,
+    Rule,
+    RuleContext,
+    StorageIndex,
+    join_names,
+)
 from archfit.policy.images import ImagePlatforms
-from archfit.policy.nodeclasses import NodeClasses, Outcome, referenced_keys
+from archfit.policy.nodeclasses import Outcome, referenced_keys
 from archfit.policy.registry import ELIGIBILITY_RULE, UNSCHEDULABLE, build_rules
 from archfit.policy.settings import Settings
 
@@ -65,7 +71,8 @@ class Engine:
         self.rules = tuple(build_rules(settings) if rules is None else rules)
         self._images = images
         self._cache: dict[ImageRef, ImageInfo] = {}
-        self._classes = NodeClasses(self.nodes)
+        self._index = InventoryIndex(self.nodes, settings)
+        self._classes = self._index.classes
         self._verdicts: dict[object, Outcome] = {}
         self._outcomes: dict[object, Outcome] = {}
         self._no_arch: Mapping[str, tuple[str, ...]] | None = None
@@ -97,6 +104,7 @@ class Engine:
             self.settings,
             inventory=self.inventory,
             storage=self.storage,
+            index=self._index,
         )
         findings: list[Finding] = []
         allowed: frozenset[str] | None = None

@@ -28,17 +28,19 @@ from archfit.model.node import ARCH_LABEL, Node
 from archfit.model.platform import NodeCapabilities, Platform
 from archfit.model.pod import PreferredSchedulingTerm
 from archfit.model.resources import pod_requests
-from archfit.model.selectors import NodeSelectorRequirement, Toleration
+from archfit.model.selectors import NodeSelector, NodeSelectorRequirement, Toleration
 from archfit.model.workload import (
     PersistentVolumeClaim,
     StorageClass,
     Workload,
 )
+from archfit.policy.nodeclasses import NodeClasses, referenced_keys
 from archfit.policy.settings import Settings
 
 __all__ = [
     "ARCH_ANNOTATION",
     "CANDIDATE_ARCHITECTURES",
+    "InventoryIndex",
     "Phase",
     "Rule",
     "RuleContext",
@@ -107,8 +109,36 @@ class StorageIndex:
         return out
 
 
+class InventoryIndex:
+    """Views of one inventory that the contexts of every workload share: the Pis, the
+    architectures, the node classes, and which nodes admit a given pod (see `admitted_nodes`)."""
+
+    def __init__(self, nodes: Sequence[Node], settings: Settings) -> None:
+        self.nodes = tuple(nodes)
+        self.settings = settings
+        self.classes = NodeClasses(self.nodes)
+        self._pis: tuple[Node, ...] | None = None
+        self._archs: frozenset[str] | None = None
+        self.admitted: dict[object, tuple[Node, ...]] = {}
+        self.admitted_pis: dict[object, tuple[Node, ...]] = {}
+
+    @property
+    def pis(self) -> tuple[Node, ...]:
+        if self._pis is None:
+            pi = self.settings.nodes.raspberry_pi
+            self._pis = tuple(n for n in self.nodes if pi.matches(n.labels))
+        return self._pis
+
+    @property
+    def architectures(self) -> frozenset[str]:
+        if self._archs is None:
+            self._archs = frozenset(n.arch for n in self.nodes)
+        return self._archs
+
+
 class RuleContext:
-    """One workload with everything a rule may look at. Cheap views are computed once."""
+    """One workload with everything a rule may look at. Cheap views are computed once;
+    views of the inventory alone come from an `InventoryIndex` shared between workloads."""
 
     def __init__(
         self,
@@ -121,11 +151,15 @@ class RuleContext:
         storage: StorageIndex | None = None,
         required: Sequence[NodeSelectorRequirement] = (),
         allowed_architectures: frozenset[str] | None = None,
+        index: InventoryIndex | None = None,
     ) -> None:
         self.workload = workload
         self.images = tuple(images)
         self.nodes = tuple(nodes)
         self.settings = settings
+        if index is None or index.nodes is not self.nodes or index.settings is not settings:
+            index = InventoryIndex(self.nodes, settings)
+        self.index = index
         self.inventory = inventory
         self.storage = storage or StorageIndex()
         self.required = tuple(required)
@@ -148,6 +182,7 @@ class RuleContext:
             storage=self.storage,
             required=required,
             allowed_architectures=allowed,
+            index=self.index,
         )
         ctx._own = self._own
         return ctx
@@ -215,25 +250,68 @@ class RuleContext:
         pi = self.settings.nodes.raspberry_pi
         return {pi.key: pi.value or "", ARCH_LABEL: "arm64"}
 
+    def _admission_key(
+        self, extra: Sequence[NodeSelectorRequirement]
+    ) -> tuple[object, NodeSelector | None]:
+        """What `admitted` reads from the workload (the cache key), and the selector terms."""
+        template = self.workload.template
+        affinity = template.node_affinity
+        own = affinity.required if affinity else None
+        required = merge_required(own, extra) if extra else own
+        key = (
+            template.node_name,
+            tuple(template.node_selector.items()),
+            required,
+            self.tolerations,
+            self._extended,
+        )
+        return key, required
+
+    def admitted_nodes(self, extra: Sequence[NodeSelectorRequirement] = ()) -> tuple[Node, ...]:
+        """The inventory nodes `admitted` (with `extra`), in inventory order. Each class of
+        nodes the pod cannot tell apart is asked once; the answer is shared with every other
+        workload whose pods have the same selectors, tolerations and extended resources."""
+        key, required = self._admission_key(extra)
+        found = self.index.admitted.get(key)
+        if found is None:
+            template = self.workload.template
+            keys, by_name = referenced_keys(
+                template.node_selector, required, node_name=template.node_name
+            )
+            partition = self.index.classes.partition(keys, by_name)
+            ok = [self.admitted(c.representative, extra) for c in partition.classes]
+            found = tuple(n for n, c in zip(self.nodes, partition.class_of, strict=True) if ok[c])
+            self.index.admitted[key] = found
+        return found
+
     @property
     def own_nodes(self) -> tuple[Node, ...]:
         """Inventory nodes where nothing in the workload itself keeps its pods away."""
         if self._own is None:
-            self._own = tuple(n for n in self.nodes if self.admitted(n))
+            self._own = self.admitted_nodes()
         return self._own
+
+    @property
+    def own_pis(self) -> tuple[Node, ...]:
+        """The Raspberry Pis among `own_nodes`."""
+        key, _ = self._admission_key(())
+        found = self.index.admitted_pis.get(key)
+        if found is None:
+            found = self.index.admitted_pis[key] = tuple(n for n in self.own_nodes if self.is_pi(n))
+        return found
 
     def is_pi(self, node: Node) -> bool:
         return self.settings.nodes.raspberry_pi.matches(node.labels)
 
     @property
     def pis(self) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes if self.is_pi(n))
+        return self.index.pis
 
     @property
     def cluster_architectures(self) -> frozenset[str]:
         """Node architectures of the inventory, or the configured ones without an inventory."""
         if self.inventory:
-            return frozenset(n.arch for n in self.nodes)
+            return self.index.architectures
         return frozenset(self.settings.nodes.architectures)
 
     def annotation(self, key: str) -> str | None:

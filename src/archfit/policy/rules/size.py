@@ -89,7 +89,7 @@ class SizeRule:
             return RuleResult()
         exclusion = self._pi.exclusion()
         findings = []
-        pis = [n for n in ctx.own_nodes if ctx.is_pi(n)]
+        pis = ctx.own_pis
         if pis or (not ctx.inventory and ctx.admits_labels(ctx.pi_labels)):
             where = f" ({join_names(n.name for n in pis)})" if pis else ""
             findings.append(
