@@ -417,12 +417,22 @@ def read_documents(paths: Iterable[Path | str] | Path | str) -> ReadResult:
 
 
 def _read_into(result: ReadResult, paths: Iterable[Path | str]) -> None:
+    # A file reached twice (a directory and a file inside it, or two overlapping directories)
+    # is read once, so its objects are not counted twice.
+    seen: set[Path] = set()
+
+    def read_once(file: Path, display: str) -> None:
+        key = file.resolve()
+        if key not in seen:
+            seen.add(key)
+            result.extend(read_file(file, display))
+
     for raw in paths:
         given = Path(raw)
         if given.is_dir():
             for file in iter_yaml_files(given):
-                result.extend(read_file(file, str(file)))
+                read_once(file, str(file))
         elif given.exists():
-            result.extend(read_file(given, str(raw)))
+            read_once(given, str(raw))
         else:
             result.problems.append(_problem(str(raw), 0, "no such file or directory"))

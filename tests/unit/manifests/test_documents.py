@@ -160,6 +160,14 @@ def test_directory_walk_is_sorted_recursive_and_skips_hidden(tmp_path: Path) -> 
     assert result.documents[0].source.file == str(tmp_path / "a" / "x.yaml")
 
 
+def test_overlapping_paths_read_each_file_once(tmp_path: Path) -> None:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "pod.yaml").write_text(POD.format("p"))
+    result = read_documents([tmp_path, tmp_path / "apps", tmp_path / "apps" / "pod.yaml"])
+    assert [d.name for d in result.documents] == ["p"]
+    assert result.files_read == 1
+
+
 def test_relative_paths_stay_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "apps").mkdir()
     (tmp_path / "apps" / "pod.yaml").write_text(POD.format("p"))
