@@ -6,7 +6,6 @@ with no markup, so pipelines and golden tests see stable bytes.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+
+from archfit.report.json_stream import write_json
 
 __all__ = ["ProgressReporter", "Terminal"]
 
@@ -78,7 +79,11 @@ class Terminal:
         self.out.print(Text(text, style=style or ""), soft_wrap=True)
 
     def json(self, value: Any) -> None:
-        self.out.file.write(json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+        # Written in pieces (the text of a report on a large cluster runs to gigabytes); the
+        # bytes are those of json.dumps(value, indent=2, ensure_ascii=False).
+        file = self.out.file
+        write_json(value, file.write)
+        file.write("\n")
 
     def raw(self, text: str) -> None:
         self.out.file.write(text)

@@ -6,6 +6,7 @@ read, nodes as listed in the inventory); architectures and platforms are sorted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from archfit.model.check import CheckReport, ImageUse, WorkloadVerdict
@@ -17,6 +18,8 @@ __all__ = ["REPORT_API_VERSION", "REPORT_KIND", "check_report_json", "finding_js
 
 REPORT_API_VERSION = "archfit.dev/v1alpha1"
 REPORT_KIND = "CheckReport"
+
+_Shared = dict[int, tuple[Mapping[str, tuple[str, ...]], dict[str, list[str]]]]
 
 
 class RequirementJson(TypedDict):
@@ -90,7 +93,21 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _workload(verdict: WorkloadVerdict) -> dict[str, Any]:
+def _rejected(verdict: WorkloadVerdict, shared: _Shared) -> dict[str, list[str]]:
+    """The rejected nodes as JSON; workloads whose verdicts share one rejections map (the
+    policy engine shares them between pods the filters treat alike) share one value too."""
+    rejections = verdict.rejections
+    entry = shared.get(id(rejections))
+    if entry is None:
+        # The map is kept beside its value so that its id cannot be reused meanwhile.
+        entry = shared[id(rejections)] = (
+            rejections,
+            {name: list(r) for name, r in rejections.items()},
+        )
+    return entry[1]
+
+
+def _workload(verdict: WorkloadVerdict, shared: _Shared) -> dict[str, Any]:
     w = verdict.workload
     allowed = verdict.allowed_architectures
     return {
@@ -103,7 +120,7 @@ def _workload(verdict: WorkloadVerdict) -> dict[str, Any]:
         "eligible_nodes": list(verdict.eligible_nodes)
         if verdict.eligible_nodes is not None
         else None,
-        "rejected_nodes": {name: list(r) for name, r in verdict.rejections.items()},
+        "rejected_nodes": _rejected(verdict, shared),
         "placement": placement_json(verdict.placement),
         "findings": [finding_json(f) for f in verdict.findings],
         "ignored": verdict.ignored,
@@ -113,6 +130,7 @@ def _workload(verdict: WorkloadVerdict) -> dict[str, Any]:
 def check_report_json(report: CheckReport) -> dict[str, Any]:
     """The whole report as JSON-ready values."""
     every = report.all_findings
+    shared: _Shared = {}
     by_id: dict[str, int] = {}
     for finding in every:
         by_id[finding.id] = by_id.get(finding.id, 0) + 1
@@ -132,7 +150,7 @@ def check_report_json(report: CheckReport) -> dict[str, Any]:
                 for n in report.nodes
             ],
         },
-        "workloads": [_workload(v) for v in report.workloads],
+        "workloads": [_workload(v, shared) for v in report.workloads],
         "findings": [finding_json(f) for f in every],
         "summary": {
             "workloads": len(report.workloads),

@@ -65,6 +65,18 @@ def _image_architectures(verdict: WorkloadVerdict, cluster: frozenset[str]) -> s
     return text + (" (+?)" if unknown else "")
 
 
+def _described(
+    names: Sequence[str] | None,
+    report: CheckReport,
+    described: dict[int, tuple[Sequence[str] | None, str]],
+) -> str:
+    entry = described.get(id(names))
+    if entry is None:
+        # The tuple is kept beside its text so that its id cannot be reused meanwhile.
+        entry = described[id(names)] = (names, describe_nodes(names, report.nodes))
+    return entry[1]
+
+
 def _cell(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -72,6 +84,8 @@ def _cell(text: str, width: int) -> str:
 def _table(report: CheckReport) -> list[str]:
     cluster = frozenset(n.arch for n in report.nodes)
     rows = []
+    # Workloads the filters treat alike share one eligible-node tuple: describe each once.
+    described: dict[int, tuple[Sequence[str] | None, str]] = {}
     for verdict in report.workloads:
         ids = sorted(
             {f.id for f in verdict.findings},
@@ -85,7 +99,7 @@ def _table(report: CheckReport) -> list[str]:
             (
                 verdict.workload.key,
                 _image_architectures(verdict, cluster),
-                describe_nodes(verdict.eligible_nodes, report.nodes),
+                _described(verdict.eligible_nodes, report, described),
                 findings,
             )
         )
