@@ -14,7 +14,7 @@ them on cluster events).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archfit.model.node import Node
 from archfit.model.workload import Workload
@@ -216,10 +216,14 @@ class Simulation:
         if spec.owner is None:
             return None
         name = spec.name if spec.owner.startswith("StatefulSet/") else f"{spec.name}-r"
+        template = spec.template
+        if spec.workload is not None and spec.workload.kind == "Pod" and template.node_name:
+            # A running pod of the input: its controller's template names no node.
+            template = replace(template, node_name=None)
         new_spec = PodSpec(
             spec.namespace,
             name,
-            spec.template,
+            template,
             spec.owner,
             spec.owner_selector,
             spec.workload,

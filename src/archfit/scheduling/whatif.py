@@ -121,7 +121,15 @@ def fork(base: Simulation, nodes: Sequence[Node] | None = None) -> Simulation:
 
 def _workload(result: PodResult) -> str | None:
     workload = result.spec.workload
-    return workload.display if workload is not None and workload.kind != "Pod" else None
+    if workload is None:
+        return None
+    if workload.kind != "Pod":
+        return workload.display
+    # A running pod read from a snapshot stands for its controller.
+    if not workload.owner:
+        return None
+    kind, _, name = workload.owner.partition("/")
+    return f"{kind}/{workload.namespace}/{name}"
 
 
 def _tainted(node: Node, taints: Iterable[Taint], *, cordon: bool = False) -> Node:

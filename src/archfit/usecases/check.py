@@ -24,7 +24,7 @@ from archfit.model.check import CheckInputs, CheckReport
 from archfit.model.finding import Finding
 from archfit.model.lockfile import Lockfile
 from archfit.model.node import Node
-from archfit.model.workload import Workload
+from archfit.model.ownership import controllers
 from archfit.policy import Engine, ImagePlatforms, LockfileImages, Settings, StorageIndex
 from archfit.usecases.config import load_settings
 
@@ -145,7 +145,7 @@ def run_check(
         inventory=bool(nodes),
         storage=StorageIndex.of(manifests.pvcs, manifests.storage_classes),
     )
-    verdicts = tuple(engine.evaluate(workload) for workload in _controllers(manifests.workloads))
+    verdicts = tuple(engine.evaluate(workload) for workload in controllers(manifests.workloads))
     return CheckReport(
         workloads=verdicts,
         findings=tuple(top),
@@ -158,17 +158,3 @@ def run_check(
             cluster_name=cluster_name,
         ),
     )
-
-
-def _controllers(workloads: Sequence[Workload]) -> list[Workload]:
-    """The workloads without their children: a snapshot or `kubectl get -o yaml` output holds
-    pods, ReplicaSets and Jobs next to the controller that owns them, which stands for them."""
-    present = {(w.namespace, w.kind, w.name) for w in workloads}
-
-    def child(w: Workload) -> bool:
-        if not w.owner:
-            return False
-        kind, _, name = w.owner.partition("/")
-        return (w.namespace, kind, name) in present
-
-    return [w for w in workloads if not child(w)]

@@ -7,7 +7,9 @@
                                                       control-plane and N−1 survivability
 
 Nothing is written. Pods that carry `spec.nodeName` are bound as they are (a snapshot of a
-running cluster); a controller whose pods are in the input is not expanded again.
+running cluster); a controller whose pods are in the input is not expanded again, and
+children (ReplicaSets, Jobs) next to their controller are stood for by it
+(`archfit.model.ownership.running_state`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from archfit.errors import InputError
 from archfit.model.node import Node
-from archfit.model.workload import Workload
+from archfit.model.ownership import running_state
 from archfit.scheduling.admission import admission_from_documents
 from archfit.scheduling.framework.cluster import DisruptionBudget, Service, Storage
 from archfit.scheduling.results import SimulateOptions, SimulateReport, parse_add
@@ -76,23 +78,6 @@ def _nodes(
             )
     nodes = [n for n in nodes if n.name not in options.remove]
     return nodes, added
-
-
-def _owned_elsewhere(workloads: Sequence[Workload]) -> list[Workload]:
-    """Drop controllers whose pods are in the input already (a snapshot holds both)."""
-    owners = {w.owner for w in workloads if w.kind == "Pod" and w.owner}
-    if not owners:
-        return list(workloads)
-
-    def expanded(w: Workload) -> bool:
-        if w.kind == "Pod":
-            return False
-        if f"{w.kind}/{w.name}" in owners:
-            return True
-        prefix = {"Deployment": "ReplicaSet/", "CronJob": "Job/"}.get(w.kind)
-        return prefix is not None and any(o.startswith(f"{prefix}{w.name}-") for o in owners)
-
-    return [w for w in workloads if not expanded(w)]
 
 
 def _objects(manifests: ManifestSet) -> dict[str, Any]:
@@ -187,7 +172,7 @@ def run_simulate(
     nodes, added = _nodes(options, manifests, target_dir)
     objects = _objects(manifests)
     config = SimulationConfig(version=options.version, seed=options.seed, explain=options.explain)
-    simulation = Simulation(nodes, _owned_elsewhere(manifests.workloads), config=config, **objects)
+    simulation = Simulation(nodes, running_state(manifests.workloads), config=config, **objects)
     pods = simulation.run()
     report = SimulateReport(
         options, simulation, pods, tuple(nodes), tuple(added), tuple(options.remove)
