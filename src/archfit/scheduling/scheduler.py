@@ -17,6 +17,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from archfit.scheduling.fastpath import FastCycle
 from archfit.scheduling.framework.cluster import Cluster
 from archfit.scheduling.framework.interface import CycleState, Diagnosis, Handle, TieBreaker
 from archfit.scheduling.framework.messages import fit_error_message
@@ -91,6 +92,7 @@ class Scheduler:
         percentage_of_nodes_to_score: int = 0,
         profile: Sequence[ProfileEntry] | None = None,
         explain: bool = True,
+        fast: bool = True,
     ) -> None:
         self.cluster = cluster
         self.semantics = version if isinstance(version, Semantics) else semantics_for(version)
@@ -104,8 +106,20 @@ class Scheduler:
         self.explain = explain
         self.next_start = 0
         self._reserve = [p for p in self.framework.plugins if hasattr(p, "reserve")]
+        # The vectorised cycle for pods that need only node-local plugins (same decisions).
+        self.fast: FastCycle | None = FastCycle(self) if fast else None
 
     def schedule_one(self, pod: PodInfo) -> Decision:
+        """One cycle for `pod`: the vectorised one when it accepts the pod, else the exact one
+        (which alone builds FailedScheduling messages and runs preemption)."""
+        if self.fast is not None:
+            decision = self.fast.try_schedule(pod)
+            if decision is not None:
+                return decision
+        return self.schedule_one_exact(pod)
+
+    def schedule_one_exact(self, pod: PodInfo) -> Decision:
+        """The cycle evaluated node by node with every plugin's own code."""
         fw = self.framework
         cluster = self.cluster
         state = CycleState()

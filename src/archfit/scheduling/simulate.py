@@ -42,6 +42,8 @@ class SimulationConfig:
     tie_breaker: TieBreaker | None = None
     percentage_of_nodes_to_score: int = 0
     explain: bool = True
+    # The vectorised cycle (`archfit.scheduling.fastpath`); off, every cycle is the exact one.
+    fast: bool = True
 
 
 @dataclass(slots=True)
@@ -119,6 +121,7 @@ class Simulation:
             tie_breaker=self.config.tie_breaker,
             percentage_of_nodes_to_score=self.config.percentage_of_nodes_to_score,
             explain=self.config.explain,
+            fast=self.config.fast,
         )
         self.results: list[PodResult] = []
         self._arrival = 0

@@ -132,6 +132,8 @@ class Cluster:
         self.generation = 0
         # Changes when nodes are added, removed or replaced (not when pods move).
         self.node_generation = 0
+        # Node names touched by each bind and unbind, in order (read by `NodeArrays.sync`).
+        self.changes: list[str] = []
         self._affinity_nodes: set[str] = set()
         self._anti_nodes: set[str] = set()
         # (namespace, selector) -> node name -> number of bound pods matching; kept current on
@@ -214,6 +216,7 @@ class Cluster:
         info.add_pod(pod)
         self.where[pod] = node_name
         self._count(pod, node_name, 1)
+        self.changes.append(node_name)
         if pod.has_affinity:
             self._affinity_nodes.add(node_name)
             if pod.required_anti_affinity:
@@ -225,6 +228,7 @@ class Cluster:
         info = self.infos[node_name]
         info.remove_pod(pod)
         self._count(pod, node_name, -1)
+        self.changes.append(node_name)
         if not info.pods_with_affinity:
             self._affinity_nodes.discard(node_name)
         if not info.pods_with_required_anti_affinity:

@@ -253,6 +253,23 @@ class PodTopologySpread:
         state[_PRE_SCORE + "/counts"] = per_node
         return None
 
+    def score_inputs(
+        self, state: CycleState
+    ) -> tuple[
+        tuple[tuple[str, float, int], ...],
+        set[str],
+        dict[tuple[str, str], int],
+        list[Mapping[str, int]],
+    ]:
+        """What PreScore left for `score`: per constraint (topology key, weight, maxSkew - 1),
+        the ignored nodes, the per-domain counts and, per constraint, the per-node counts
+        (for vectorised scoring, which must compute exactly what `score` does)."""
+        s: _ScoreState = state[_PRE_SCORE]
+        terms = tuple(
+            (c.topology_key, s.weights[i], c.max_skew - 1) for i, c in enumerate(s.constraints)
+        )
+        return terms, s.ignored, s.pair_counts, state[_PRE_SCORE + "/counts"]
+
     def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
         """`score` for many nodes at once: each constraint's term is computed per domain."""
         s: _ScoreState = state[_PRE_SCORE]
