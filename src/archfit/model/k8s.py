@@ -213,7 +213,8 @@ def _pod_affinity(value: Any, path: str) -> PodAffinity | None:
                 )
                 or 0,
                 term=_pod_affinity_term(
-                    t.get("podAffinityTerm"), f"{pref_path}[{i}].podAffinityTerm"
+                    _map(t, f"{pref_path}[{i}]").get("podAffinityTerm"),
+                    f"{pref_path}[{i}].podAffinityTerm",
                 ),
             )
             for i, t in enumerate(

@@ -41,6 +41,15 @@ def test_any_mapping_type_is_accepted() -> None:
         ),
         ({"nodeSelector": {"disk": ["ssd"]}}, "spec.template.spec.nodeSelector.disk"),
         ([], "spec.template.spec"),
+        (
+            {
+                "affinity": {
+                    "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": ["x"]}
+                }
+            },
+            "spec.template.spec.affinity.podAntiAffinity."
+            "preferredDuringSchedulingIgnoredDuringExecution[0]",
+        ),
     ],
 )
 def test_wrong_shapes_name_the_field(pod_spec: Any, where: str) -> None:
