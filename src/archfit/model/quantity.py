@@ -53,6 +53,10 @@ class Quantity:
             return cls(Decimal(text))
         if isinstance(text, float):
             return cls(Decimal(repr(text)))
+        if not isinstance(text, str):  # null, a list or a mapping where a quantity belongs
+            raise InvalidValue(
+                f"invalid quantity {text!r}; expected a number or a string like 500m"
+            )
         if cls is Quantity:
             # Manifests repeat a handful of quantities (100m, 128Mi); values are immutable.
             return _parse_text(text)

@@ -6,6 +6,8 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archfit.errors import InvalidValue
 from archfit.model.k8s import workload_from_k8s
@@ -91,3 +93,48 @@ def test_statefulset_claim_templates_take_the_workload_namespace() -> None:
         ("data", "wal", None),  # no class: the default StorageClass applies
     ]
     assert claims[0].source == SRC
+
+
+_FIELDS = st.sampled_from(
+    [
+        "containers", "initContainers", "affinity", "nodeAffinity", "podAntiAffinity",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        "preferredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms",
+        "matchExpressions", "key", "operator", "values", "weight", "preference",
+        "podAffinityTerm", "labelSelector", "tolerations", "volumes", "persistentVolumeClaim",
+        "ephemeral", "volumeClaimTemplate", "spec", "resources", "requests", "limits", "cpu",
+        "name", "image", "ports", "containerPort", "topologySpreadConstraints", "overhead",
+        "nodeSelector", "restartPolicy", "metadata", "labels", "template", "replicas",
+        "volumeClaimTemplates", "ownerReferences",
+    ]
+)  # fmt: skip
+_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.text(max_size=3))
+_SHAPES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_FIELDS, inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@given(
+    spec=st.dictionaries(_FIELDS, _SHAPES, max_size=6),
+    top=st.dictionaries(_FIELDS, _SHAPES, max_size=3),
+    kind=st.sampled_from(["Pod", "Deployment", "StatefulSet", "CronJob"]),
+)
+def test_any_shape_is_read_or_rejected_with_invalid_value(
+    spec: dict[str, Any], top: dict[str, Any], kind: str
+) -> None:
+    """Whatever a manifest holds, conversion gives a workload or an `InvalidValue` naming a
+    field, never another exception (the manifest reader relies on it to never crash)."""
+    if kind == "Pod":
+        obj: dict[str, Any] = {"kind": kind, "metadata": {"name": "x"}, "spec": spec}
+    else:
+        template = {"template": {"spec": spec}}
+        body = {**top, "jobTemplate": {"spec": template}} if kind == "CronJob" else template
+        obj = {"kind": kind, "metadata": {"name": "x"}, "spec": {**top, **body}}
+    error: InvalidValue | None = None
+    try:
+        workload_from_k8s(obj, SRC)
+    except InvalidValue as err:
+        error = err
+    assert error is None or error.where
