@@ -28,6 +28,7 @@ How it stays exact:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,6 +59,8 @@ class FastCycle:
     def __init__(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler
         self.arrays = NodeArrays(scheduler.cluster)
+        # Cycles this path decided (the others went to the exact cycle).
+        self.accepted = 0
         self._scorers: dict[int, Scorer] = {}
         for plugin in scheduler.framework.score_plugins:
             scorer = _SCORERS.get(type(plugin))
@@ -131,6 +134,7 @@ class FastCycle:
         feasible = found + start
         feasible[feasible >= total] -= total
         sched.next_start = (sched.next_start + processed) % total
+        self.accepted += 1
         decision = Decision(pod, state=state, evaluated=processed, feasible=int(feasible.size))
         infos = arrays.infos
         if sched.explain:
@@ -164,7 +168,9 @@ class FastCycle:
             decision.scores = {
                 info.name: record for info, record in zip(nodes, records, strict=True)
             }
-        tied = tuple(nodes[i].name for i in np.flatnonzero(totals == totals.max()).tolist())
+        top = feasible[totals == totals.max()].tolist()
+        names = arrays.names
+        tied = (names[top[0]],) if len(top) == 1 else itemgetter(*top)(names)
         decision.tie_set = tied if len(tied) > 1 else ()
         decision.node = tied[0] if len(tied) == 1 else sched.tie_breaker(pod, tied, "score")
         return decision
@@ -177,8 +183,18 @@ class FastCycle:
         """`Framework.run_score_totals`, with vectorised scorers where there is one."""
         fw = self.scheduler.framework
         skipped: set[str] = set()
+        arrays = self.arrays
+
+        def domain_values(key: str) -> set[str]:
+            ids, values = arrays.label_ids(key)
+            seen = np.flatnonzero(np.bincount(ids[feasible] + 1, minlength=len(values) + 1))
+            return {values[i - 1] if i else "" for i in seen.tolist()}
+
         for plugin in fw.pre_score_plugins:
-            status = plugin.pre_score(state, pod, nodes)
+            if isinstance(plugin, PodTopologySpread):
+                status = plugin.pre_score(state, pod, nodes, domain_values)
+            else:
+                status = plugin.pre_score(state, pod, nodes)
             if status is not None and status.code == Code.SKIP:
                 skipped.add(plugin.name)
         per_plugin: list[tuple[str, IntArray]] = []
@@ -325,7 +341,8 @@ def _topology_spread(
             term = everywhere[feasible] * weight + skew
         else:
             table = np.zeros(max(len(values), 1), np.float64)
-            for vid in np.unique(node_ids[present]).tolist():
+            seen = np.bincount(node_ids[present], minlength=len(values))
+            for vid in np.flatnonzero(seen).tolist():
                 table[vid] = pair_counts[(key, values[vid])] * weight + skew
             term = table[np.where(present, node_ids, 0)]
         total = np.where(present, total + term, total)

@@ -51,10 +51,18 @@ class ReservoirTieBreaker:
         self._rng = random.Random(seed)  # noqa: S311 - tie-breaks, not secrets
 
     def __call__(self, pod: PodInfo, nodes: Sequence[str], kind: str) -> str:
+        # `randrange(count) == 0` for count = 2, 3, …, drawn as `Random._randbelow` draws it
+        # (rejection sampling over `count.bit_length()` random bits), inlined: large clusters
+        # tie hundreds of nodes per pod. tests/unit/scheduling pins the equivalence.
+        getrandbits = self._rng.getrandbits
         chosen = nodes[0]
-        for count, node in enumerate(nodes[1:], start=2):
-            if self._rng.randrange(count) == 0:
-                chosen = node
+        for count in range(2, len(nodes) + 1):
+            bits = count.bit_length()
+            r = getrandbits(bits)
+            while r >= count:
+                r = getrandbits(bits)
+            if r == 0:
+                chosen = nodes[count - 1]
         return chosen
 
 

@@ -109,14 +109,15 @@ def _pod_specs(case: Path, nodes: list[Any], records: list[dict[str, Any]]) -> d
     return out
 
 
-def replay(case: Path) -> ReplayResult:
+def replay(case: Path, *, fast: bool = True) -> ReplayResult:
+    """Replay `case` through the scheduler; `fast` False forces the exact (per-node) cycle."""
     result_doc = json.loads((case / "result.json").read_text())
     records: list[dict[str, Any]] = result_doc["pods"]
     nodes = [node_from_k8s(n) for n in yaml.safe_load((case / "nodes.yaml").read_text())["items"]]
     admission = admission_from_documents(_load_all(case / "objects.yaml"))
     ties = ForcedTies()
     cluster = Cluster(nodes)
-    scheduler = Scheduler(cluster, version="1.32", tie_breaker=ties)
+    scheduler = Scheduler(cluster, version="1.32", tie_breaker=ties, fast=fast)
     specs = _pod_specs(case, nodes, records)
     out = ReplayResult(case.name, scheduler=scheduler, ties=ties.asked)
     assert set(specs) == {r["name"] for r in records}, "simulated pods differ from recorded ones"

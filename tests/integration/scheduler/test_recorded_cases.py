@@ -36,23 +36,26 @@ def _cases_dir(shared_dir: Path) -> Path:
     return shared_dir / "fixtures" / "scheduler" / "cases"
 
 
-_REPLAYED: dict[Path, ReplayResult] = {}
+_REPLAYED: dict[tuple[Path, bool], ReplayResult] = {}
 
 
-def _replay(path: Path) -> ReplayResult:
-    """Each case is replayed once per session; several tests read the result."""
-    if path not in _REPLAYED:
-        _REPLAYED[path] = replay(path)
-    return _REPLAYED[path]
+def _replay(path: Path, *, fast: bool = True) -> ReplayResult:
+    """Each case is replayed once per session and cycle kind; several tests read the result.
+    The vectorised cycle is the default (what `archfit simulate` runs); the exact one is
+    replayed too, so both stay pinned to the recordings."""
+    if (path, fast) not in _REPLAYED:
+        _REPLAYED[(path, fast)] = replay(path, fast=fast)
+    return _REPLAYED[(path, fast)]
 
 
 def test_every_recorded_case_is_listed(shared_dir: Path) -> None:
     assert sorted(p.name for p in _cases_dir(shared_dir).iterdir() if p.is_dir()) == CASES
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "exact"])
 @pytest.mark.parametrize("case", CASES)
-def test_case_replays_exactly(shared_dir: Path, case: str) -> None:
-    result = _replay(_cases_dir(shared_dir) / case)
+def test_case_replays_exactly(shared_dir: Path, case: str, fast: bool) -> None:
+    result = _replay(_cases_dir(shared_dir) / case, fast=fast)
     assert result.checked > 0
     assert not result.mismatches, "\n".join(
         f"{m.pod} {m.what}:\n  expected {m.expected}\n  actual   {m.actual}"
@@ -101,3 +104,18 @@ def test_case_13_preemption_tie_is_the_recorded_one(shared_dir: Path) -> None:
     result = _replay(_cases_dir(shared_dir) / "13-priority-preemption")
     asked = [(pod, sorted(nodes)) for pod, nodes, kind in result.ties if kind == "preemption"]
     assert asked == [("default/high-3", ["durnan", "elaith", "jarlaxle", "volo"])]
+
+
+def test_the_vectorised_cycle_decides_most_recorded_pods(shared_dir: Path) -> None:
+    """The fast replay really goes through the vectorised cycle (it declines pods with
+    inter-pod affinity, host ports, spread filters, DaemonSet pins and unschedulable pods)."""
+    accepted = {}
+    for case in CASES:
+        scheduler = _replay(_cases_dir(shared_dir) / case).scheduler
+        assert scheduler is not None
+        assert scheduler.fast is not None
+        accepted[case] = scheduler.fast.accepted
+    assert accepted["02-node-selector"] > 0
+    assert accepted["06-preferred-node-affinity"] > 0
+    assert accepted["11-mixed-random"] > 0
+    assert sum(accepted.values()) > 50, accepted

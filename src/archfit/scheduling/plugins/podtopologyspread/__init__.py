@@ -17,7 +17,7 @@ Counts come from the cluster's per-selector index, so a cycle costs O(nodes), no
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,8 +209,14 @@ class PodTopologySpread:
     # Score -------------------------------------------------------------------------------
 
     def pre_score(
-        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+        self,
+        state: CycleState,
+        pod: PodInfo,
+        nodes: Sequence[NodeInfo],
+        domain_values: Callable[[str], Iterable[str]] | None = None,
     ) -> Status | None:
+        """`domain_values(key)`, when given, must return the distinct values of label `key`
+        over `nodes` ("" for nodes without it); a caller holding label indexes passes it."""
         constraints = self._constraints(pod, "ScheduleAnyway")
         if not constraints:
             return Status.skip()
@@ -227,7 +233,12 @@ class PodTopologySpread:
             if c.topology_key == HOSTNAME:
                 continue
             key = c.topology_key
-            for domain in {n.labels.get(key, "") for n in kept}:
+            values = (
+                domain_values(key)
+                if domain_values is not None and not require_all
+                else {n.labels.get(key, "") for n in kept}
+            )
+            for domain in values:
                 if (key, domain) not in pair_counts:
                     pair_counts[(key, domain)] = 0
                     sizes[i] += 1
