@@ -27,9 +27,9 @@ How it stays exact:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["FastCycle"]
 
 FIT = "NodeResourcesFit"
-Scorer = Callable[[Any, CycleState, PodInfo, IntArray, list[NodeInfo]], IntArray]
+Scorer = Callable[[Any, CycleState, PodInfo, IntArray, Sequence[NodeInfo]], IntArray]
 
 
 class FastCycle:
@@ -61,6 +61,8 @@ class FastCycle:
         self.arrays = NodeArrays(scheduler.cluster)
         # Cycles this path decided (the others went to the exact cycle).
         self.accepted = 0
+        self._feasible: IntArray = np.zeros(0, np.int64)
+        self._taken: dict[str, IntArray] = {}
         self._scorers: dict[int, Scorer] = {}
         for plugin in scheduler.framework.score_plugins:
             scorer = _SCORERS.get(type(plugin))
@@ -156,7 +158,7 @@ class FastCycle:
         if len(indices) == 1:
             decision.node = infos[indices[0]].name
             return decision
-        nodes = [infos[i] for i in indices]
+        nodes = _Nodes(infos, indices)
         totals, per_plugin = self._score(state, pod, feasible, nodes)
         if sched.explain:
             records: list[dict[str, int]] = [{} for _ in nodes]
@@ -177,13 +179,22 @@ class FastCycle:
 
     # Score -------------------------------------------------------------------------------
 
+    def take(self, column: str) -> IntArray:
+        """`NodeArrays.<column>` at this cycle's feasible nodes (gathered once per cycle)."""
+        hit = self._taken.get(column)
+        if hit is None:
+            hit = self._taken[column] = getattr(self.arrays, column)[self._feasible]
+        return hit
+
     def _score(
-        self, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: list[NodeInfo]
+        self, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: Sequence[NodeInfo]
     ) -> tuple[IntArray, list[tuple[str, IntArray]]]:
         """`Framework.run_score_totals`, with vectorised scorers where there is one."""
         fw = self.scheduler.framework
         skipped: set[str] = set()
         arrays = self.arrays
+        self._feasible = feasible
+        self._taken = {}
 
         def domain_values(key: str) -> set[str]:
             ids, values = arrays.label_ids(key)
@@ -212,6 +223,37 @@ class FastCycle:
             per_plugin.append((plugin.name, weighted))
             totals += weighted
         return totals, per_plugin
+
+
+class _Nodes(Sequence[NodeInfo]):
+    """The feasible nodes, listed only when a plugin iterates them (PreScore mostly needs only
+    their number)."""
+
+    __slots__ = ("_indices", "_infos", "_list")
+
+    def __init__(self, infos: list[NodeInfo], indices: list[int]) -> None:
+        self._infos = infos
+        self._indices = indices
+        self._list: list[NodeInfo] | None = None
+
+    def _all(self) -> list[NodeInfo]:
+        if self._list is None:
+            infos = self._infos
+            self._list = [infos[i] for i in self._indices]
+        return self._list
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    @overload
+    def __getitem__(self, index: int) -> NodeInfo: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[NodeInfo]: ...
+    def __getitem__(self, index: int | slice) -> NodeInfo | list[NodeInfo]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[NodeInfo]:
+        return iter(self._all())
 
 
 def _exact_scores(
@@ -256,7 +298,7 @@ def _per_node(
 
 
 def _taint_toleration(
-    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: list[NodeInfo]
+    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: Sequence[NodeInfo]
 ) -> IntArray:
     plugin = next(
         p for p in cycle.scheduler.framework.score_plugins if isinstance(p, TaintToleration)
@@ -266,7 +308,7 @@ def _taint_toleration(
 
 
 def _node_affinity(
-    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: list[NodeInfo]
+    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: Sequence[NodeInfo]
 ) -> IntArray:
     plugin = next(p for p in cycle.scheduler.framework.score_plugins if isinstance(p, NodeAffinity))
     affinity = pod.template.node_affinity
@@ -281,13 +323,18 @@ def _node_affinity(
 
 
 def _least_allocated(
-    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: list[NodeInfo]
+    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: Sequence[NodeInfo]
 ) -> IntArray:
-    a = cycle.arrays
-    a_cpu = a.alloc_cpu[feasible]
-    a_mem = a.alloc_memory[feasible]
-    r_cpu = a.nonzero_cpu[feasible] + pod.nonzero_cpu
-    r_mem = a.nonzero_memory[feasible] + pod.nonzero_memory
+    a_cpu = cycle.take("alloc_cpu")
+    a_mem = cycle.take("alloc_memory")
+    r_cpu = cycle.take("nonzero_cpu") + pod.nonzero_cpu
+    r_mem = cycle.take("nonzero_memory") + pod.nonzero_memory
+    if cycle.arrays.alloc_positive:
+        # (a - r) * 100 // a is negative exactly when r > a, where the score is 0.
+        s_cpu = np.maximum((a_cpu - r_cpu) * MAX_NODE_SCORE // a_cpu, 0)
+        s_mem = np.maximum((a_mem - r_mem) * MAX_NODE_SCORE // a_mem, 0)
+        fast: IntArray = (s_cpu + s_mem) // 2
+        return fast
     has_cpu = a_cpu > 0
     has_mem = a_mem > 0
     d_cpu = np.where(has_cpu, a_cpu, 1)
@@ -300,18 +347,20 @@ def _least_allocated(
 
 
 def _balanced(
-    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: list[NodeInfo]
+    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: Sequence[NodeInfo]
 ) -> IntArray:
-    a = cycle.arrays
-    a_cpu = a.alloc_cpu[feasible]
-    a_mem = a.alloc_memory[feasible]
+    a_cpu = cycle.take("alloc_cpu")
+    a_mem = cycle.take("alloc_memory")
+    u_cpu = cycle.take("req_cpu") + pod.requests.get("cpu", 0)
+    u_mem = cycle.take("req_memory") + pod.requests.get("memory", 0)
+    if cycle.arrays.alloc_positive:
+        f_cpu = np.minimum(u_cpu / a_cpu, 1.0)
+        f_mem = np.minimum(u_mem / a_mem, 1.0)
+        fast: IntArray = ((1 - np.abs((f_cpu - f_mem) / 2)) * MAX_NODE_SCORE).astype(np.int64)
+        return fast
     both = (a_cpu > 0) & (a_mem > 0)
-    f_cpu = np.minimum(
-        (a.req_cpu[feasible] + pod.requests.get("cpu", 0)) / np.where(both, a_cpu, 1), 1.0
-    )
-    f_mem = np.minimum(
-        (a.req_memory[feasible] + pod.requests.get("memory", 0)) / np.where(both, a_mem, 1), 1.0
-    )
+    f_cpu = np.minimum(u_cpu / np.where(both, a_cpu, 1), 1.0)
+    f_mem = np.minimum(u_mem / np.where(both, a_mem, 1), 1.0)
     score = ((1 - np.abs((f_cpu - f_mem) / 2)) * MAX_NODE_SCORE).astype(np.int64)
     # With fewer than two fractions the standard deviation is 0.
     out: IntArray = np.where(both, score, MAX_NODE_SCORE)
@@ -319,7 +368,7 @@ def _balanced(
 
 
 def _topology_spread(
-    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: list[NodeInfo]
+    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: Sequence[NodeInfo]
 ) -> IntArray:
     plugin = next(
         p for p in cycle.scheduler.framework.score_plugins if isinstance(p, PodTopologySpread)
@@ -364,7 +413,7 @@ def _topology_spread(
 
 
 def _image_locality(
-    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: list[NodeInfo]
+    cycle: FastCycle, state: CycleState, pod: PodInfo, feasible: IntArray, nodes: Sequence[NodeInfo]
 ) -> IntArray:
     return np.zeros(feasible.size, np.int64)
 

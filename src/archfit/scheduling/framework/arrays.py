@@ -41,6 +41,7 @@ class NodeArrays:
         self.req_memory: IntArray = np.zeros(0, np.int64)
         self.nonzero_cpu: IntArray = np.zeros(0, np.int64)
         self.nonzero_memory: IntArray = np.zeros(0, np.int64)
+        self.alloc_positive = True
         # Resource name -> (allocatable, requested), built on first use.
         self._resources: dict[str, tuple[IntArray, IntArray]] = {}
         # Cached per node generation: label key -> (value id per node, -1 if absent; values).
@@ -88,6 +89,8 @@ class NodeArrays:
         self.req_memory = column(lambda info: info.req_memory)
         self.nonzero_cpu = column(lambda info: info.nonzero_cpu)
         self.nonzero_memory = column(lambda info: info.nonzero_memory)
+        # Every node has cpu and memory: the scores need no zero-allocatable cases.
+        self.alloc_positive = bool((self.alloc_cpu > 0).all() and (self.alloc_memory > 0).all())
         self._resources = {}
         self._labels = {}
         self._static = {}

@@ -95,10 +95,29 @@ class PodTopologySpread:
         self._system_defaulted = args is None
         # (placement key, policies, keys) -> (node generation, node -> domain value)
         self._domains_cache: dict[tuple[object, ...], tuple[int, dict[str, str]]] = {}
+        self._constraints_cache: dict[tuple[object, ...], tuple[Constraint, ...]] = {}
 
     # Constraints -------------------------------------------------------------------------
 
     def _constraints(self, pod: PodInfo, action: str) -> tuple[Constraint, ...]:
+        """The pod's constraints for `action`; they depend only on what the key holds (the
+        Services are fixed), so replicas share them."""
+        key = (
+            action,
+            pod.template.topology_spread_constraints,
+            frozenset(pod.labels.items()),
+            pod.namespace,
+            pod.owner_kind,
+            pod.owner_selector,
+        )
+        hit = self._constraints_cache.get(key)
+        if hit is None:
+            if len(self._constraints_cache) > 4096:
+                self._constraints_cache.clear()
+            hit = self._constraints_cache[key] = self._build_constraints(pod, action)
+        return hit
+
+    def _build_constraints(self, pod: PodInfo, action: str) -> tuple[Constraint, ...]:
         own = pod.template.topology_spread_constraints
         if own:
             return _convert(own, pod.labels, action)
