@@ -15,7 +15,10 @@ The upstream scheduler's CI floor for 5,000 nodes / 50,000 pods is about 800 pod
 (scheduler_perf SchedulingBasic); archfit's budget is 2,000 pods/s, and < 1 s for the homelab
 sweep.
 
-Run: `.venv/bin/python bench/bench_simulate.py [--nodes 5000] [--pods 50000]`
+`--compare` also runs the large case with the exact (per-node) cycle only, side by side, and
+checks that both place every pod on the same node.
+
+Run: `.venv/bin/python bench/bench_simulate.py [--nodes 5000] [--pods 50000] [--compare]`
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ def _deployment(i: int, replicas: int, rng: random.Random) -> dict[str, object]:
     }
 
 
-def large(nodes: int, pods: int, *, traced: bool = False) -> None:
+def large(nodes: int, pods: int, *, traced: bool = False, fast: bool = True) -> list[str | None]:
     rng = random.Random(7)
     replicas = 20
     workloads = [
@@ -148,14 +151,16 @@ def large(nodes: int, pods: int, *, traced: bool = False) -> None:
     ]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    sim = Simulation(_nodes(nodes), workloads, config=SimulationConfig(explain=False))
+    config = SimulationConfig(explain=False, fast=fast)
+    sim = Simulation(_nodes(nodes), workloads, config=config)
     built = time.perf_counter()
     results = sim.run()
     done = time.perf_counter()
     placed = sum(1 for r in results if r.node is not None)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    label = "large" if fast else "large (exact cycle)"
     print(
-        f"large: {nodes} nodes, {len(results)} pods ({placed} placed) in {done - built:.1f} s "
+        f"{label}: {nodes} nodes, {len(results)} pods ({placed} placed) in {done - built:.1f} s "
         f"= {len(results) / (done - built):,.0f} pods/s (setup {built - start:.2f} s); "
         f"peak RSS {peak / 1024:.0f} MiB (was {before / 1024:.0f} MiB before the run)"
     )
@@ -163,11 +168,12 @@ def large(nodes: int, pods: int, *, traced: bool = False) -> None:
         # Python-level allocations, measured separately: tracemalloc slows allocation down.
         del sim, results
         tracemalloc.start()
-        sim = Simulation(_nodes(nodes), workloads, config=SimulationConfig(explain=False))
-        sim.run()
+        sim = Simulation(_nodes(nodes), workloads, config=config)
+        results = sim.run()
         _, top = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"large: peak traced Python memory {top / 2**20:.0f} MiB")
+        print(f"{label}: peak traced Python memory {top / 2**20:.0f} MiB")
+    return [r.node for r in results]
 
 
 def homelab() -> None:
@@ -210,9 +216,16 @@ def main() -> None:
     parser.add_argument(
         "--traced", action="store_true", help="also measure peak Python memory (tracemalloc)"
     )
+    parser.add_argument(
+        "--compare", action="store_true", help="also run the exact cycle and compare placements"
+    )
     args = parser.parse_args()
     homelab()
-    large(args.nodes, args.pods, traced=args.traced)
+    placed = large(args.nodes, args.pods, traced=args.traced)
+    if args.compare:
+        exact = large(args.nodes, args.pods, fast=False)
+        same = sum(a == b for a, b in zip(placed, exact, strict=True))
+        print(f"compare: {same} of {len(exact)} pods on the same node in both cycles")
 
 
 if __name__ == "__main__":

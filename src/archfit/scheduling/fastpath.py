@@ -376,11 +376,18 @@ def _topology_spread(
     terms, ignored, pair_counts, per_node = plugin.score_inputs(state)
     arrays = cycle.arrays
     index = arrays.index
+    # Ignored nodes (without every constraint's key) score 0 and are not looked up.
+    if ignored:
+        kept = np.fromiter((n.name not in ignored for n in nodes), np.bool_, len(nodes))
+        if not kept.any():
+            return np.zeros(len(nodes), np.int64)
+    else:
+        kept = np.ones(len(nodes), np.bool_)
     total = np.zeros(feasible.size, np.float64)
     for (key, weight, skew), counts in zip(terms, per_node, strict=True):
         ids, values = arrays.label_ids(key)
         node_ids = ids[feasible]
-        present = node_ids >= 0
+        present = (node_ids >= 0) & kept
         if key == HOSTNAME:
             everywhere = np.zeros(len(arrays), np.int64)
             for name, n in counts.items():
@@ -396,12 +403,6 @@ def _topology_spread(
             term = table[np.where(present, node_ids, 0)]
         total = np.where(present, total + term, total)
     raw = (total + 0.5).astype(np.int64)
-    if ignored:
-        kept = np.fromiter((n.name not in ignored for n in nodes), np.bool_, len(nodes))
-    else:
-        kept = np.ones(len(nodes), np.bool_)
-    if not kept.any():
-        return np.zeros(len(nodes), np.int64)
     lowest = int(raw[kept].min())
     highest = int(raw[kept].max())
     if highest == 0:

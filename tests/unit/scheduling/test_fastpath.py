@@ -116,16 +116,20 @@ def _pod_spec(rng: random.Random, nodes: int) -> dict[str, Any]:
         }
     if affinity:
         spec["affinity"] = affinity
-    if rng.random() < 0.08:
+    if rng.random() < 0.1:
+        # One or two constraints over different keys: nodes missing one of them are ignored
+        # by ScheduleAnyway scoring.
+        keys = rng.sample(["topology.kubernetes.io/zone", "kubernetes.io/hostname", "tier"], 2)
         spec["topologySpreadConstraints"] = [
             {
                 "maxSkew": rng.randint(1, 3),
-                "topologyKey": rng.choice(
-                    ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+                "topologyKey": key,
+                "whenUnsatisfiable": rng.choice(
+                    ["ScheduleAnyway", "ScheduleAnyway", "DoNotSchedule"]
                 ),
-                "whenUnsatisfiable": rng.choice(["ScheduleAnyway", "DoNotSchedule"]),
                 "labelSelector": {"matchLabels": {"team": "a"}},
             }
+            for key in keys[: rng.randint(1, 2)]
         ]
     if rng.random() < 0.3:
         spec["priorityClassName"] = rng.choice(["high", "low"])
@@ -221,7 +225,7 @@ def _simulate(seed: int, *, fast: bool) -> tuple[list[tuple[Any, ...]], int, int
     return _observe(results), sim.scheduler.next_start, fast_cycles
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=2**32))
 def test_fast_and_exact_cycles_decide_identically(seed: int) -> None:
     exact, exact_start, _ = _simulate(seed, fast=False)
@@ -235,9 +239,9 @@ def test_fast_and_exact_cycles_decide_identically(seed: int) -> None:
 def test_random_clusters_exercise_the_fast_cycle() -> None:
     """The equivalence above is not vacuous: most cycles take the vectorised path, including
     on clusters large enough to sample."""
-    accepted = [_simulate(seed, fast=True)[2] for seed in range(12)]
+    accepted = [_simulate(seed, fast=True)[2] for seed in range(8)]
     assert sum(accepted) > 100
-    assert sum(1 for n in accepted if n) >= 8
+    assert sum(1 for n in accepted if n) >= 5
 
 
 def test_inlined_reservoir_draws_as_randrange() -> None:
