@@ -402,37 +402,57 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_documents(paths: Iterable[Path | str] | Path | str) -> ReadResult:
+def read_documents(
+    paths: Iterable[Path | str] | Path | str, *, jobs: int | None = None
+) -> ReadResult:
     """Read files and directories into documents; see the module docstring for the contract.
 
     A path that does not exist is reported as a problem (an `invalid-yaml` finding naming it),
     so one mistyped argument does not hide the rest.
+
+    `jobs` caps how many processes decode files: None reads `$ARCHFIT_JOBS` (default: the CPU
+    count, at most 8), 1 reads in this process. Several processes are used only when the input
+    is large enough to gain from them (`archfit.manifests.parallel`); the result is the same
+    either way, in the same order.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    result = ReadResult()
     with gc_paused():
-        _read_into(result, paths)
+        plan = _plan(paths)
+        files = [entry for entry in plan if not isinstance(entry, Finding)]
+        # Imported on use: the parallel reader imports this module for its workers.
+        from archfit.manifests.parallel import read_files  # noqa: PLC0415
+
+        per_file = iter(read_files(files, jobs=jobs))
+        result = ReadResult()
+        for entry in plan:
+            if isinstance(entry, Finding):
+                result.problems.append(entry)
+            else:
+                result.extend(next(per_file))
     return result
 
 
-def _read_into(result: ReadResult, paths: Iterable[Path | str]) -> None:
-    # A file reached twice (a directory and a file inside it, or two overlapping directories)
-    # is read once, so its objects are not counted twice.
+def _plan(paths: Iterable[Path | str]) -> list[tuple[Path, str] | Finding]:
+    """The files to read as `(path, display name)` in order, and a problem for each missing
+    path in its place. A file reached twice (a directory and a file inside it, or two
+    overlapping directories) is listed once, so its objects are not counted twice."""
+    plan: list[tuple[Path, str] | Finding] = []
     seen: set[Path] = set()
 
-    def read_once(file: Path, display: str) -> None:
+    def add(file: Path, display: str) -> None:
         key = file.resolve()
         if key not in seen:
             seen.add(key)
-            result.extend(read_file(file, display))
+            plan.append((file, display))
 
     for raw in paths:
         given = Path(raw)
         if given.is_dir():
             for file in iter_yaml_files(given):
-                read_once(file, str(file))
+                add(file, str(file))
         elif given.exists():
-            read_once(given, str(raw))
+            add(given, str(raw))
         else:
-            result.problems.append(_problem(str(raw), 0, "no such file or directory"))
+            plan.append(_problem(str(raw), 0, "no such file or directory"))
+    return plan

@@ -13,6 +13,7 @@ else `default`.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -280,15 +281,18 @@ def load_manifests(
     offline: bool = True,
     cache_dir: Path | None = None,
     read: Callable[[Sequence[Path]], ReadResult] | None = None,
+    jobs: int | None = None,
 ) -> ManifestSet:
     """Read files and directories and model what they hold; never raises for their content.
 
     `sources` defaults to the registry `archfit.manifests.sources.SOURCES`. A path that does not
     exist is reported as a finding, like broken YAML; callers that want a usage error for it
-    check the paths first.
+    check the paths first. `jobs` caps the processes that decode files (None: `$ARCHFIT_JOBS`,
+    else every CPU; 1: this process only), see `read_documents`.
     """
+    reader = read if read is not None else functools.partial(_read_paths, jobs=jobs)
     with gc_paused():
-        return _load(paths, sources=sources, offline=offline, cache_dir=cache_dir, read=read)
+        return _load(paths, sources=sources, offline=offline, cache_dir=cache_dir, read=reader)
 
 
 def _load(
@@ -297,13 +301,12 @@ def _load(
     sources: Sequence[Source] | None,
     offline: bool,
     cache_dir: Path | None,
-    read: Callable[[Sequence[Path]], ReadResult] | None,
+    read: Callable[[Sequence[Path]], ReadResult],
 ) -> ManifestSet:
     roots = (paths,) if isinstance(paths, str | Path) else tuple(paths)
     root_paths = tuple(Path(p) for p in roots)
-    reader = read if read is not None else _read_paths
-    result = reader(root_paths)
-    context = SourceContext(roots=root_paths, read=reader, offline=offline, cache_dir=cache_dir)
+    result = read(root_paths)
+    context = SourceContext(roots=root_paths, read=read, offline=offline, cache_dir=cache_dir)
     seen: list[Document] = list(result.documents)
     seen_ids = {id(d) for d in seen}
     emitted: list[Document] = []
@@ -333,8 +336,8 @@ def _load(
     )
 
 
-def _read_paths(paths: Sequence[Path]) -> ReadResult:
-    return read_documents(paths)
+def _read_paths(paths: Sequence[Path], *, jobs: int | None) -> ReadResult:
+    return read_documents(paths, jobs=jobs)
 
 
 def _dedupe(documents: Iterable[Document]) -> list[Document]:

@@ -1,0 +1,240 @@
+"""Decoding many files in several processes, with exactly the result of one.
+
+Decoding YAML is CPU-bound Python, so threads do not help; processes do. `read_files` reads a
+list of files and returns one `ReadResult` per file, in order, equal to what
+`documents.read_file` returns for each. Large inputs are cut into contiguous chunks of files;
+each chunk is read by a worker of a `ProcessPoolExecutor`, which sends back plain values (the
+decoded bodies with their lines and document numbers, and the problems) because pickling
+dicts and lists costs a small fraction of decoding them. The results are put together here in
+input order, so the output does not depend on which worker finished first.
+
+When several processes are used:
+- `jobs` (or `$ARCHFIT_JOBS` when None) caps the worker count; unset or 0 means the CPUs this
+  process may use, at most 8; 1 reads in this process;
+- and only for inputs large enough to repay starting workers (`MIN_FILES` files and `MIN_BYTES`
+  bytes, measured with `bench/bench_manifests.py`): below that, one process is faster.
+
+Workers start with `fork` on Linux when this process runs a single thread (cheapest: the
+modules are already imported); otherwise with `forkserver` (forking a multi-threaded process
+can deadlock, and Python 3.12+ warns about it) or `spawn` where neither exists. The executor is
+shut down before `read_files` returns, also on error. A worker that fails (a `MemoryError`, or
+a process killed by the kernel) makes `read_files` raise `ParallelReadError` naming the files
+it was reading, never hang.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
+
+from archfit.errors import ArchfitError, InputError
+from archfit.manifests.documents import Document, ReadResult, gc_paused, read_file
+from archfit.model.finding import Finding
+from archfit.model.workload import SourceRef
+
+__all__ = [
+    "ENV_JOBS",
+    "MAX_JOBS",
+    "MIN_BYTES",
+    "MIN_FILES",
+    "ParallelReadError",
+    "jobs_setting",
+    "planned_workers",
+    "read_files",
+    "read_files_parallel",
+]
+
+ENV_JOBS = "ARCHFIT_JOBS"
+MAX_JOBS = 8
+# Below these, starting workers and moving results between processes costs more than it saves.
+MIN_FILES = 16
+MIN_BYTES = 1_000_000
+# Chunks per worker: enough to even out files of different sizes, few enough that the cost
+# of each task (one round trip through the executor's queues) stays small.
+_CHUNKS_PER_WORKER = 4
+
+# One file's result as it crosses between processes: files read, (body, line, document
+# number) per document, problems. The file name is added back by the parent.
+_Packed = tuple[int, list[tuple[Any, int, int]], list[Finding]]
+
+
+class ParallelReadError(ArchfitError):
+    """A worker process failed while reading manifests (out of memory, killed)."""
+
+
+def jobs_setting(jobs: int | None = None) -> int:
+    """The worker cap: `jobs`, else `$ARCHFIT_JOBS`, else (or when 0) the usable CPUs, at most
+    `MAX_JOBS`. Raises `InputError` for a value that is not a whole number >= 0."""
+    if jobs is None:
+        raw = os.environ.get(ENV_JOBS, "").strip()
+        try:
+            jobs = int(raw) if raw else 0
+        except ValueError:
+            jobs = -1
+        if jobs < 0:
+            raise InputError(
+                f"expected a whole number of processes (1 reads in one process, 0 or unset "
+                f"uses every CPU), got {raw!r}",
+                where=ENV_JOBS,
+            )
+    elif jobs < 0:
+        raise InputError(f"expected a whole number >= 0, got {jobs}", where="jobs")
+    return jobs if jobs > 0 else min(_usable_cpus(), MAX_JOBS)
+
+
+def _usable_cpus() -> int:
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return int(counter() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def planned_workers(files: Sequence[tuple[Path, str]], jobs: int | None = None) -> int:
+    """How many processes `read_files` would use for `files` (1: this process only)."""
+    cap = jobs_setting(jobs)
+    if cap <= 1 or len(files) < MIN_FILES:
+        return 1
+    total = _total_bytes(files, stop_at=MIN_BYTES)
+    if total < MIN_BYTES:
+        return 1
+    return min(cap, len(files))
+
+
+def _total_bytes(files: Sequence[tuple[Path, str]], *, stop_at: int | None = None) -> int:
+    total = 0
+    for path, _ in files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue  # read_file reports it
+        if stop_at is not None and total >= stop_at:
+            break
+    return total
+
+
+def read_files(files: Sequence[tuple[Path, str]], *, jobs: int | None = None) -> list[ReadResult]:
+    """`read_file(path, display)` for each of `files`, in order, in several processes when
+    the input is large enough (see the module docstring)."""
+    workers = planned_workers(files, jobs)
+    if workers <= 1:
+        return [read_file(path, display) for path, display in files]
+    return read_files_parallel(files, workers)
+
+
+def read_files_parallel(
+    files: Sequence[tuple[Path, str]], workers: int, *, start_method: str | None = None
+) -> list[ReadResult]:
+    """`read_file` over `files` in `workers` processes, whatever the input's size.
+
+    `start_method` overrides the choice of `fork`/`forkserver`/`spawn`.
+    """
+    if not files:
+        return []
+    chunks = _chunks(files, workers * _CHUNKS_PER_WORKER)
+    context = multiprocessing.get_context(start_method) if start_method else _context()
+    executor = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context)
+    results: list[ReadResult] = []
+    try:
+        futures = [
+            executor.submit(_read_chunk, [(str(path), display) for path, display in chunk])
+            for chunk in chunks
+        ]
+        for chunk, future in zip(chunks, futures, strict=True):
+            packed = _result(future, chunk, workers)
+            results.extend(
+                _unpack(one, display) for one, (_, display) in zip(packed, chunk, strict=True)
+            )
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def _result(
+    future: Future[list[_Packed]], chunk: Sequence[tuple[Path, str]], workers: int
+) -> list[_Packed]:
+    what = chunk[0][1] if len(chunk) == 1 else f"{chunk[0][1]} and {len(chunk) - 1} more files"
+    advice = f"set {ENV_JOBS}=1 to read in one process"
+    try:
+        return future.result()
+    except BrokenProcessPool as err:
+        raise ParallelReadError(
+            f"a process reading manifests ({what}) stopped unexpectedly (out of memory or "
+            f"killed?); {advice}"
+        ) from err
+    except Exception as err:  # MemoryError and anything else a worker could not handle
+        raise ParallelReadError(
+            f"reading {what} in {workers} processes failed: {type(err).__name__}: {err}; {advice}"
+        ) from err
+
+
+def _chunks(files: Sequence[tuple[Path, str]], count: int) -> list[list[tuple[Path, str]]]:
+    """Contiguous runs of files of about equal total size (a big file may stand alone)."""
+    sizes = []
+    for path, _ in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    target = max(sum(sizes) / max(count, 1), 1)
+    chunks: list[list[tuple[Path, str]]] = []
+    current: list[tuple[Path, str]] = []
+    filled = 0
+    for entry, size in zip(files, sizes, strict=True):
+        current.append(entry)
+        filled += size
+        if filled >= target * (len(chunks) + 1):
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _context() -> BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform == "linux" and "fork" in methods and _thread_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        # Workers forked from the server then start with the readers already imported.
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _thread_count() -> int:
+    """Threads of this process, including those Python did not start (native libraries')."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+def _read_chunk(files: list[tuple[str, str]]) -> list[_Packed]:
+    """In a worker: read each file and pack what it held into plain values."""
+    with gc_paused():
+        return [_pack(read_file(Path(path), display)) for path, display in files]
+
+
+def _pack(result: ReadResult) -> _Packed:
+    docs = [(doc.body, doc.source.line, doc.index) for doc in result.documents]
+    return result.files_read, docs, result.problems
+
+
+def _unpack(packed: _Packed, display: str) -> ReadResult:
+    files_read, docs, problems = packed
+    return ReadResult(
+        documents=[Document(body, SourceRef(display, line), index) for body, line, index in docs],
+        problems=problems,
+        files_read=files_read,
+    )
