@@ -140,6 +140,8 @@ class Cluster:
         # every bind and unbind so spreading and affinity never rescan all pods.
         self._counts: dict[str, dict[LabelSelector, dict[str, int]]] = {}
         self._by_namespace: dict[str, dict[PodInfo, str]] = {}
+        # namespace -> pod labels -> the `_counts` entries whose selector matches them.
+        self._matching: dict[str, dict[frozenset[tuple[str, str]], list[dict[str, int]]]] = {}
         for node in nodes:
             self.add_node(node)
 
@@ -245,14 +247,22 @@ class Cluster:
         by_selector = self._counts.get(pod.namespace)
         if not by_selector:
             return
-        labels = pod.labels
-        for selector, counts in by_selector.items():
-            if selector.matches(labels):
-                value = counts.get(node_name, 0) + delta
-                if value:
-                    counts[node_name] = value
-                else:
-                    counts.pop(node_name, None)
+        # Which selectors match depends on the labels only: replicas share the answer until a
+        # new selector is indexed in the namespace (`match_counts` drops the memo then).
+        memo = self._matching.setdefault(pod.namespace, {})
+        key = frozenset(pod.labels.items())
+        matching = memo.get(key)
+        if matching is None:
+            labels = pod.labels
+            matching = memo[key] = [
+                counts for selector, counts in by_selector.items() if selector.matches(labels)
+            ]
+        for counts in matching:
+            value = counts.get(node_name, 0) + delta
+            if value:
+                counts[node_name] = value
+            else:
+                counts.pop(node_name, None)
 
     def match_counts(self, namespace: str, selector: LabelSelector) -> Mapping[str, int]:
         """Per node, how many bound pods of `namespace` match `selector` (nodes with none are
@@ -265,6 +275,7 @@ class Cluster:
                 if selector.matches(pod.labels):
                     counts[node_name] = counts.get(node_name, 0) + 1
             by_selector[selector] = counts
+            self._matching.pop(namespace, None)
         return counts
 
     def node_of(self, pod: PodInfo) -> str | None:
