@@ -7,6 +7,7 @@ read, nodes as listed in the inventory); architectures and platforms are sorted.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from archfit.model.check import CheckReport, ImageUse, WorkloadVerdict
@@ -19,7 +20,15 @@ __all__ = ["REPORT_API_VERSION", "REPORT_KIND", "check_report_json", "finding_js
 REPORT_API_VERSION = "archfit.dev/v1alpha1"
 REPORT_KIND = "CheckReport"
 
-_Shared = dict[int, tuple[Mapping[str, tuple[str, ...]], dict[str, list[str]]]]
+
+@dataclass
+class _Shared:
+    """JSON values already built for maps and tuples that several verdicts share, by id."""
+
+    rejected: dict[int, tuple[Mapping[str, tuple[str, ...]], dict[str, list[str]]]] = field(
+        default_factory=dict
+    )
+    eligible: dict[int, tuple[tuple[str, ...], list[str]]] = field(default_factory=dict)
 
 
 class RequirementJson(TypedDict):
@@ -97,13 +106,24 @@ def _rejected(verdict: WorkloadVerdict, shared: _Shared) -> dict[str, list[str]]
     """The rejected nodes as JSON; workloads whose verdicts share one rejections map (the
     policy engine shares them between pods the filters treat alike) share one value too."""
     rejections = verdict.rejections
-    entry = shared.get(id(rejections))
+    entry = shared.rejected.get(id(rejections))
     if entry is None:
         # The map is kept beside its value so that its id cannot be reused meanwhile.
-        entry = shared[id(rejections)] = (
+        entry = shared.rejected[id(rejections)] = (
             rejections,
             {name: list(r) for name, r in rejections.items()},
         )
+    return entry[1]
+
+
+def _eligible(verdict: WorkloadVerdict, shared: _Shared) -> list[str] | None:
+    """The eligible nodes as JSON, one list per distinct tuple (see `_rejected`)."""
+    names = verdict.eligible_nodes
+    if names is None:
+        return None
+    entry = shared.eligible.get(id(names))
+    if entry is None:
+        entry = shared.eligible[id(names)] = (names, list(names))
     return entry[1]
 
 
@@ -117,9 +137,7 @@ def _workload(verdict: WorkloadVerdict, shared: _Shared) -> dict[str, Any]:
         "source": str(w.source),
         "images": [_image(use) for use in verdict.images],
         "allowed_architectures": sorted(allowed) if allowed is not None else None,
-        "eligible_nodes": list(verdict.eligible_nodes)
-        if verdict.eligible_nodes is not None
-        else None,
+        "eligible_nodes": _eligible(verdict, shared),
         "rejected_nodes": _rejected(verdict, shared),
         "placement": placement_json(verdict.placement),
         "findings": [finding_json(f) for f in verdict.findings],
@@ -130,7 +148,7 @@ def _workload(verdict: WorkloadVerdict, shared: _Shared) -> dict[str, Any]:
 def check_report_json(report: CheckReport) -> dict[str, Any]:
     """The whole report as JSON-ready values."""
     every = report.all_findings
-    shared: _Shared = {}
+    shared = _Shared()
     by_id: dict[str, int] = {}
     for finding in every:
         by_id[finding.id] = by_id.get(finding.id, 0) + 1

@@ -59,19 +59,18 @@ def _repeated(value: object) -> set[int]:
         item = stack.pop()
         if isinstance(item, (str, int, float)) or item is None:
             continue
-        if isinstance(item, (list, tuple)):
-            children: Any = item
-        elif isinstance(item, dict):
-            for key in item:
-                _key(key)
-            children = item.values()
-        else:
+        if not isinstance(item, (list, tuple, dict)):
             raise _not_serializable(item)
         if id(item) in seen:
             repeated.add(id(item))
             continue
         seen.add(id(item))
-        stack.extend(children)
+        if isinstance(item, dict):
+            for key in item:
+                _key(key)
+            stack.extend(item.values())
+        else:
+            stack.extend(item)
     return repeated
 
 

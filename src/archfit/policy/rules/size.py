@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
+from archfit.model.node import Node
 from archfit.model.quantity import Quantity
 from archfit.model.resources import pod_requests
 from archfit.policy.framework import Phase, RuleContext, RuleResult, join_names
@@ -31,9 +32,18 @@ class SizeRule:
     def __init__(self, settings: Settings) -> None:
         self._size = settings.size
         self._pi = settings.nodes.raspberry_pi
+        self._known: tuple[tuple[Node, ...], tuple[Decimal, Decimal]] | None = None
 
     def _limits(self, ctx: RuleContext) -> tuple[Decimal, Decimal]:
         pis = ctx.pis
+        # Contexts of one engine share one tuple of Pis: their limits are computed once.
+        if self._known is not None and self._known[0] is pis:
+            return self._known[1]
+        limits = self._pi_limits(pis)
+        self._known = (pis, limits)
+        return limits
+
+    def _pi_limits(self, pis: tuple[Node, ...]) -> tuple[Decimal, Decimal]:
         cpu = (
             self._size.max_pi_cpu.value
             if self._size.max_pi_cpu is not None
