@@ -28,10 +28,19 @@ from archfit.scheduling.framework.status import Code, Status
 from archfit.scheduling.framework.version import Semantics, semantics_for
 from archfit.scheduling.registry import REGISTRY, default_profile
 
-__all__ = ["Decision", "ReservoirTieBreaker", "Scheduler", "num_feasible_nodes_to_find"]
+__all__ = [
+    "FAST_MIN_NODES",
+    "Decision",
+    "ReservoirTieBreaker",
+    "Scheduler",
+    "num_feasible_nodes_to_find",
+]
 
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
+# Below this many nodes the exact cycle is faster than numpy's per-call overhead (14 nodes:
+# 0.03 s against 0.07 s for 283 pods); both decide identically.
+FAST_MIN_NODES = 32
 
 
 def num_feasible_nodes_to_find(total: int, percentage: int = 0) -> int:
@@ -101,6 +110,7 @@ class Scheduler:
         profile: Sequence[ProfileEntry] | None = None,
         explain: bool = True,
         fast: bool = True,
+        fast_min_nodes: int = FAST_MIN_NODES,
     ) -> None:
         self.cluster = cluster
         self.semantics = version if isinstance(version, Semantics) else semantics_for(version)
@@ -116,11 +126,12 @@ class Scheduler:
         self._reserve = [p for p in self.framework.plugins if hasattr(p, "reserve")]
         # The vectorised cycle for pods that need only node-local plugins (same decisions).
         self.fast: FastCycle | None = FastCycle(self) if fast else None
+        self.fast_min_nodes = fast_min_nodes
 
     def schedule_one(self, pod: PodInfo) -> Decision:
         """One cycle for `pod`: the vectorised one when it accepts the pod, else the exact one
         (which alone builds FailedScheduling messages and runs preemption)."""
-        if self.fast is not None:
+        if self.fast is not None and len(self.cluster) >= self.fast_min_nodes:
             decision = self.fast.try_schedule(pod)
             if decision is not None:
                 return decision

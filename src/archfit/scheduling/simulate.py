@@ -23,7 +23,7 @@ from archfit.scheduling.controllers import PodSpec, expand
 from archfit.scheduling.framework.cluster import Cluster, DisruptionBudget, Service, Storage
 from archfit.scheduling.framework.interface import TieBreaker
 from archfit.scheduling.framework.pod import PodInfo
-from archfit.scheduling.scheduler import Decision, Scheduler
+from archfit.scheduling.scheduler import FAST_MIN_NODES, Decision, Scheduler
 
 __all__ = ["PodResult", "Simulation", "SimulationConfig", "make_pod"]
 
@@ -42,8 +42,10 @@ class SimulationConfig:
     tie_breaker: TieBreaker | None = None
     percentage_of_nodes_to_score: int = 0
     explain: bool = True
-    # The vectorised cycle (`archfit.scheduling.fastpath`); off, every cycle is the exact one.
+    # The vectorised cycle (`archfit.scheduling.fastpath`), used on clusters of at least
+    # `fast_min_nodes` nodes; off, every cycle is the exact one. Decisions are identical.
     fast: bool = True
+    fast_min_nodes: int = FAST_MIN_NODES
 
 
 @dataclass(slots=True)
@@ -122,6 +124,7 @@ class Simulation:
             percentage_of_nodes_to_score=self.config.percentage_of_nodes_to_score,
             explain=self.config.explain,
             fast=self.config.fast,
+            fast_min_nodes=self.config.fast_min_nodes,
         )
         self.results: list[PodResult] = []
         self._arrival = 0

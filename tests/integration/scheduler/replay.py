@@ -117,7 +117,7 @@ def replay(case: Path, *, fast: bool = True) -> ReplayResult:
     admission = admission_from_documents(_load_all(case / "objects.yaml"))
     ties = ForcedTies()
     cluster = Cluster(nodes)
-    scheduler = Scheduler(cluster, version="1.32", tie_breaker=ties, fast=fast)
+    scheduler = Scheduler(cluster, version="1.32", tie_breaker=ties, fast=fast, fast_min_nodes=0)
     specs = _pod_specs(case, nodes, records)
     out = ReplayResult(case.name, scheduler=scheduler, ties=ties.asked)
     assert set(specs) == {r["name"] for r in records}, "simulated pods differ from recorded ones"

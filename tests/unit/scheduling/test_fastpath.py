@@ -218,6 +218,7 @@ def _simulate(seed: int, *, fast: bool) -> tuple[list[tuple[Any, ...]], int, int
         percentage_of_nodes_to_score=rng.choice([0, 0, 5, 30, 100]),
         explain=True,
         fast=fast,
+        fast_min_nodes=0,
     )
     sim = Simulation(nodes, workloads, admission=admission, services=services, config=config)
     results = sim.run()
