@@ -140,7 +140,7 @@ class NodeArrays:
         """A per-node array that depends only on the nodes and `key` (cleared with the nodes)."""
         hit = self._static.get(key)
         if hit is None:
-            if len(self._static) > 4096:
+            if len(self._static) > 256:
                 self._static.clear()
             hit = self._static[key] = build()
         return hit
