@@ -9,8 +9,10 @@ workloads go through one engine so that the shared caches are exercised too.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.unit.policy.builders import FakeImages
@@ -254,3 +256,35 @@ def test_referenced_keys_name_the_selector_keys_and_name_pins() -> None:
     assert referenced_keys({"disk": "ssd"}, required) == (frozenset({"zone", "disk"}), True)
     assert referenced_keys({}, None, node_name="n1") == (frozenset(), True)
     assert referenced_keys({}, None) == (frozenset(), False)
+
+
+def _twin(node: Node, **changes: Any) -> Node:
+    return dataclasses.replace(node, name="twin", **changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "keys", "by_name", "split"),
+    [
+        ({"labels": {ARCH_LABEL: "amd64", "zone": "b"}}, {"zone"}, False, True),
+        ({"labels": {ARCH_LABEL: "amd64"}}, {"zone"}, False, True),  # missing, not ""
+        ({"labels": {ARCH_LABEL: "amd64", "zone": "b"}}, {ARCH_LABEL}, False, False),
+        ({"taints": (TAINTS[0],)}, set(), False, True),
+        ({"unschedulable": True}, set(), False, True),
+        ({"allocatable": {"cpu": Quantity.parse("2")}}, set(), False, True),
+        ({"allocatable": {"cpu": Quantity.parse("1000m")}}, set(), False, False),  # same amount
+        ({}, set(), True, True),
+        ({}, set(), False, False),
+    ],
+)
+def test_nodes_split_on_every_attribute_a_filter_reads(
+    changes: dict[str, Any], keys: set[str], by_name: bool, split: bool
+) -> None:
+    base = Node(
+        "base",
+        Platform.of("linux", "amd64"),
+        {ARCH_LABEL: "amd64", "zone": ""},
+        allocatable={"cpu": Quantity.parse("1")},
+    )
+    partition = NodeClasses([base, _twin(base, **changes)]).partition(frozenset(keys), by_name)
+    assert len(partition.classes) == (2 if split else 1)
+    assert partition.class_of == ((0, 1) if split else (0, 0))
