@@ -196,3 +196,31 @@ def test_check_never_writes(
         _run(capsys, "homelab", "--format", fmt)
     assert _tree_state(tmp_path) == before
     assert sorted(os.listdir(tree)) == entries_before
+
+
+def test_input_findings_name_their_location_once_in_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
+    Path("web.yaml").write_text(DEPLOYMENT.replace("cpu: 100m", "cpu: lots"))
+    code, out, _ = _run(capsys, ".")
+    assert code == 1
+    assert (
+        "  invalid-yaml  broken.yaml:3\n"
+        "    invalid YAML: did not find expected ',' or '}' (while parsing a flow mapping)\n"
+        "    fix: fix the YAML syntax at that line; the rest of the file was still read\n"
+        "  invalid-manifest  web.yaml:1\n"
+        "    Deployment/web: spec.template.spec.containers[0].resources.requests.cpu: invalid"
+        " quantity\n"
+        "      'lots'; expected a number with an optional suffix such as 500m, 2, 1.5Gi or"
+        " 128974848\n"
+        "    fix: fix the field named; this object was left out of the analysis\n"
+    ) in out
+    assert out.count("broken.yaml") == 1
+    assert out.count("web.yaml") == 1
+    # JSON keeps the message whole: it stands alone in logs and other tools.
+    _, out, _ = _run(capsys, ".", "--format", "json")
+    messages = {f["id"]: f["message"] for f in json.loads(out)["findings"]}
+    assert messages["invalid-yaml"].startswith("broken.yaml:3: invalid YAML: ")
+    assert messages["invalid-manifest"].startswith("web.yaml:1: Deployment/web: spec.template")

@@ -128,10 +128,22 @@ def _wrap(text: str, indent: str) -> list[str]:
 
 
 def _finding(finding: Finding) -> list[str]:
+    """The id, subject and location on one line, then the message and the fix below it.
+
+    The location is printed once: a subject that is just the located file, and a message that
+    starts with the location (as `invalid-yaml` and `invalid-manifest` messages do, so that
+    they stand alone in logs and JSON), are shortened here.
+    """
     where = str(finding.source) if finding.source is not None else "input"
-    subject = f"{finding.subject}  " if finding.subject else ""
+    shown = finding.subject
+    message = finding.message
+    if finding.source is not None:
+        if shown == finding.source.file:
+            shown = None
+        message = message.removeprefix(f"{where}: ")
+    subject = f"{shown}  " if shown else ""
     lines = [f"  {finding.id}  {subject}{where}"]
-    lines += _wrap(finding.message, "    ")
+    lines += _wrap(message, "    ")
     if finding.hint:
         lines += _wrap(f"fix: {finding.hint}", "    ")
     return lines
