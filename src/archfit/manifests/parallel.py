@@ -136,21 +136,37 @@ def read_files_parallel(
 ) -> list[ReadResult]:
     """`read_file` over `files` in `workers` processes, whatever the input's size.
 
-    `start_method` overrides the choice of `fork`/`forkserver`/`spawn`.
+    This process is one of them: it starts `workers - 1` worker processes, which read chunks
+    from the front of the input, and reads chunks from the end itself until it meets them
+    (each chunk is claimed once, in shared memory). Its own share needs no pickling, and when
+    no other core is free (a busy CI runner) less work waits for a worker. `start_method`
+    overrides the choice of `fork`/`forkserver`/`spawn`.
     """
-    if not files:
-        return []
-    chunks = _chunks(files, workers * _CHUNKS_PER_WORKER)
+    chunks = _chunks(files, workers * _CHUNKS_PER_WORKER) if files else []
+    if workers <= 1 or len(chunks) <= 1:
+        return [read_file(path, display) for path, display in files]
     context = multiprocessing.get_context(start_method) if start_method else _context()
-    executor = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context)
+    claims = context.Array("b", len(chunks))  # per chunk: 0 free, 1 a worker's, 2 this one's
+    executor = ProcessPoolExecutor(
+        max_workers=workers - 1, mp_context=context, initializer=_start_worker, initargs=(claims,)
+    )
     results: list[ReadResult] = []
     try:
         futures = [
-            executor.submit(_read_chunk, [(str(path), display) for path, display in chunk])
-            for chunk in chunks
+            executor.submit(_read_chunk, i, [(str(path), display) for path, display in chunk])
+            for i, chunk in enumerate(chunks)
         ]
-        for chunk, future in zip(chunks, futures, strict=True):
+        here: dict[int, list[ReadResult]] = {}
+        for i in reversed(range(len(chunks))):
+            if not _claim(claims, i, _HERE):  # a worker has it; the chunks before are theirs
+                break
+            here[i] = [read_file(path, display) for path, display in chunks[i]]
+        for i, (chunk, future) in enumerate(zip(chunks, futures, strict=True)):
+            if i in here:  # its task finds the chunk claimed and returns None, unawaited
+                results.extend(here[i])
+                continue
             packed = _result(future, chunk, workers)
+            assert packed is not None, "a chunk this process did not read was claimed by it"
             results.extend(
                 _unpack(one, display) for one, (_, display) in zip(packed, chunk, strict=True)
             )
@@ -159,9 +175,26 @@ def read_files_parallel(
     return results
 
 
+_WORKER, _HERE = 1, 2
+_claims: Any = None  # in a worker: the claims array of the read it serves
+
+
+def _start_worker(claims: Any) -> None:
+    global _claims  # noqa: PLW0603 - one per worker process, set once when it starts
+    _claims = claims
+
+
+def _claim(claims: Any, index: int, who: int) -> bool:
+    with claims.get_lock():
+        if claims[index]:
+            return False
+        claims[index] = who
+        return True
+
+
 def _result(
-    future: Future[list[_Packed]], chunk: Sequence[tuple[Path, str]], workers: int
-) -> list[_Packed]:
+    future: Future[list[_Packed] | None], chunk: Sequence[tuple[Path, str]], workers: int
+) -> list[_Packed] | None:
     what = chunk[0][1] if len(chunk) == 1 else f"{chunk[0][1]} and {len(chunk) - 1} more files"
     advice = f"set {ENV_JOBS}=1 to read in one process"
     try:
@@ -220,8 +253,11 @@ def _thread_count() -> int:
         return threading.active_count()
 
 
-def _read_chunk(files: list[tuple[str, str]]) -> list[_Packed]:
-    """In a worker: read each file and pack what it held into plain values."""
+def _read_chunk(index: int, files: list[tuple[str, str]]) -> list[_Packed] | None:
+    """In a worker: read each file of chunk `index` and pack what it held into plain values;
+    None when the parent process claimed the chunk first."""
+    if not _claim(_claims, index, _WORKER):
+        return None
     with gc_paused():
         return [_pack(read_file(Path(path), display)) for path, display in files]
 

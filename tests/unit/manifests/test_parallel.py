@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -178,14 +179,16 @@ def _listed(root: Path) -> list[tuple[Path, str]]:
 
 def test_a_worker_error_is_a_clean_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write_tree(tmp_path, 12)
-    real = parallel.read_file
+    real, parent = parallel.read_file, os.getpid()
 
     def exhausted(path: Path, display: str | None = None) -> ReadResult:
-        if "app-7" in str(path):
+        if os.getpid() != parent:
             raise MemoryError("cannot allocate")
+        time.sleep(0.02)  # leave the workers time to take the first chunks
         return real(path, display)
 
-    # Forked workers inherit the patched reader (a MemoryError cannot be provoked reliably).
+    # Forked workers inherit the patched reader (a MemoryError cannot be provoked reliably);
+    # this process reads a share of the files itself, and succeeds.
     monkeypatch.setattr(parallel, "read_file", exhausted)
     with pytest.raises(ParallelReadError, match=f"MemoryError: cannot allocate; set {ENV_JOBS}=1"):
         read_files_parallel(_listed(tmp_path), 2, start_method="fork")
@@ -196,9 +199,13 @@ def test_a_worker_that_dies_is_a_clean_error_not_a_hang(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _write_tree(tmp_path, 12)
+    real, parent = parallel.read_file, os.getpid()
 
     def killed(path: Path, display: str | None = None) -> ReadResult:
-        os._exit(137)  # what the kernel's out-of-memory killer leaves behind
+        if os.getpid() != parent:
+            os._exit(137)  # what the kernel's out-of-memory killer leaves behind
+        time.sleep(0.02)
+        return real(path, display)
 
     monkeypatch.setattr(parallel, "read_file", killed)
     with pytest.raises(ParallelReadError, match="stopped unexpectedly"):
