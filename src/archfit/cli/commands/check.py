@@ -43,6 +43,10 @@ Examples:
   archfit check apps/ --live             # manifests against the live nodes
 
 \b
+Environment: ARCHFIT_JOBS=1 reads the files in one process (default: large trees are
+decoded by one process per CPU, up to 8).
+
+\b
 Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad input or usage.
 """
 
