@@ -121,6 +121,7 @@ class InventoryIndex:
         self._archs: frozenset[str] | None = None
         self.admitted: dict[object, tuple[Node, ...]] = {}
         self.admitted_pis: dict[object, tuple[Node, ...]] = {}
+        self.missing: dict[object, tuple[Node, ...]] = {}
 
     @property
     def pis(self) -> tuple[Node, ...]:
@@ -298,6 +299,28 @@ class RuleContext:
         found = self.index.admitted_pis.get(key)
         if found is None:
             found = self.index.admitted_pis[key] = tuple(n for n in self.own_nodes if self.is_pi(n))
+        return found
+
+    def own_nodes_missing(self, uses: Sequence[ImageUse]) -> tuple[Node, ...]:
+        """The `own_nodes` that cannot run every image of `uses` (one of its linux platforms);
+        an image without info runs nowhere. A node's answer depends only on its platform and
+        capabilities, so each pair is asked once; the result is shared between workloads."""
+        platforms = tuple(None if u.info is None else u.info.linux_platforms for u in uses)
+        key = (self._admission_key(())[0], platforms)
+        found = self.index.missing.get(key)
+        if found is None:
+            runs: dict[tuple[Platform, NodeCapabilities], bool] = {}
+            missing = []
+            for node in self.own_nodes:
+                pair = (node.platform, node.capabilities)
+                ok = runs.get(pair)
+                if ok is None:
+                    ok = runs[pair] = all(
+                        ps is not None and any(node.runs(p) for p in ps) for ps in platforms
+                    )
+                if not ok:
+                    missing.append(node)
+            found = self.index.missing[key] = tuple(missing)
         return found
 
     def is_pi(self, node: Node) -> bool:

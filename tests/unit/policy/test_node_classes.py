@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from tests.unit.policy.builders import FakeImages
 
 from archfit.model.affinity import merge_required
+from archfit.model.check import ImageUse
 from archfit.model.fit import daemonset_tolerations
 from archfit.model.image import ImageRef
 from archfit.model.node import ARCH_LABEL, HOSTNAME_LABEL, INSTANCE_TYPE_LABEL, Node
@@ -222,9 +223,10 @@ def test_class_eligibility_equals_every_node_asked(case: tuple[list[Node], Any])
 
 
 @settings(max_examples=100)
-@given(cases)
-def test_own_nodes_equal_every_node_admitted(case: tuple[list[Node], Any]) -> None:
+@given(cases, st.lists(st.sampled_from(ALL_IMAGES), max_size=2))
+def test_own_nodes_equal_every_node_admitted(case: tuple[list[Node], Any], refs: list[str]) -> None:
     cluster, pods = case
+    images = FakeImages({**IMAGES, "multi.example/app:1": "linux/amd64 linux/arm64"})
     policy = Settings()
     index = InventoryIndex(cluster, policy)
     for workload in pods:
@@ -233,6 +235,14 @@ def test_own_nodes_equal_every_node_admitted(case: tuple[list[Node], Any]) -> No
         assert ctx.own_pis == tuple(n for n in ctx.own_nodes if ctx.is_pi(n))
         extra = (NodeSelectorRequirement(ARCH_LABEL, "In", ("arm64",)),)
         assert ctx.admitted_nodes(extra) == tuple(n for n in cluster if ctx.admitted(n, extra))
+        uses = [ImageUse("c", "container", ref, images.lookup(ImageRef.parse(ref))) for ref in refs]
+        assert ctx.own_nodes_missing(uses) == tuple(
+            n
+            for n in ctx.own_nodes
+            if not all(
+                u.info is not None and any(n.runs(p) for p in u.info.linux_platforms) for u in uses
+            )
+        )
 
 
 def test_hostname_pins_split_every_node_into_its_own_class() -> None:

@@ -26,12 +26,6 @@ from archfit.policy.settings import Settings
 __all__ = ["ArchRule"]
 
 
-def _runs_all(node: Node, uses: list[ImageUse]) -> bool:
-    return all(
-        use.info is not None and any(node.runs(p) for p in use.info.linux_platforms) for use in uses
-    )
-
-
 def _describe(uses: list[ImageUse]) -> str:
     parts = []
     for use in uses:
@@ -122,7 +116,7 @@ class ArchRule:
     def _exposed(ctx: RuleContext, resolved: list[ImageUse], allowed: frozenset[str]) -> str:
         """Which nodes the pods could reach without being able to run there ("" if none)."""
         if ctx.inventory:
-            bad = [n for n in ctx.own_nodes if not _runs_all(n, resolved)]
+            bad = list(ctx.own_nodes_missing(resolved))
             return _exposed_text(bad) if bad else ""
         user = user_architectures(ctx.workload, ctx.cluster_architectures)
         archs = sorted((user if user is not None else ctx.cluster_architectures) - allowed)

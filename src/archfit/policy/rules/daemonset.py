@@ -45,20 +45,13 @@ class DaemonSetRule:
             if u.kind != "ephemeral" and u.info is not None and u.info.status == "resolved"
         ]
         if ctx.inventory:
-            uncovered = [
-                n
-                for n in ctx.own_nodes
-                if not all(
-                    u.info is not None and any(n.runs(p) for p in u.info.linux_platforms)
-                    for u in resolved
-                )
-            ]
+            uncovered = ctx.own_nodes_missing(resolved)
             archs = sorted({n.arch for n in uncovered})
             where = f"{', '.join(archs)} nodes {join_names(n.name for n in uncovered)}"
         else:
             user = user_architectures(ctx.workload, ctx.cluster_architectures)
             archs = sorted((user if user is not None else ctx.cluster_architectures) - allowed)
-            uncovered = []
+            uncovered = ()
             where = f"{', '.join(archs)} nodes"
         if not archs:
             return RuleResult()
