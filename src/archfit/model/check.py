@@ -37,6 +37,8 @@ class WorkloadVerdict:
     `eligible_nodes` is None when there is no inventory to check against; `rejections` maps
     every other inventory node to the scheduler's reasons for rejecting one pod of it (after the
     placement is applied). `ignored` is set by the `archfit.dev/ignore: "true"` annotation.
+    Verdicts whose pods the filters treat alike may share one `eligible_nodes` tuple and one
+    read-only `rejections` map.
     """
 
     workload: Workload

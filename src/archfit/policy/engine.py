@@ -10,7 +10,10 @@ The architectures allowed by every rule become one `kubernetes.io/arch In [...]`
 when the cluster has other architectures. Eligibility asks, for every inventory node, whether
 one pod of the workload — with the placement merged into its affinity — would pass the
 scheduler's filters on an empty node; when none would, the workload is `unschedulable` and the
-message is the one kube-scheduler would write. Afterwards the engine applies the settings
+message is the one kube-scheduler would write. The question is put to one node per class of
+nodes the pod's filters cannot tell apart (`nodeclasses`), and the expanded answer (eligible
+names, rejections, message) is shared by every workload whose pods ask the same, so a check
+costs about workloads + nodes, not workloads × nodes. Afterwards the engine applies the settings
 (severity overrides, ignore entries) and the `archfit.dev/ignore` annotation.
 """
 
