@@ -12,7 +12,8 @@ When several processes are used:
 - `jobs` (or `$ARCHFIT_JOBS` when None) caps the worker count; unset or 0 means the CPUs this
   process may use, at most 8; 1 reads in this process;
 - and only for inputs large enough to repay starting workers (`MIN_FILES` files and `MIN_BYTES`
-  bytes, measured with `bench/bench_manifests.py`): below that, one process is faster.
+  bytes, measured with `bench/bench_manifests.py`): below that, one process is faster;
+- and, when the count is left to archfit, only on CPUs the load average leaves idle.
 
 Workers start with `fork` on Linux when this process runs a single thread (cheapest: the
 modules are already imported); otherwise with `forkserver` (forking a multi-threaded process
@@ -56,7 +57,7 @@ ENV_JOBS = "ARCHFIT_JOBS"
 MAX_JOBS = 8
 # Below these, starting workers and moving results between processes costs more than it saves.
 MIN_FILES = 16
-MIN_BYTES = 1_000_000
+MIN_BYTES = 2_000_000
 # Chunks per worker: enough to even out files of different sizes, few enough that the cost
 # of each task (one round trip through the executor's queues) stays small.
 _CHUNKS_PER_WORKER = 4
@@ -73,6 +74,12 @@ class ParallelReadError(ArchfitError):
 def jobs_setting(jobs: int | None = None) -> int:
     """The worker cap: `jobs`, else `$ARCHFIT_JOBS`, else (or when 0) the usable CPUs, at most
     `MAX_JOBS`. Raises `InputError` for a value that is not a whole number >= 0."""
+    requested = _requested(jobs)
+    return requested if requested > 0 else min(_usable_cpus(), MAX_JOBS)
+
+
+def _requested(jobs: int | None) -> int:
+    """The process count asked for by `jobs` or `$ARCHFIT_JOBS`; 0 when left to archfit."""
     if jobs is None:
         raw = os.environ.get(ENV_JOBS, "").strip()
         try:
@@ -87,7 +94,7 @@ def jobs_setting(jobs: int | None = None) -> int:
             )
     elif jobs < 0:
         raise InputError(f"expected a whole number >= 0, got {jobs}", where="jobs")
-    return jobs if jobs > 0 else min(_usable_cpus(), MAX_JOBS)
+    return jobs
 
 
 def _usable_cpus() -> int:
@@ -100,14 +107,31 @@ def _usable_cpus() -> int:
 
 
 def planned_workers(files: Sequence[tuple[Path, str]], jobs: int | None = None) -> int:
-    """How many processes `read_files` would use for `files` (1: this process only)."""
-    cap = jobs_setting(jobs)
+    """How many processes `read_files` would use for `files` (1: this process only).
+
+    Left to archfit (no `jobs`, `$ARCHFIT_JOBS` unset or 0), processes are also limited to the
+    CPUs the 1-minute load average leaves idle, plus this one: on a machine whose cores are
+    all busy, workers only compete with each other and reading in one process is faster.
+    """
+    requested = _requested(jobs)
+    cap = requested if requested > 0 else min(_usable_cpus(), MAX_JOBS)
     if cap <= 1 or len(files) < MIN_FILES:
         return 1
     total = _total_bytes(files, stop_at=MIN_BYTES)
     if total < MIN_BYTES:
         return 1
-    return min(cap, len(files))
+    if not requested:
+        cap = min(cap, 1 + _idle_cpus())
+    return max(1, min(cap, len(files)))
+
+
+def _idle_cpus() -> int:
+    """Usable CPUs minus the 1-minute load average, rounded; all of them when unknown."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on every platform
+        return _usable_cpus()
+    return max(0, int(_usable_cpus() - load + 0.5))
 
 
 def _total_bytes(files: Sequence[tuple[Path, str]], *, stop_at: int | None = None) -> int:

@@ -107,7 +107,7 @@ def _write_tree(root: Path, files: int) -> None:
 
 
 def test_a_generated_tree_reads_the_same_in_one_and_in_several_processes(tmp_path: Path) -> None:
-    _write_tree(tmp_path, 330)
+    _write_tree(tmp_path, MIN_BYTES // 3000)
     # Named twice and overlapping, with a missing path between: order and dedup are kept.
     paths = [tmp_path, tmp_path / "missing", tmp_path / "team-1" / "app-1" / "resources.yaml"]
     files = sorted(tmp_path.rglob("*.y*ml"))
@@ -254,8 +254,26 @@ def test_small_inputs_and_archfit_jobs_1_stay_in_one_process(
     _write_tree(tmp_path, 3)
     small = _listed(tmp_path)
     assert planned_workers(small, 8) == 1
-    _write_tree(tmp_path / "big", 330)
+    _write_tree(tmp_path / "big", MIN_BYTES // 3000)
     big = _listed(tmp_path)
     assert planned_workers(big, 2) == 2
     monkeypatch.setenv(ENV_JOBS, "1")
     assert planned_workers(big) == 1
+
+
+def test_left_to_archfit_a_busy_machine_is_read_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_tree(tmp_path, MIN_BYTES // 3000)
+    big = _listed(tmp_path)
+    monkeypatch.delenv(ENV_JOBS, raising=False)
+    cpus = jobs_setting()
+    # The load average cannot be raised on demand: it is injected at the os boundary.
+    monkeypatch.setattr(os, "getloadavg", lambda: (float(cpus), 0.0, 0.0))
+    assert planned_workers(big) == 1
+    assert planned_workers(big, 2) == 2  # asked for explicitly: honoured
+    monkeypatch.setenv(ENV_JOBS, "2")
+    assert planned_workers(big) == 2
+    monkeypatch.delenv(ENV_JOBS)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert planned_workers(big) == min(cpus, len(big))
