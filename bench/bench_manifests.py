@@ -281,7 +281,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from archfit.manifests import load_manifests
-    from archfit.manifests.parallel import jobs_setting
+    from archfit.manifests.parallel import jobs_setting, planned_workers
 
     jobs = jobs_setting(args.jobs)
     if args.sweep:
@@ -320,6 +320,11 @@ def main() -> None:
         print(
             f"{args.objects} objects in {files} files; {len(manifests.workloads)} workloads, "
             f"{len(manifests.pvcs)} claims modelled"
+        )
+        listed = [(p, str(p)) for p in sorted(root.rglob("*.yaml"))]
+        print(
+            f"left to itself archfit would now use {planned_workers(listed)} process(es) "
+            f"(load average {os.getloadavg()[0]:.2f} on {jobs_setting(0)} usable CPUs)"
         )
         print(f"{'what':<58} {'wall s':>7} {'cpu s':>7} {'objects/s (wall)':>17}")
         for name, (wall, cpu) in rows:
