@@ -2,15 +2,16 @@
 
 Decoding YAML is CPU-bound Python, so threads do not help; processes do. `read_files` reads a
 list of files and returns one `ReadResult` per file, in order, equal to what
-`documents.read_file` returns for each. Large inputs are cut into contiguous chunks of files;
-each chunk is read by a worker of a `ProcessPoolExecutor`, which sends back plain values (the
-decoded bodies with their lines and document numbers, and the problems) because pickling
-dicts and lists costs a small fraction of decoding them. The results are put together here in
-input order, so the output does not depend on which worker finished first.
+`documents.read_file` returns for each. Large inputs are cut into contiguous chunks of files
+of about equal size; workers of a `ProcessPoolExecutor` read chunks from the front and send
+back plain values (the decoded bodies with their lines and document numbers, and the
+problems), because pickling dicts and lists costs a small fraction of decoding them, while
+this process reads chunks from the end until the two meet. The results are put together here
+in input order, so the output does not depend on who read what or who finished first.
 
 When several processes are used:
-- `jobs` (or `$ARCHFIT_JOBS` when None) caps the worker count; unset or 0 means the CPUs this
-  process may use, at most 8; 1 reads in this process;
+- `jobs` (or `$ARCHFIT_JOBS` when None) sets the process count, this one included; unset or 0
+  means the CPUs this process may use, at most 8; 1 reads in this process;
 - and only for inputs large enough to repay starting workers (`MIN_FILES` files and `MIN_BYTES`
   bytes, measured with `bench/bench_manifests.py`): below that, one process is faster;
 - and, when the count is left to archfit, only on CPUs the load average leaves idle.
@@ -170,10 +171,16 @@ def read_files_parallel(
     if workers <= 1 or len(chunks) <= 1:
         return [read_file(path, display) for path, display in files]
     context = multiprocessing.get_context(start_method) if start_method else _context()
-    claims = context.Array("b", len(chunks))  # per chunk: 0 free, 1 a worker's, 2 this one's
-    executor = ProcessPoolExecutor(
-        max_workers=workers - 1, mp_context=context, initializer=_start_worker, initargs=(claims,)
-    )
+    try:
+        claims = context.Array("b", len(chunks))  # per chunk: 0 free, 1 a worker's, 2 this one's
+        executor = ProcessPoolExecutor(
+            max_workers=workers - 1,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(claims,),
+        )
+    except OSError:  # no shared memory or no process to spare here: read in this process
+        return [read_file(path, display) for path, display in files]
     results: list[ReadResult] = []
     try:
         futures = [
