@@ -19,6 +19,8 @@ __all__ = [
     "PULL_SECRET",
     "REGISTRIES_YAML",
     "REGISTRY_ENV_HELP",
+    "failure_line",
+    "inspect_with_progress",
     "resolve_check_kwargs",
     "resolver_config",
 ]
@@ -118,6 +120,31 @@ def resolver_config(
         insecure_registries=frozenset(insecure_set),
         ca_file=str(ca_file) if ca_file else None,
     )
+
+
+def failure_line(resolution: Any) -> str:
+    """One line per failed image; the error already names the image when it came from it."""
+    error = str(resolution.error)
+    return error if resolution.ref.name in error else f"{resolution.ref.familiar}: {error}"
+
+
+def inspect_with_progress(
+    application: Any, refs: list[Any], config: Any, *, refresh: bool
+) -> list[Any]:
+    """Resolve `refs` (asyncio.run: this is the CLI's edge) behind a progress display; with -v,
+    one line on stderr after it: the requests made and any announced rate limits."""
+    import asyncio  # noqa: PLC0415
+
+    from archfit.usecases.images import inspect_images  # noqa: PLC0415
+
+    on_stats = (
+        (lambda stats: application.terminal.info(stats.describe())) if application.verbose else None
+    )
+    with application.terminal.progress() as progress:
+        results: list[Any] = asyncio.run(
+            inspect_images(refs, config, progress=progress, refresh=refresh, on_stats=on_stats)
+        )
+    return results
 
 
 def resolve_check_kwargs(

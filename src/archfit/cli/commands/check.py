@@ -13,13 +13,13 @@ from typing import Any
 
 import typer
 
-from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
+from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
 from archfit.cli.commands import _registry as registry_opts
+from archfit.cli.commands._common import CONFIG, FORMAT, FORMATS, LOCK, require_choice
 from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, live_check_kwargs
 
 __all__ = ["FAIL_ON", "FORMATS", "CheckOptions", "check_options", "exit_code", "register"]
 
-FORMATS = ("text", "json")
 FAIL_ON = ("info", "warning", "error", "never")
 
 HELP = """\
@@ -81,10 +81,8 @@ def check_options(
     fail_on: str,
 ) -> CheckOptions:
     """Validate the command line into `CheckOptions`; bad values abort with exit code 2."""
-    if output_format not in FORMATS:
-        raise Abort(f"--format: expected one of {', '.join(FORMATS)}, got {output_format!r}")
-    if fail_on not in FAIL_ON:
-        raise Abort(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {fail_on!r}")
+    require_choice("--format", output_format, FORMATS)
+    require_choice("--fail-on", fail_on, FAIL_ON)
     return CheckOptions(
         paths=tuple(paths),
         cluster=cluster,
@@ -131,15 +129,9 @@ def register(app: typer.Typer) -> None:
             envvar="ARCHFIT_CLUSTER",
             help="Cluster inventory: archfit's kind: Cluster file, or `kubectl get nodes -o yaml`.",
         ),
-        lock: Path | None = typer.Option(  # noqa: B008
-            None, "--lock", envvar="ARCHFIT_LOCK", help="Image lockfile (archfit.lock)."
-        ),
-        config: Path | None = typer.Option(  # noqa: B008
-            None, "--config", envvar="ARCHFIT_CONFIG", help="Policy file (archfit.yaml)."
-        ),
-        output_format: str = typer.Option(
-            "text", "--format", envvar="ARCHFIT_FORMAT", help="text or json."
-        ),
+        lock: Path | None = LOCK,
+        config: Path | None = CONFIG,
+        output_format: str = FORMAT,
         fail_on: str = typer.Option(
             "error",
             "--fail-on",

@@ -7,10 +7,9 @@ from pathlib import Path
 import typer
 
 from archfit.cli.application import Abort, Application
+from archfit.cli.commands._common import CONFIG, FORMAT, FORMATS, LOCK, require_choice
 
 __all__ = ["register"]
-
-FORMATS = ("text", "json")
 
 HELP = """\
 Write the policy's node placement into the manifests: the pod template of a raw manifest,
@@ -61,18 +60,11 @@ def register(app: typer.Typer) -> None:
         cluster: Path | None = typer.Option(  # noqa: B008
             None, "--cluster", envvar="ARCHFIT_CLUSTER", help="Cluster inventory (cluster.yaml)."
         ),
-        lock: Path | None = typer.Option(  # noqa: B008
-            None, "--lock", envvar="ARCHFIT_LOCK", help="Image lockfile (archfit.lock)."
-        ),
-        config: Path | None = typer.Option(  # noqa: B008
-            None, "--config", envvar="ARCHFIT_CONFIG", help="Policy file (archfit.yaml)."
-        ),
-        output_format: str = typer.Option(
-            "text", "--format", envvar="ARCHFIT_FORMAT", help="text or json."
-        ),
+        lock: Path | None = LOCK,
+        config: Path | None = CONFIG,
+        output_format: str = FORMAT,
     ) -> None:
-        if output_format not in FORMATS:
-            raise Abort(f"--format: expected one of {', '.join(FORMATS)}, got {output_format!r}")
+        require_choice("--format", output_format, FORMATS)
         try:
             from archfit.usecases.fix import run_fix  # noqa: PLC0415 - keeps --help fast
         except ImportError as err:  # pragma: no cover - the `fix` extra is missing

@@ -9,10 +9,10 @@ import typer
 
 from archfit.cli.application import EXIT_OPERATIONAL, Abort, Application
 from archfit.cli.commands import _registry as opts
+from archfit.cli.commands._common import FORMAT, FORMATS, require_choice
 
 __all__ = ["register"]
 
-FORMATS = ("text", "json")
 
 INSPECT_HELP = (
     """\
@@ -77,19 +77,6 @@ def _note(resolution: Any) -> str:
     return "; ".join(notes)
 
 
-def _stats_printer(application: Application) -> Any:
-    """With -v, one line on stderr: the requests made and any announced rate limits."""
-    if not application.verbose:
-        return None
-    return lambda stats: application.terminal.info(stats.describe())
-
-
-def _failure(resolution: Any) -> str:
-    """One line per failed image; the error already names the image when it came from it."""
-    error = str(resolution.error)
-    return error if resolution.ref.name in error else f"{resolution.ref.familiar}: {error}"
-
-
 def register(app: typer.Typer) -> None:
     images = typer.Typer(
         name="images",
@@ -107,9 +94,7 @@ def register(app: typer.Typer) -> None:
         from_paths: list[Path] = typer.Option(  # noqa: B008
             None, "--from", help="Take every image used by the manifests under PATH (repeatable)."
         ),
-        output_format: str = typer.Option(
-            "text", "--format", envvar="ARCHFIT_FORMAT", help="text or json."
-        ),
+        output_format: str = FORMAT,
         refresh: bool = typer.Option(
             False, "--refresh", help="Ask the registry for every tag, even when cached."
         ),
@@ -122,18 +107,14 @@ def register(app: typer.Typer) -> None:
         insecure_registry: list[str] = opts.INSECURE,
         ca_file: Path | None = opts.CA_FILE,
     ) -> None:
-        import asyncio  # noqa: PLC0415
-
         from archfit.model.image import ImageRef  # noqa: PLC0415
         from archfit.usecases.images import (  # noqa: PLC0415
             images_from_paths,
-            inspect_images,
             resolution_json,
         )
 
         application: Application = ctx.obj
-        if output_format not in FORMATS:
-            raise Abort(f"--format: expected one of {', '.join(FORMATS)}, got {output_format!r}")
+        require_choice("--format", output_format, FORMATS)
         if not refs and not from_paths:
             raise Abort("give image references or --from PATH (see --help)")
         wanted = [ImageRef.parse(text) for text in refs or []]
@@ -153,16 +134,7 @@ def register(app: typer.Typer) -> None:
             insecure=insecure_registry,
             ca_file=ca_file,
         )
-        with application.terminal.progress() as progress:
-            results = asyncio.run(
-                inspect_images(
-                    wanted,
-                    config,
-                    progress=progress,
-                    refresh=refresh,
-                    on_stats=_stats_printer(application),
-                )
-            )
+        results = opts.inspect_with_progress(application, wanted, config, refresh=refresh)
         if output_format == "json":
             application.terminal.json([resolution_json(r) for r in results])
         else:
@@ -179,7 +151,7 @@ def register(app: typer.Typer) -> None:
             application.terminal.raw(_table(["IMAGE", "KIND", "PLATFORMS", "DIGEST", "NOTE"], rows))
         failed = [r for r in results if not r.ok]
         for resolution in failed:
-            application.terminal.error(_failure(resolution))
+            application.terminal.error(opts.failure_line(resolution))
         if failed:
             application.terminal.error(f"{len(failed)} of {len(results)} images did not resolve")
             raise typer.Exit(EXIT_OPERATIONAL)

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from archfit.cli.application import EXIT_INPUT, Abort, Application
+from archfit.cli.commands._common import CONFIG
 from archfit.cli.commands._kube import CONTEXT, KUBECONFIG
 
 __all__ = ["load_inventory_nodes", "register"]
@@ -119,9 +120,7 @@ def register(app: typer.Typer) -> None:
             envvar="ARCHFIT_CLUSTER",
             help="Cluster inventory (which nodes are Pis, which have no storage).",
         ),
-        config: Path | None = typer.Option(  # noqa: B008
-            None, "--config", envvar="ARCHFIT_CONFIG", help="Policy file (archfit.yaml)."
-        ),
+        config: Path | None = CONFIG,
         longhorn: bool | None = typer.Option(
             None,
             "--longhorn/--no-longhorn",

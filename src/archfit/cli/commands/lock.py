@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -36,19 +35,6 @@ Exit codes: 0 up to date / written, 1 --check found the lockfile stale or incomp
 )
 
 
-def _stats_printer(application: Application) -> Any:
-    """With -v, one line on stderr: the requests made and any announced rate limits."""
-    if not application.verbose:
-        return None
-    return lambda stats: application.terminal.info(stats.describe())
-
-
-def _failure(resolution: Any) -> str:
-    """One line per failed image; the error already names the image when it came from it."""
-    error = str(resolution.error)
-    return error if resolution.ref.name in error else f"{resolution.ref.familiar}: {error}"
-
-
 def register(app: typer.Typer) -> None:
     @app.command("lock", help=HELP, no_args_is_help=True)
     def lock(  # noqa: PLR0917 - typer passes every option positionally
@@ -79,9 +65,6 @@ def register(app: typer.Typer) -> None:
         insecure_registry: list[str] = opts.INSECURE,
         ca_file: Path | None = opts.CA_FILE,
     ) -> None:
-        import asyncio  # noqa: PLC0415
-
-        from archfit.usecases.images import inspect_images  # noqa: PLC0415
         from archfit.usecases.lock import apply_lock, plan_lock  # noqa: PLC0415
 
         application: Application = ctx.obj
@@ -107,21 +90,14 @@ def register(app: typer.Typer) -> None:
                 insecure=insecure_registry,
                 ca_file=ca_file,
             )
-            with terminal.progress() as progress:
-                resolutions = asyncio.run(
-                    inspect_images(
-                        list(plan.to_resolve),
-                        config,
-                        progress=progress,
-                        refresh=update,
-                        on_stats=_stats_printer(application),
-                    )
-                )
+            resolutions = opts.inspect_with_progress(
+                application, list(plan.to_resolve), config, refresh=update
+            )
         elif not check:
             resolutions = []
         outcome = apply_lock(plan, resolutions, write=not check)
         for resolution in outcome.failed:
-            terminal.error(_failure(resolution))
+            terminal.error(opts.failure_line(resolution))
         summary = (
             f"{len(plan.wanted)} images: {len(outcome.added)} added, {len(outcome.changed)} "
             f"changed, {len(outcome.removed)} removed, {len(outcome.failed)} failed"

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from archfit.cli.application import Abort, Application
+from archfit.cli.commands._common import CONFIG
 from archfit.cli.commands._kube import CONTEXT, KUBECONFIG
 
 __all__ = ["register"]
@@ -36,9 +37,7 @@ def register(app: typer.Typer) -> None:
             None, "--cluster", envvar="ARCHFIT_CLUSTER", help="Cluster inventory file."
         ),
         live: bool = typer.Option(False, "--live", help="Read the nodes from the cluster."),
-        config: Path | None = typer.Option(  # noqa: B008
-            None, "--config", envvar="ARCHFIT_CONFIG", help="Policy file (archfit.yaml)."
-        ),
+        config: Path | None = CONFIG,
         kubeconfig: Path | None = KUBECONFIG,
         context: str | None = CONTEXT,
         output_format: str = typer.Option("yaml", "--format", help="yaml or json."),

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import typer
 
-from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
+from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
+from archfit.cli.commands._common import FORMATS, require_choice
 
 __all__ = ["FORMATS", "register"]
 
-FORMATS = ("text", "json")
 VERSIONS = ("1.32", "1.33", "1.34")
 
 HELP = """\
@@ -103,8 +103,7 @@ def register(app: typer.Typer) -> None:
             False, "--suggest", help="Which workloads could move to the arm64 nodes."
         ),
     ) -> None:
-        if output_format not in FORMATS:
-            raise Abort(f"--format: expected one of {', '.join(FORMATS)}, got {output_format!r}")
+        require_choice("--format", output_format, FORMATS)
         from archfit.report.simulate_json import simulate_report_json  # noqa: PLC0415
         from archfit.report.simulate_text import simulate_report_text  # noqa: PLC0415
         from archfit.scheduling.results import SimulateOptions  # noqa: PLC0415
