@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from archfit.model.fit import DAEMONSET_TOLERATIONS, daemonset_tolerations
 from archfit.model.node import Node
 from archfit.model.pod import Affinity, NodeAffinity, PodTemplate, Volume
 from archfit.model.selectors import (
@@ -27,7 +28,6 @@ from archfit.model.selectors import (
     NodeSelector,
     NodeSelectorRequirement,
     NodeSelectorTerm,
-    Toleration,
 )
 from archfit.model.workload import PersistentVolumeClaim, Workload
 from archfit.scheduling.framework.helpers import (
@@ -38,17 +38,6 @@ from archfit.scheduling.framework.helpers import (
 
 __all__ = ["DAEMONSET_TOLERATIONS", "PodSpec", "daemon_node_names", "expand"]
 
-DAEMONSET_TOLERATIONS: tuple[Toleration, ...] = (
-    Toleration("node.kubernetes.io/not-ready", "Exists", effect="NoExecute"),
-    Toleration("node.kubernetes.io/unreachable", "Exists", effect="NoExecute"),
-    Toleration("node.kubernetes.io/disk-pressure", "Exists", effect="NoSchedule"),
-    Toleration("node.kubernetes.io/memory-pressure", "Exists", effect="NoSchedule"),
-    Toleration("node.kubernetes.io/pid-pressure", "Exists", effect="NoSchedule"),
-    Toleration("node.kubernetes.io/unschedulable", "Exists", effect="NoSchedule"),
-)
-_NETWORK_UNAVAILABLE = Toleration(
-    "node.kubernetes.io/network-unavailable", "Exists", effect="NoSchedule"
-)
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -87,9 +76,7 @@ def _and_hash(selector: LabelSelector | None, key: str, value: str) -> LabelSele
 
 def daemonset_template(template: PodTemplate) -> PodTemplate:
     """The template plus the tolerations the DaemonSet controller adds."""
-    extra = DAEMONSET_TOLERATIONS + ((_NETWORK_UNAVAILABLE,) if template.host_network else ())
-    tolerations = template.tolerations + tuple(t for t in extra if t not in template.tolerations)
-    return replace(template, tolerations=tolerations)
+    return replace(template, tolerations=daemonset_tolerations(template))
 
 
 def daemon_node_names(workload: Workload, nodes: Iterable[Node]) -> list[str]:
