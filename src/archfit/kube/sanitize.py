@@ -14,18 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from archfit.model.k8s import POD_SPEC_PATHS
+
 __all__ = ["LAST_APPLIED", "field_owners", "sanitize"]
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-_POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
@@ -62,7 +55,7 @@ def sanitize(obj: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(annotations, Mapping) and LAST_APPLIED in annotations:
         meta["annotations"] = {k: v for k, v in annotations.items() if k != LAST_APPLIED}
     out["metadata"] = meta
-    path = _POD_SPEC_PATHS.get(str(kind))
+    path = POD_SPEC_PATHS.get(str(kind))
     if path:
         # Copy along the path so the caller's object is left as it was.
         parent: dict[str, Any] = out
