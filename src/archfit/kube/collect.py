@@ -13,9 +13,7 @@ and one page of raw objects, never a whole raw list.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,6 +22,7 @@ from archfit.kube.errors import Expired, NotFound
 from archfit.kube.resources import RESOURCES
 from archfit.kube.sanitize import sanitize
 from archfit.manifests import Document, ManifestSet, build_manifest_set
+from archfit.manifests.documents import gc_paused
 from archfit.model.k8s_live import event_from_k8s, pod_state_from_k8s
 from archfit.model.live import ClusterEvent, PodState
 from archfit.model.workload import SourceRef
@@ -121,20 +120,6 @@ async def iter_snapshot_objects(
         yield sanitize(obj)
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while tens of thousands of acyclic values are built:
-    each full collection would walk everything read so far (it halves the time of reading
-    20,000 pods). Reference counting still frees everything; cycles are collected after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 async def read_cluster(
     api: KubeApi,
     *,
@@ -143,7 +128,9 @@ async def read_cluster(
     attempts: int = 3,
 ) -> LiveCluster:
     """Read nodes, controllers, pods, storage objects and Warning events (see module doc)."""
-    with _no_cyclic_gc():
+    # Tens of thousands of acyclic values are built: without the cyclic collector's full
+    # passes over everything read so far, reading 20,000 pods takes half the time.
+    with gc_paused():
         return await _read_cluster(api, namespace=namespace, progress=progress, attempts=attempts)
 
 
