@@ -83,6 +83,33 @@ class _Request:
     follow: bool = False
 
 
+def _object_request(
+    endpoint: Endpoint,
+    registry: str,
+    repository: str,
+    kind: str,
+    reference: str,
+    *,
+    max_bytes: int,
+    method: str = "GET",
+    follow: bool = False,
+) -> _Request:
+    """A request for the manifest or blob (`kind`) of `repository` named by `reference`, a
+    tag or a digest (digests hold a colon, tags cannot)."""
+    separator = "@" if ":" in reference else ":"
+    return _Request(
+        endpoint,
+        registry,
+        repository,
+        method,
+        f"/{repository}/{kind}s/{reference}",
+        kind,
+        f"{endpoint.host}/{repository}{separator}{reference}",
+        max_bytes,
+        follow,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Reply:
     status: int
@@ -139,15 +166,8 @@ class RegistryClient:
     ) -> TagAnswer:
         """Resolve a tag. Uses HEAD (not counted as a pull by Docker Hub); falls back to GET
         only when the registry sends no `Docker-Content-Digest`."""
-        request = _Request(
-            endpoint,
-            registry,
-            repository,
-            "HEAD",
-            f"/{repository}/manifests/{tag}",
-            "manifest",
-            f"{endpoint.host}/{repository}:{tag}",
-            0,
+        request = _object_request(
+            endpoint, registry, repository, "manifest", tag, max_bytes=0, method="HEAD"
         )
         reply = await self._exchange(request)
         digest = reply.headers.get("docker-content-digest", "")
@@ -163,15 +183,13 @@ class RegistryClient:
         """Resolve a tag and fetch its manifest in one GET. The body is hashed: a
         `Docker-Content-Digest` that disagrees with it is a `DigestMismatch`."""
         reply = await self._exchange(
-            _Request(
+            _object_request(
                 endpoint,
                 registry,
                 repository,
-                "GET",
-                f"/{repository}/manifests/{tag}",
                 "manifest",
-                f"{endpoint.host}/{repository}:{tag}",
-                self.settings.max_manifest_bytes,
+                tag,
+                max_bytes=self.settings.max_manifest_bytes,
             )
         )
         media_type = content_type(reply.headers)
@@ -186,15 +204,13 @@ class RegistryClient:
     ) -> tuple[bytes, str]:
         """The manifest stored under `digest`, verified; returns (body, media type)."""
         reply = await self._exchange(
-            _Request(
+            _object_request(
                 endpoint,
                 registry,
                 repository,
-                "GET",
-                f"/{repository}/manifests/{digest}",
                 "manifest",
-                f"{endpoint.host}/{repository}@{digest}",
-                self.settings.max_manifest_bytes,
+                digest,
+                max_bytes=self.settings.max_manifest_bytes,
             )
         )
         media_type = content_type(reply.headers)
@@ -206,15 +222,13 @@ class RegistryClient:
     ) -> bytes:
         """A blob (an image config), verified against its digest and bounded in size."""
         reply = await self._exchange(
-            _Request(
+            _object_request(
                 endpoint,
                 registry,
                 repository,
-                "GET",
-                f"/{repository}/blobs/{digest}",
                 "blob",
-                f"{endpoint.host}/{repository}@{digest}",
-                self.settings.max_config_bytes,
+                digest,
+                max_bytes=self.settings.max_config_bytes,
                 follow=True,
             )
         )
