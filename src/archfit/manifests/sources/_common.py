@@ -20,6 +20,7 @@ __all__ = [
     "file_text",
     "find_local_dir",
     "index_objects",
+    "yaml_mapping",
 ]
 
 DEFAULT_NAMESPACE = "default"
@@ -96,11 +97,10 @@ def find_local_dir(relative: str, anchors: Sequence[Path]) -> Path | None:
     return None
 
 
-def chart_defaults(chart_dir: Path | None) -> Mapping[str, Any]:
-    """The chart's own `values.yaml` (empty when absent or unreadable)."""
-    if chart_dir is None:
-        return {}
-    text = file_text(str(chart_dir / "values.yaml"))
+def yaml_mapping(path: Path) -> Mapping[str, Any]:
+    """The mapping a YAML file holds (empty when the file is absent, unreadable, not YAML or
+    not a mapping)."""
+    text = file_text(str(path))
     if not text:
         return {}
     try:
@@ -108,6 +108,13 @@ def chart_defaults(chart_dir: Path | None) -> Mapping[str, Any]:
     except yaml.YAMLError:
         return {}
     return data if isinstance(data, Mapping) else {}
+
+
+def chart_defaults(chart_dir: Path | None) -> Mapping[str, Any]:
+    """The chart's own `values.yaml` (empty when absent or unreadable)."""
+    if chart_dir is None:
+        return {}
+    return yaml_mapping(chart_dir / "values.yaml")
 
 
 def effective(documents: Sequence[Document]) -> list[Document]:

@@ -23,12 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archfit.manifests.documents import Document
 from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release, helm_binary
 from archfit.manifests.helm.values import coalesce, merge_maps
-from archfit.manifests.sources._common import Namespaces, chart_defaults, file_text
+from archfit.manifests.sources._common import (
+    Namespaces,
+    chart_defaults,
+    file_text,
+    yaml_mapping,
+)
 from archfit.manifests.sources.argocd import collect, load_values_file
 from archfit.manifests.sources.interface import SourceContext, SourceOutput
 from archfit.model.workload import SourceRef
@@ -161,17 +164,6 @@ def _chart_dirs(roots: Sequence[Path]) -> Iterator[Path]:
                 dirnames[:] = []
 
 
-def _load(path: Path) -> Mapping[str, Any]:
-    text = file_text(str(path))
-    if not text:
-        return {}
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, Mapping) else {}
-
-
 def _enabled(condition: Any, values: Mapping[str, Any]) -> bool:
     if not isinstance(condition, str) or not condition:
         return True
@@ -185,13 +177,13 @@ def _enabled(condition: Any, values: Mapping[str, Any]) -> bool:
 
 
 def _wrapper(chart_dir: Path, notes: list[str]) -> list[ReleaseOutput]:
-    chart = _load(chart_dir / "Chart.yaml")
+    chart = yaml_mapping(chart_dir / "Chart.yaml")
     dependencies = [d for d in chart.get("dependencies") or [] if isinstance(d, Mapping)]
     if not dependencies:
         return []
     name = str(chart.get("name") or chart_dir.name)
     values_path = chart_dir / "values.yaml"
-    values = _load(values_path)
+    values = yaml_mapping(values_path)
     text = file_text(str(values_path))
     document = Document(values, SourceRef(str(values_path), 1), 0)
     vendored = chart_dir / "charts"
