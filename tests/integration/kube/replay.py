@@ -13,7 +13,6 @@ Only what a real server needs to produce is faked: a test may `add` responses of
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import ssl
 import threading
@@ -26,10 +25,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from tests.support import tls
 
 ADMIN_TOKEN = "admin-token-for-tests"
 NOBODY_TOKEN = "nobody-token-for-tests"
@@ -82,94 +80,13 @@ class Certs:
 def make_certs(directory: Path) -> Certs:
     """A test CA, a server certificate for 127.0.0.1 and a client certificate for
     CN=kubernetes-admin, O=system:masters (what kubeadm's admin.conf carries)."""
-    now = dt.datetime.now(dt.UTC)
-
-    def name(cn: str, org: str | None = None) -> x509.Name:
-        attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
-        if org:
-            attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
-        return x509.Name(attrs)
-
-    def write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
-        path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(name("archfit-test-ca"))
-        .issuer_name(name("archfit-test-ca"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
+    ca = tls.TestCA.create("archfit-test-ca")
+    server_cert, server_key = ca.issue(
+        tls.name("kube-apiserver"), sans=tls.LOOPBACK_NAMES, usage=ExtendedKeyUsageOID.SERVER_AUTH
     )
-
-    def leaf(subject: x509.Name, *, server: bool) -> tuple[x509.Certificate, Any]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                critical=False,
-            )
-            .add_extension(
-                x509.ExtendedKeyUsage(
-                    [
-                        x509.oid.ExtendedKeyUsageOID.SERVER_AUTH
-                        if server
-                        else x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH
-                    ]
-                ),
-                critical=False,
-            )
-        )
-        if server:
-            import ipaddress
-
-            builder = builder.add_extension(
-                x509.SubjectAlternativeName(
-                    [
-                        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                        x509.DNSName("localhost"),
-                    ]
-                ),
-                critical=False,
-            )
-        return builder.sign(ca_key, hashes.SHA256()), key
-
-    server_cert, server_key = leaf(name("kube-apiserver"), server=True)
-    client_cert, client_key = leaf(name("kubernetes-admin", "system:masters"), server=False)
+    client_cert, client_key = ca.issue(
+        tls.name("kubernetes-admin", "system:masters"), usage=ExtendedKeyUsageOID.CLIENT_AUTH
+    )
     certs = Certs(
         directory,
         directory / "ca.crt",
@@ -178,11 +95,11 @@ def make_certs(directory: Path) -> Certs:
         directory / "client.crt",
         directory / "client.key",
     )
-    certs.ca.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    certs.server_cert.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
-    write_key(server_key, certs.server_key)
-    certs.client_cert.write_bytes(client_cert.public_bytes(serialization.Encoding.PEM))
-    write_key(client_key, certs.client_key)
+    certs.ca.write_bytes(tls.pem_cert(ca.cert))
+    certs.server_cert.write_bytes(tls.pem_cert(server_cert))
+    certs.server_key.write_bytes(tls.pem_key(server_key))
+    certs.client_cert.write_bytes(tls.pem_cert(client_cert))
+    certs.client_key.write_bytes(tls.pem_key(client_key))
     return certs
 
 

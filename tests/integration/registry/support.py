@@ -10,7 +10,6 @@ images is in `pushing`, the fault-injecting proxy in `faults`.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import re
 import shutil
@@ -117,84 +116,22 @@ class CertificateSet:
 
 def make_ca(directory: Path) -> CertificateSet:
     """A CA, a server certificate for 127.0.0.1/localhost, and a token-signing certificate."""
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from tests.support.tls import LOOPBACK_NAMES, TestCA, name, pem_cert, pem_key
 
     directory.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC)
-
-    def name(common: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-    def pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-        return key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(name("archfit test CA"))
-        .issuer_name(name("archfit test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-
-    def leaf(common: str, sans: list[x509.GeneralName]) -> tuple[x509.Certificate, bytes]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(name(common))
-            .issuer_name(ca.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-        )
-        if sans:
-            builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        return builder.sign(ca_key, hashes.SHA256()), pem_key(key)
-
-    server, server_key = leaf(
-        "127.0.0.1",
-        [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")],
-    )
-    signer, signer_key = leaf("archfit token issuer", [])
-    pem = serialization.Encoding.PEM
-    (directory / "ca.pem").write_bytes(ca.public_bytes(pem))
-    (directory / "server.pem").write_bytes(server.public_bytes(pem))
-    (directory / "server-key.pem").write_bytes(server_key)
-    (directory / "signer.pem").write_bytes(signer.public_bytes(pem))
+    ca = TestCA.create("archfit test CA")
+    server, server_key = ca.issue(name("127.0.0.1"), sans=LOOPBACK_NAMES)
+    signer, signer_key = ca.issue(name("archfit token issuer"))
+    (directory / "ca.pem").write_bytes(pem_cert(ca.cert))
+    (directory / "server.pem").write_bytes(pem_cert(server))
+    (directory / "server-key.pem").write_bytes(pem_key(server_key))
+    (directory / "signer.pem").write_bytes(pem_cert(signer))
     return CertificateSet(
         directory / "ca.pem",
         directory / "server.pem",
         directory / "server-key.pem",
         directory / "signer.pem",
-        signer_key,
+        pem_key(signer_key),
     )
 
 

@@ -1,0 +1,1 @@
+"""Pieces several test areas share (loopback TLS certificates)."""
