@@ -141,6 +141,21 @@ def _overlay(release: Release) -> dict[str, str]:
     return {OVERLAY: origin[len("kustomize ") :].split(" (", 1)[0]}
 
 
+def _where(
+    release: Release, *, values_path: str = "", pod_options: str = "", layout: str = "chart"
+) -> dict[str, str]:
+    """The annotations that tell `fix` where a workload's placement is written: the release,
+    its chart, the values (root, path, pod options) and the chart's layout."""
+    return {
+        RELEASE: release.display,
+        CHART: release.chart.rsplit("/", 1)[-1],
+        VALUES_ROOT: path_text(release.values_root),
+        VALUES_PATH: values_path,
+        POD_OPTIONS: pod_options,
+        LAYOUT: layout,
+    }
+
+
 def _annotate(manifest: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
     meta = manifest.setdefault("metadata", {})
     meta["annotations"] = {**meta.get("annotations", {}), **values}
@@ -198,16 +213,15 @@ def expand_release(release: Release) -> ReleaseOutput:
 
 def _app_template(release: Release, out: ReleaseOutput) -> None:
     derivation = derive(release.values, release=release.name, namespace=release.namespace)
-    root = path_text(release.values_root)
     for controller in derivation.controllers:
         values_path = controller.values_path
         annotations = {
-            RELEASE: release.display,
-            CHART: release.chart.rsplit("/", 1)[-1],
-            VALUES_ROOT: root,
-            VALUES_PATH: values_path,
-            POD_OPTIONS: controller.pod_path,
-            LAYOUT: f"app-template-{controller.layout}",
+            **_where(
+                release,
+                values_path=values_path,
+                pod_options=controller.pod_path,
+                layout=f"app-template-{controller.layout}",
+            ),
             DOCUMENT: str(release.document.index),
             OWN_AFFINITY: "true" if controller.own_affinity else "false",
             **_overlay(release),
@@ -257,12 +271,7 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, helm_present: bool) -
         if isinstance(values.get(key), Mapping | list) and values.get(key):
             pod[key] = values[key]
     annotations = {
-        RELEASE: release.display,
-        CHART: release.chart.rsplit("/", 1)[-1],
-        VALUES_ROOT: path_text(release.values_root),
-        VALUES_PATH: "",
-        POD_OPTIONS: "",
-        LAYOUT: "chart",
+        **_where(release),
         DOCUMENT: str(release.document.index),
         **_overlay(release),
     }
@@ -326,17 +335,7 @@ def _render(helm: str, release: Release) -> list[Document]:
         meta = dict(body.get("metadata") or {})
         meta.setdefault("namespace", release.namespace)
         body["metadata"] = meta
-        body = _annotate(
-            body,
-            {
-                RELEASE: release.display,
-                CHART: release.chart.rsplit("/", 1)[-1],
-                VALUES_ROOT: path_text(release.values_root),
-                VALUES_PATH: "",
-                POD_OPTIONS: "",
-                LAYOUT: "chart",
-            },
-        )
+        body = _annotate(body, _where(release))
         docs.append(
             Document(
                 body,
