@@ -13,7 +13,8 @@ When several processes are used:
 - `jobs` (or `$ARCHFIT_JOBS` when None) sets the process count, this one included; unset or 0
   means the CPUs this process may use, at most 8; 1 reads in this process;
 - and only for inputs large enough to repay starting workers (`MIN_FILES` files and `MIN_BYTES`
-  bytes, measured with `bench/bench_manifests.py`): below that, one process is faster;
+  bytes, measured with `bench/bench_manifests.py --sweep`; `MIN_BYTES_UNFORKED` when workers
+  cannot be forked and must import archfit first): below that, one process is faster;
 - and, when the count is left to archfit, only on CPUs the load average leaves idle.
 
 Workers start with `fork` on Linux when this process runs a single thread (cheapest: the
@@ -46,6 +47,7 @@ __all__ = [
     "ENV_JOBS",
     "MAX_JOBS",
     "MIN_BYTES",
+    "MIN_BYTES_UNFORKED",
     "MIN_FILES",
     "ParallelReadError",
     "jobs_setting",
@@ -58,7 +60,9 @@ ENV_JOBS = "ARCHFIT_JOBS"
 MAX_JOBS = 8
 # Below these, starting workers and moving results between processes costs more than it saves.
 MIN_FILES = 16
-MIN_BYTES = 2_000_000
+MIN_BYTES = 1_000_000
+# A worker that is not forked from this process imports archfit first (about 0.4 s).
+MIN_BYTES_UNFORKED = 8_000_000
 # Chunks per worker: enough to even out files of different sizes, few enough that the cost
 # of each task (one round trip through the executor's queues) stays small.
 _CHUNKS_PER_WORKER = 4
@@ -118,8 +122,8 @@ def planned_workers(files: Sequence[tuple[Path, str]], jobs: int | None = None) 
     cap = requested if requested > 0 else min(_usable_cpus(), MAX_JOBS)
     if cap <= 1 or len(files) < MIN_FILES:
         return 1
-    total = _total_bytes(files, stop_at=MIN_BYTES)
-    if total < MIN_BYTES:
+    threshold = MIN_BYTES if _can_fork() else MIN_BYTES_UNFORKED
+    if _total_bytes(files, stop_at=threshold) < threshold:
         return 1
     if not requested:
         cap = min(cap, 1 + _idle_cpus())
@@ -264,11 +268,18 @@ def _chunks(files: Sequence[tuple[Path, str]], count: int) -> list[list[tuple[Pa
     return chunks
 
 
+def _can_fork() -> bool:
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and _thread_count() == 1
+    )
+
+
 def _context() -> BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    if sys.platform == "linux" and "fork" in methods and _thread_count() == 1:
+    if _can_fork():
         return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
+    if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         # Workers forked from the server then start with the readers already imported.
         context.set_forkserver_preload([__name__])

@@ -220,12 +220,17 @@ def test_other_start_methods_read_the_same(tmp_path: Path, method: str) -> None:
     assert [_canonical(r) for r in read_files_parallel(listed, 2, start_method=method)] == expected
 
 
-def test_fork_is_not_used_while_other_threads_run() -> None:
+def test_fork_is_not_used_while_other_threads_run(tmp_path: Path) -> None:
+    _write_tree(tmp_path, MIN_BYTES // 3000)
+    big = _listed(tmp_path)
+    assert planned_workers(big, 2) == 2
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
         assert parallel._context().get_start_method() != "fork"
+        # Workers that must import archfit first pay off only for much larger inputs.
+        assert planned_workers(big, 2) == 1
     finally:
         stop.set()
         thread.join()
