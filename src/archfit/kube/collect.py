@@ -35,21 +35,6 @@ __all__ = [
     "read_cluster",
 ]
 
-SNAPSHOT_RESOURCES = (
-    "nodes",
-    "deployments",
-    "statefulsets",
-    "daemonsets",
-    "replicasets",
-    "jobs",
-    "cronjobs",
-    "pods",
-    "persistentvolumeclaims",
-    "persistentvolumes",
-    "storageclasses",
-    "poddisruptionbudgets",
-    "priorityclasses",
-)
 _CONTROLLER_PLURALS = (
     "deployments",
     "statefulsets",
@@ -58,8 +43,6 @@ _CONTROLLER_PLURALS = (
     "jobs",
     "cronjobs",
 )
-# Read when the server serves them; a 404 for the whole list (group not served) is a note.
-_OPTIONAL = frozenset({"poddisruptionbudgets", "priorityclasses", "events"})
 _OTHER_PLURALS = (
     "persistentvolumeclaims",
     "persistentvolumes",
@@ -67,6 +50,10 @@ _OTHER_PLURALS = (
     "poddisruptionbudgets",
     "priorityclasses",
 )
+# The order `read_cluster` reads in: nodes, controllers, pods, then the rest.
+SNAPSHOT_RESOURCES = ("nodes", *_CONTROLLER_PLURALS, "pods", *_OTHER_PLURALS)
+# Read when the server serves them; a 404 for the whole list (group not served) is a note.
+_OPTIONAL = frozenset({"poddisruptionbudgets", "priorityclasses", "events"})
 # Owners whose children are represented by the owner.
 _PARENT_KINDS = {
     "ReplicaSet": frozenset({"Deployment"}),
