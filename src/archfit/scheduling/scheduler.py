@@ -23,7 +23,7 @@ from archfit.scheduling.framework.interface import CycleState, Diagnosis, Handle
 from archfit.scheduling.framework.messages import fit_error_message
 from archfit.scheduling.framework.nodeinfo import NodeInfo
 from archfit.scheduling.framework.pod import PodInfo
-from archfit.scheduling.framework.runtime import Framework, ProfileEntry
+from archfit.scheduling.framework.runtime import Framework, ProfileEntry, score_records
 from archfit.scheduling.framework.status import Code, Status
 from archfit.scheduling.framework.version import Semantics, semantics_for
 from archfit.scheduling.registry import REGISTRY, default_profile
@@ -204,12 +204,7 @@ class Scheduler:
             return decision
         totals, per_plugin = fw.run_score_totals(state, pod, feasible)
         if self.explain:
-            records: list[dict[str, int]] = [{} for _ in feasible]
-            for name, values in per_plugin:
-                for record, value in zip(records, values, strict=True):
-                    record[name] = value
-            for record, total in zip(records, totals, strict=True):
-                record["total"] = total
+            records = score_records(totals, per_plugin)
             decision.scores = {
                 info.name: record for info, record in zip(feasible, records, strict=True)
             }

@@ -23,7 +23,7 @@ from archfit.scheduling.framework.nodeinfo import NodeInfo
 from archfit.scheduling.framework.pod import PodInfo
 from archfit.scheduling.framework.status import Code, Status
 
-__all__ = ["Framework", "PreFilterOutcome", "ProfileEntry"]
+__all__ = ["Framework", "PreFilterOutcome", "ProfileEntry", "score_records"]
 
 STATIC_CACHE_TEMPLATES = 64
 
@@ -169,14 +169,7 @@ class Framework:
         self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
     ) -> list[dict[str, int]]:
         """Weighted per-plugin scores and `total` for each node, in `nodes` order."""
-        totals, per_plugin = self.run_score_totals(state, pod, nodes)
-        records: list[dict[str, int]] = [{} for _ in nodes]
-        for name, values in per_plugin:
-            for record, value in zip(records, values, strict=True):
-                record[name] = value
-        for record, total in zip(records, totals, strict=True):
-            record["total"] = total
-        return records
+        return score_records(*self.run_score_totals(state, pod, nodes))
 
     def run_score_totals(
         self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
@@ -227,3 +220,16 @@ class Framework:
         if last is None:
             return PostFilterOutcome(status)
         return PostFilterOutcome(status, last.nominated_node, last.victims, last.candidates)
+
+
+def score_records(
+    totals: Sequence[int], per_plugin: Sequence[tuple[str, Sequence[int]]]
+) -> list[dict[str, int]]:
+    """Per node, in order: each plugin's weighted score by plugin name, and `total`."""
+    records: list[dict[str, int]] = [{} for _ in totals]
+    for name, values in per_plugin:
+        for record, value in zip(records, values, strict=True):
+            record[name] = value
+    for record, total in zip(records, totals, strict=True):
+        record["total"] = total
+    return records
