@@ -59,19 +59,19 @@ def kustomize_command() -> tuple[str, ...] | None:
     if shutil.which("kustomize"):
         return ("kustomize", "build")
     if shutil.which("kubectl"):
-        try:
-            probe = subprocess.run(
-                ["kubectl", "kustomize", "--help"],
-                capture_output=True,
-                text=True,
-                timeout=PROBE_TIMEOUT_S,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        if probe.returncode == 0 and "kustomiz" in probe.stdout.lower():
+        probe = _output(["kubectl", "kustomize", "--help"], PROBE_TIMEOUT_S)
+        if probe is not None and "kustomiz" in probe.lower():
             return ("kubectl", "kustomize")
     return None
+
+
+def _output(args: list[str], timeout: float) -> str | None:
+    """What `args` writes on stdout, or None when it cannot run, times out or fails."""
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -323,19 +323,10 @@ def _transformed(
 
 
 def _render(command: tuple[str, ...], directory: Path, tree: _Tree) -> list[Document] | None:
-    try:
-        done = subprocess.run(
-            [*command, str(directory)],
-            capture_output=True,
-            text=True,
-            timeout=RENDER_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    rendered = _output([*command, str(directory)], RENDER_TIMEOUT_S)
+    if rendered is None:
         return None
-    if done.returncode != 0:
-        return None
-    result = read_text(done.stdout, str(directory / "kustomization.yaml"))
+    result = read_text(rendered, str(directory / "kustomization.yaml"))
     originals: dict[tuple[str, str], Document] = {}
     for doc in tree.documents:
         originals.setdefault((doc.kind, doc.name), doc)
