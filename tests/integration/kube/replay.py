@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,6 +27,7 @@ import yaml
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tests.support import tls
+from tests.support.loopback import LoopbackServer
 
 ADMIN_TOKEN = "admin-token-for-tests"
 NOBODY_TOKEN = "nobody-token-for-tests"
@@ -150,8 +150,7 @@ class ReplayServer:
     )
     unauthorized: Response | None = None
     fallback: Callable[[Received], Response | None] | None = None
-    _httpd: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
+    _httpd: LoopbackServer | None = None
 
     @classmethod
     def start(cls, fixtures: Path, certs: Certs) -> ReplayServer:
@@ -166,7 +165,7 @@ class ReplayServer:
     @property
     def url(self) -> str:
         assert self._httpd is not None
-        return f"https://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"https://127.0.0.1:{self._httpd.port}"
 
     def add(
         self,
@@ -195,11 +194,8 @@ class ReplayServer:
 
     def stop(self) -> None:
         if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
+            self._httpd.stop()
             self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     # -- serving ---------------------------------------------------------------------------
 
@@ -309,18 +305,12 @@ class ReplayServer:
             do_PUT = _handle  # noqa: N815
             do_DELETE = _handle  # noqa: N815
 
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.certs.server_cert, self.certs.server_key)
         ctx.load_verify_locations(self.certs.ca)
         ctx.verify_mode = ssl.CERT_OPTIONAL
-        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._httpd = LoopbackServer(Handler, tls=ctx, poll_interval=0.05)
+        self._httpd.start()
 
 
 def write_kubeconfig(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx2
+
+from tests.support.loopback import LoopbackServer
 
 
 class FaultProxy:
@@ -25,21 +26,18 @@ class FaultProxy:
         self.behaviour = behaviour
         self.seen: list[tuple[str, str]] = []
         self._client = httpx2.Client(timeout=30.0)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackServer(self._handler())
 
     @property
     def host(self) -> str:
-        return f"127.0.0.1:{self._server.server_address[1]}"
+        return f"127.0.0.1:{self._server.port}"
 
     def __enter__(self) -> FaultProxy:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         self._client.close()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
