@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "inspect_with_progress",
     "resolve_check_kwargs",
     "resolver_config",
+    "resolver_config_from",
 ]
 
 REGISTRY_ENV_HELP = """\
@@ -119,6 +121,22 @@ def resolver_config(
         hosts_dir=hosts_dir,
         insecure_registries=frozenset(insecure_set),
         ca_file=str(ca_file) if ca_file else None,
+    )
+
+
+def resolver_config_from(params: Mapping[str, Any]) -> Any:
+    """`resolver_config` from a command's parsed parameters (`ctx.params`). The command declares
+    the options above as parameters named cache_dir, no_cache, docker_config, pull_secret,
+    registries_yaml, hosts_dir, insecure_registry and ca_file."""
+    return resolver_config(
+        cache_dir=params["cache_dir"],
+        no_cache=params["no_cache"],
+        docker_config=params["docker_config"],
+        pull_secrets=params["pull_secret"],
+        registries_yaml=params["registries_yaml"],
+        hosts_dir=params["hosts_dir"],
+        insecure=params["insecure_registry"],
+        ca_file=params["ca_file"],
     )
 
 

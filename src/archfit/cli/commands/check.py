@@ -151,6 +151,7 @@ def register(app: typer.Typer) -> None:
             "--resolve",
             help="Resolve images missing from the lockfile online (see `archfit images`).",
         ),
+        # Registry options, read from ctx.params by resolver_config_from.
         cache_dir: Path | None = registry_opts.CACHE_DIR,
         no_cache: bool = registry_opts.NO_CACHE,
         docker_config: Path | None = registry_opts.DOCKER_CONFIG,
@@ -174,16 +175,7 @@ def register(app: typer.Typer) -> None:
                 live_check_kwargs(application, paths or [], kubeconfig=kubeconfig, context=context)
             )
         if resolve:
-            resolver = registry_opts.resolver_config(
-                cache_dir=cache_dir,
-                no_cache=no_cache,
-                docker_config=docker_config,
-                pull_secrets=pull_secret,
-                registries_yaml=registries_yaml,
-                hosts_dir=hosts_dir,
-                insecure=insecure_registry,
-                ca_file=ca_file,
-            )
+            resolver = registry_opts.resolver_config_from(ctx.params)
             options.extra.update(
                 registry_opts.resolve_check_kwargs(
                     application,

@@ -98,6 +98,7 @@ def register(app: typer.Typer) -> None:
         refresh: bool = typer.Option(
             False, "--refresh", help="Ask the registry for every tag, even when cached."
         ),
+        # Registry options, read from ctx.params by resolver_config_from.
         cache_dir: Path | None = opts.CACHE_DIR,
         no_cache: bool = opts.NO_CACHE,
         docker_config: Path | None = opts.DOCKER_CONFIG,
@@ -124,16 +125,7 @@ def register(app: typer.Typer) -> None:
                 application.terminal.warn(finding.message)
             wanted.extend(found.refs)
         wanted = list(dict.fromkeys(wanted))
-        config = opts.resolver_config(
-            cache_dir=cache_dir,
-            no_cache=no_cache,
-            docker_config=docker_config,
-            pull_secrets=pull_secret,
-            registries_yaml=registries_yaml,
-            hosts_dir=hosts_dir,
-            insecure=insecure_registry,
-            ca_file=ca_file,
-        )
+        config = opts.resolver_config_from(ctx.params)
         results = opts.inspect_with_progress(application, wanted, config, refresh=refresh)
         if output_format == "json":
             application.terminal.json([resolution_json(r) for r in results])

@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
         update: bool = typer.Option(
             False, "--update", help="Resolve every tag again (moved tags update their entry)."
         ),
+        # Registry options, read from ctx.params by resolver_config_from.
         cache_dir: Path | None = opts.CACHE_DIR,
         no_cache: bool = opts.NO_CACHE,
         docker_config: Path | None = opts.DOCKER_CONFIG,
@@ -80,16 +81,7 @@ def register(app: typer.Typer) -> None:
             terminal.warn(finding.message)
         resolutions = None
         if plan.to_resolve and (update or not check):
-            config = opts.resolver_config(
-                cache_dir=cache_dir,
-                no_cache=no_cache,
-                docker_config=docker_config,
-                pull_secrets=pull_secret,
-                registries_yaml=registries_yaml,
-                hosts_dir=hosts_dir,
-                insecure=insecure_registry,
-                ca_file=ca_file,
-            )
+            config = opts.resolver_config_from(ctx.params)
             resolutions = opts.inspect_with_progress(
                 application, list(plan.to_resolve), config, refresh=update
             )
