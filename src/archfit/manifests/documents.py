@@ -410,10 +410,11 @@ def read_documents(
     A path that does not exist is reported as a problem (an `invalid-yaml` finding naming it),
     so one mistyped argument does not hide the rest.
 
-    `jobs` caps how many processes decode files: None reads `$ARCHFIT_JOBS` (default: the CPU
-    count, at most 8), 1 reads in this process. Several processes are used only when the input
-    is large enough to gain from them (`archfit.manifests.parallel`); the result is the same
-    either way, in the same order.
+    `jobs` sets how many processes decode files: None reads `$ARCHFIT_JOBS` (unset or 0: the
+    idle CPUs, at most 8), 1 reads in this process. Several processes are used only when the
+    input is large enough to gain from them (`archfit.manifests.parallel`); the result is the
+    same either way, in the same order. Raises `InputError` for a malformed `$ARCHFIT_JOBS`
+    and `ParallelReadError` when a worker process fails.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
