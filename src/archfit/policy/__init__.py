@@ -1,4 +1,4 @@
-"""The placement policy: the seed's decisions as rules, and the engine that combines them.
+"""The placement policy: the strategy's decisions as rules, and the engine that combines them.
 
 Logic only, no I/O: image platforms arrive through the `ImagePlatforms` protocol, settings as a
 decoded document (`parse_settings`), nodes and workloads as model values.

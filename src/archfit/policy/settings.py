@@ -1,4 +1,4 @@
-"""Policy settings: `archfit.yaml`, grouped, with the seed's decisions as defaults.
+"""Policy settings: `archfit.yaml`, grouped, with the strategy's decisions as defaults.
 
     apiVersion: archfit.dev/v1alpha1
     kind: Policy
@@ -92,9 +92,9 @@ class LabelMatch:
 
 @dataclass(frozen=True, slots=True)
 class NodeSettings:
-    # The seed labels its Pis `node.kubernetes.io/instance-type: raspberry-pi`.
+    # The strategy labels its Pis `node.kubernetes.io/instance-type: raspberry-pi`.
     raspberry_pi: LabelMatch = LabelMatch(INSTANCE_TYPE_LABEL, "raspberry-pi")
-    # Node architectures assumed when there is no inventory (the seed's x86_64 + Pi cluster).
+    # Node architectures assumed when there is no inventory (the strategy's x86_64 + Pi cluster).
     architectures: tuple[str, ...] = ("amd64", "arm64")
 
 
@@ -136,7 +136,7 @@ class GpuSettings:
 class StorageSettings:
     # Storage classes whose volumes need the distributed-storage agent on the node.
     classes: tuple[str, ...] = ("longhorn",)
-    # Nodes carrying this label run no storage agent (the seed: "No Longhorn on Pis").
+    # Nodes carrying this label run no storage agent (the strategy: "No Longhorn on Pis").
     excluded_node_label: LabelMatch = LabelMatch("kubernetes.io/storage", "none")
 
 
@@ -182,14 +182,14 @@ class SizeSettings:
     # Images of databases and other memory-hungry services (see `image_matches`).
     heavy_images: tuple[str, ...] = HEAVY_IMAGES
     # A pod requesting more than this does not belong on a Pi. None: the smallest Pi of the
-    # inventory, or the seed's Raspberry Pi 4 (3 cores, 3Gi) when the inventory has none.
+    # inventory, or the strategy's Raspberry Pi 4 (3 cores, 3Gi) when the inventory has none.
     max_pi_cpu: Quantity | None = None
     max_pi_memory: Quantity | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LightSettings:
-    # The seed's "ARM64-compatible light workloads": MQTT, Pi-hole, Home Assistant, small proxies.
+    # The strategy's "ARM64-compatible light workloads": MQTT, Pi-hole, Home Assistant, proxies.
     images: tuple[str, ...] = LIGHT_IMAGES
     # Weight (1-100) of the preferred node affinity towards the Pis.
     weight: int = 50

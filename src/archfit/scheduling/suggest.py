@@ -1,4 +1,4 @@
-"""Which workloads could move to the arm64 nodes (the seed's "maximize utilization of ARM64
+"""Which workloads could move to the arm64 nodes (the strategy's "maximize utilization of ARM64
 compute"), and what the cluster would look like if they did.
 
 A workload is a candidate when none of its pods already runs on arm64 only, it is not a

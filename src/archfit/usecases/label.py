@@ -3,7 +3,7 @@
 Which labels (each node gets only those that apply; see docs/live.md):
 - the policy's Raspberry Pi label (default `node.kubernetes.io/instance-type=raspberry-pi`) on
   nodes the inventory calls Pis (its labels or `profile: raspberry-pi`), or that carry it live;
-- the policy's storage-exclusion label (default the seed's `kubernetes.io/storage=none`) on
+- the policy's storage-exclusion label (default the strategy's `kubernetes.io/storage=none`) on
   the Pis and on nodes the inventory excludes from storage;
 - `archfit.dev/gpu-vendor=<nvidia|amd|intel>` on nodes whose device plugin advertises a GPU
   (live allocatable, else the inventory's);

@@ -10,7 +10,7 @@ storage-exclusion label). The values:
   `longhornUI.nodeSelector`: Longhorn's own pods (manager, CSI plugin, instance and engine
   managers) run only on storage nodes. Pods that mount Longhorn volumes must then run there
   too, which the policy's storage rule already requires.
-When the storage nodes are exactly the amd64 nodes, the selector is the seed's
+When the storage nodes are exactly the amd64 nodes, the selector is the strategy's
 `kubernetes.io/arch: amd64`, which needs no extra label.
 """
 

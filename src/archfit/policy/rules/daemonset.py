@@ -4,7 +4,7 @@ The DaemonSet controller creates a pod on every node its template's selector, af
 tolerations (plus the controller's automatic tolerations) admit. If an image lacks the
 architecture of one of those nodes, that pod never runs; the DaemonSet must be restricted to the
 architectures its images ship (the `arch` rule supplies that restriction) or use multi-arch
-images. The seed's velero node-agent, cilium-agent and node-exporter pass because they are
+images. The strategy's velero node-agent, cilium-agent and node-exporter pass because they are
 multi-arch.
 """
 

@@ -1,6 +1,6 @@
 """light-workloads: light services should prefer the Pis, to use the ARM64 capacity.
 
-The seed designates the Pis for "MQTT broker, Pi-hole, Home Assistant, lightweight proxies".
+The strategy designates the Pis for "MQTT broker, Pi-hole, Home Assistant, lightweight proxies".
 When a workload's image matches `light.images`, ships an architecture the Pis run, and no
 requirement keeps it off every Pi, the placement gets a preferred node affinity towards the
 Pis (weight `light.weight`). A preference, not a requirement: the pods still fall back to the

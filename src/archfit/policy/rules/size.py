@@ -1,7 +1,7 @@
 """size: heavy workloads stay off the Pis.
 
 Heavy means the pod requests more than a Pi offers (the smallest Pi of the inventory, or
-`size.maxPiCpu`/`size.maxPiMemory`, or the seed's Raspberry Pi 4: 3 cores, 3Gi), or an image
+`size.maxPiCpu`/`size.maxPiMemory`, or the strategy's Raspberry Pi 4: 3 cores, 3Gi), or an image
 matches the heavy categories (databases, search engines, brokers; `size.heavyImages`). The
 scheduler would keep an oversized pod off a Pi by itself, but a database with modest requests
 would land there and starve it. DaemonSets are exempt: they run on every node by design.
@@ -20,8 +20,8 @@ from archfit.policy.settings import Settings, image_matches
 
 __all__ = ["SizeRule"]
 
-_SEED_PI_CPU = Decimal(3)
-_SEED_PI_MEMORY = Decimal(3 * 2**30)
+_STRATEGY_PI_CPU = Decimal(3)
+_STRATEGY_PI_MEMORY = Decimal(3 * 2**30)
 
 
 class SizeRule:
@@ -49,7 +49,7 @@ class SizeRule:
             if self._size.max_pi_cpu is not None
             else min(
                 (n.allocatable["cpu"].value for n in pis if "cpu" in n.allocatable),
-                default=_SEED_PI_CPU,
+                default=_STRATEGY_PI_CPU,
             )
         )
         memory = (
@@ -57,7 +57,7 @@ class SizeRule:
             if self._size.max_pi_memory is not None
             else min(
                 (n.allocatable["memory"].value for n in pis if "memory" in n.allocatable),
-                default=_SEED_PI_MEMORY,
+                default=_STRATEGY_PI_MEMORY,
             )
         )
         return cpu, memory

@@ -1,7 +1,7 @@
 """storage: workloads whose volumes use the distributed-storage classes stay off nodes that do
 not run the storage agent.
 
-The seed excludes its Pis from Longhorn (`kubernetes.io/storage: none`); a pod with a Longhorn
+The strategy excludes its Pis from Longhorn (`kubernetes.io/storage: none`); a pod with a Longhorn
 volume scheduled there waits forever for the volume to attach. Volumes count through their
 PersistentVolumeClaim (read from the same inputs; a claim without a class gets the default
 StorageClass), volumeClaimTemplates and generic ephemeral volumes.
