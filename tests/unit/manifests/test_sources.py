@@ -3,7 +3,6 @@ Flux HelmRelease with valuesFrom, Argo CD, Kustomize helmCharts, wrapper charts,
 
 from __future__ import annotations
 
-import shutil
 import stat
 import textwrap
 from pathlib import Path
@@ -299,32 +298,6 @@ def test_functions(tmp_path: Path) -> None:
     assert function is not None
     assert function.template.node_selector == {"kubernetes.io/arch": "arm64"}
     assert function.template.containers[0].resources.limits["memory"] == Quantity.parse("64Mi")
-
-
-@pytest.mark.skipif(
-    shutil.which("helm") is None, reason="no helm binary on PATH: helm template path not exercised"
-)
-def test_local_chart_rendered_with_helm(tmp_path: Path) -> None:
-    root = write(
-        tmp_path / "repo",
-        {
-            "chart/Chart.yaml": "apiVersion: v2\nname: tiny\nversion: 0.1.0\n",
-            "chart/values.yaml": "image: busybox:1.36\n",
-            "chart/templates/deploy.yaml": DEPLOYMENT.replace("nginx:1.27", "{{ .Values.image }}"),
-            "release.yaml": """\
-                apiVersion: helm.toolkit.fluxcd.io/v2
-                kind: HelmRelease
-                metadata: {name: tiny, namespace: t}
-                spec:
-                  chart:
-                    spec:
-                      chart: ./chart
-                      sourceRef: {kind: GitRepository, name: flux-system}
-                """,
-        },
-    )
-    manifests = load_manifests([root / "release.yaml"])
-    assert manifests.workload("Deployment/t/web") is not None
 
 
 def test_flux_substitution_rules() -> None:

@@ -21,7 +21,8 @@ document separators are kept. Running it twice changes nothing the second time.
 \b
 Inputs are found as for `archfit check` (archfit.yaml, cluster.yaml, archfit.lock).
 Overlays that need it are rendered with `kustomize build` or `kubectl kustomize` from PATH;
-local charts with `helm template` (helm from PATH, or the binary named by ARCHFIT_HELM).
+local charts with `helm template` (helm from PATH, or the binary named by ARCHFIT_HELM),
+else with the Helm SDK when installed (pip install "archfit[helm]").
 
 \b
 Examples:

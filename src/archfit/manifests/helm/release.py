@@ -4,8 +4,9 @@ Every Helm source (Flux `HelmRelease`, Argo CD `Application`, Kustomize `helmCha
 `Chart.yaml` charts) builds a `Release` and calls `expand_release`, which picks the first that
 applies:
 
-1. `helm template` when a helm binary is on PATH and the chart is a local directory or archive
-   (never pulls: reading a repository does no network I/O);
+1. rendering, when the chart is a local directory or archive and a renderer is available: a helm
+   binary on PATH (`helm template`), else the Helm SDK for Python (`helm.render`); never pulls:
+   reading a repository does no network I/O;
 2. the `app-template` chart: workloads derived from its values (`helm.apptemplate`);
 3. any other chart: a `helm-not-rendered` finding, and one workload of the release's own kind
    (`HelmRelease`, `Application`, …) standing for all its pods, with the images found in its values
@@ -20,22 +21,17 @@ the values path as `origin`.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from archfit.errors import InputError
 from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.apptemplate import derive, is_app_template
 from archfit.manifests.helm.images import find_images
 from archfit.manifests.helm.locate import line_of
+from archfit.manifests.helm.render import Renderer, helm_binary, renderer
 from archfit.model.finding import Finding
 from archfit.model.k8s import pod_template_from_spec
 from archfit.model.workload import SourceRef, Workload
@@ -55,6 +51,7 @@ __all__ = [
     "expand_release",
     "helm_binary",
     "path_text",
+    "renderer",
 ]
 
 RELEASE = "archfit.dev/helm-release"
@@ -67,8 +64,6 @@ DOCUMENT = "archfit.dev/document-index"
 OWN_AFFINITY = "archfit.dev/own-pod-affinity"
 # The Kustomize overlay that (re-)emitted the declaring document, when one did.
 OVERLAY = "archfit.dev/kustomize-overlay"
-
-HELM_TIMEOUT_S = 60
 
 
 def path_text(path: Sequence[str | int]) -> str:
@@ -108,14 +103,6 @@ class ReleaseOutput:
     workloads: list[Workload] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def helm_binary() -> str | None:
-    """The helm binary on PATH (`ARCHFIT_HELM` overrides), or None."""
-    configured = os.environ.get("ARCHFIT_HELM")
-    if configured:
-        return configured if Path(configured).exists() else shutil.which(configured)
-    return shutil.which("helm")
 
 
 def _line(release: Release, path: Sequence[str | int]) -> int:
@@ -188,17 +175,17 @@ def expand_release(release: Release) -> ReleaseOutput:
                 "missing values set",
             )
         )
-    helm = helm_binary()
+    helm = renderer()
     if helm and release.chart_dir is not None:
         try:
             out.documents.extend(_render(helm, release))
-            out.notes.append(f"{release.display}: rendered with helm template")
+            out.notes.append(f"{release.display}: rendered with {helm.name}")
             return out
         except InputError as err:
             out.findings.append(
                 _finding(
                     release,
-                    f"helm template failed: {err.message}",
+                    f"rendering with {helm.name} failed: {err.message}",
                     fid="helm-not-rendered",
                     severity="warning",
                     hint="run `helm template` on the chart to see the error",
@@ -207,7 +194,14 @@ def expand_release(release: Release) -> ReleaseOutput:
     if is_app_template(release.chart):
         _app_template(release, out)
         return out
-    _not_rendered(release, out, helm_present=helm is not None)
+    if helm is None:
+        why = "no helm binary on PATH nor helm-python-sdk installed, and the chart is not "
+        why += "app-template"
+    elif release.chart_dir is None:
+        why = "the chart is not available locally"
+    else:
+        why = "the chart did not render"
+    _not_rendered(release, out, why=why)
     return out
 
 
@@ -241,13 +235,8 @@ def _app_template(release: Release, out: ReleaseOutput) -> None:
         out.notes.append(f"{release.display}: app-template values define no enabled controller")
 
 
-def _not_rendered(release: Release, out: ReleaseOutput, *, helm_present: bool) -> None:
+def _not_rendered(release: Release, out: ReleaseOutput, *, why: str) -> None:
     images = find_images(release.values)
-    why = (
-        "the chart is not available locally"
-        if helm_present
-        else "no helm binary on PATH and the chart is not app-template"
-    )
     listed = ", ".join(i.reference for i in images) or "none found in its values"
     out.findings.append(
         _finding(
@@ -256,8 +245,8 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, helm_present: bool) -
             f"images in values: {listed}",
             fid="helm-not-rendered",
             severity="info",
-            hint="install helm and vendor the chart (or `helm pull` it beside the release) to "
-            "check every object it creates",
+            hint="vendor the chart (or `helm pull` it beside the release) and install helm or "
+            '`pip install "archfit[helm]"` to check every object it creates',
         )
     )
     containers = []
@@ -303,32 +292,11 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, helm_present: bool) -
     )
 
 
-def _render(helm: str, release: Release) -> list[Document]:
+def _render(helm: Renderer, release: Release) -> list[Document]:
     assert release.chart_dir is not None
-    with tempfile.TemporaryDirectory(prefix="archfit-helm-") as tmp:
-        values_file = Path(tmp) / "values.yaml"
-        values_file.write_text(yaml.safe_dump(dict(release.values), sort_keys=False))
-        cmd = [
-            helm,
-            "template",
-            release.name,
-            str(release.chart_dir),
-            "--namespace",
-            release.namespace,
-            "--values",
-            str(values_file),
-        ]
-        try:
-            done = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as err:
-            raise InputError(f"could not run helm: {err}") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise InputError(last[:300])
-    result = read_text(done.stdout, f"{release.document.source.file}")
-    origin = f"{release.display} rendered"
+    text = helm.render(release.chart_dir, release.name, release.namespace, release.values)
+    result = read_text(text, f"{release.document.source.file}")
+    origin = f"{release.display} rendered from chart {release.chart}"
     docs = []
     for doc in result.documents:
         body = dict(doc.body)

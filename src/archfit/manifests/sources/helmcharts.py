@@ -8,8 +8,9 @@ Wrapper charts: a directory below the paths given with a `Chart.yaml` whose `dep
 other charts (the common way to deploy `app-template` or a community chart with local values).
 Each enabled dependency (its `condition` honoured) is a release named after the wrapper chart,
 with the values under its alias (or name) in the wrapper's `values.yaml`, over the dependency's
-own defaults when it is vendored under `charts/`. With a helm binary and every dependency
-vendored, the wrapper chart is rendered as a whole instead. The namespace is the one it is
+own defaults when it is vendored under `charts/`. With a renderer (a helm binary or the Helm SDK,
+see `helm.render`) and every dependency vendored, the wrapper chart is rendered as a whole
+instead. The namespace is the one it is
 installed into, which the chart does not say: `default` is assumed and a note says so.
 
 Both are modelled by `archfit.manifests.helm.release.expand_release`.
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import Document
-from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release, helm_binary
+from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release, renderer
 from archfit.manifests.helm.values import coalesce, merge_maps
 from archfit.manifests.sources._common import (
     Namespaces,
@@ -189,7 +190,7 @@ def _wrapper(chart_dir: Path, notes: list[str]) -> list[ReleaseOutput]:
     vendored = chart_dir / "charts"
     notes.append(f"{chart_dir}: wrapper chart {name}: namespace not known, `default` assumed")
     if (
-        helm_binary()
+        renderer()
         and vendored.is_dir()
         and all(
             (vendored / str(d.get("name"))).is_dir() or any(vendored.glob(f"{d.get('name')}-*.tgz"))

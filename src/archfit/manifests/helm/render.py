@@ -1,0 +1,114 @@
+"""Rendering a local chart (directory or `.tgz` archive) to a YAML stream, as `helm template` does.
+
+Two renderers, tried in this order:
+
+1. a helm binary on PATH (`ARCHFIT_HELM` names another one): `helm template`;
+2. the Helm SDK for Python (`helm-python-sdk`, module `helm_python`, installed by the `helm`
+   extra), which embeds Helm's own template engine; its `Chart.render` works offline (the
+   `lookup` template function returns nothing) and is only ever given a local chart.
+
+Both raise `InputError` with a one-line reason when the chart does not render; neither pulls a
+chart or contacts a cluster.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from archfit.errors import InputError
+
+__all__ = ["HELM_TIMEOUT_S", "SDK_MODULE", "Renderer", "helm_binary", "renderer"]
+
+HELM_TIMEOUT_S = 60
+SDK_MODULE = "helm_python"
+
+
+def helm_binary() -> str | None:
+    """The helm binary on PATH (`ARCHFIT_HELM` overrides), or None."""
+    configured = os.environ.get("ARCHFIT_HELM")
+    if configured:
+        return configured if Path(configured).exists() else shutil.which(configured)
+    return shutil.which("helm")
+
+
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """How charts are rendered here: `binary` is the helm executable, or None for the SDK."""
+
+    binary: str | None
+
+    @property
+    def name(self) -> str:
+        return "helm template" if self.binary else "the Helm SDK (helm-python-sdk)"
+
+    def render(self, chart: Path, name: str, namespace: str, values: Mapping[str, Any]) -> str:
+        """The rendered objects of release `name` in `namespace` as one YAML stream."""
+        if self.binary:
+            return _template(self.binary, chart, name, namespace, values)
+        return _sdk_render(chart, name, namespace, values)
+
+
+def renderer() -> Renderer | None:
+    """The helm binary when there is one, else the SDK when it is installed, else None."""
+    binary = helm_binary()
+    if binary:
+        return Renderer(binary)
+    if importlib.util.find_spec(SDK_MODULE) is not None:
+        return Renderer(None)
+    return None
+
+
+def _template(helm: str, chart: Path, name: str, namespace: str, values: Mapping[str, Any]) -> str:
+    with tempfile.TemporaryDirectory(prefix="archfit-helm-") as tmp:
+        values_file = Path(tmp) / "values.yaml"
+        values_file.write_text(yaml.safe_dump(dict(values), sort_keys=False))
+        cmd = [helm, "template", name, str(chart), "--namespace", namespace]
+        cmd += ["--values", str(values_file)]
+        try:
+            done = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise InputError(f"could not run helm: {err}") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise InputError(last[:300])
+    return done.stdout
+
+
+def _sdk_render(chart: Path, name: str, namespace: str, values: Mapping[str, Any]) -> str:
+    # Imported here: loading the SDK loads Helm's engine (a native library of ~75 MB).
+    try:
+        import helm_python  # noqa: PLC0415 - optional, heavy
+    except Exception as err:  # noqa: BLE001 - a library built for another system fails here
+        raise InputError(f"could not load helm-python-sdk: {_one_line(err)}") from None
+    try:
+        with helm_python.Chart.load(chart) as loaded:
+            rendered = loaded.render(
+                dict(values), name=name, namespace=namespace, revision=1, is_install=True
+            )
+    except helm_python.HelmError as err:
+        raise InputError(_one_line(err)) from None
+    # `helm template` prints every non-empty template but the NOTES, each under a `# Source:`
+    # line; the SDK returns them keyed by path (`<chart>/templates/x.yaml`).
+    parts = [
+        f"---\n# Source: {path}\n{text}"
+        for path, text in sorted(rendered.items())
+        if text.strip() and not path.endswith("NOTES.txt")
+    ]
+    return "\n".join(parts)
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return (text or type(err).__name__)[:300]
