@@ -14,27 +14,30 @@ from typing import Any
 
 from archfit.errors import InvalidValue
 from archfit.model.image import ImageRef
+from archfit.model.k8s_affinity import affinity as _affinity
+from archfit.model.k8s_affinity import label_selector, node_selector
+from archfit.model.k8s_fields import (
+    Obj,
+    _int,
+    _labels,
+    _list,
+    _map,
+    _resources,
+    _str,
+    _strings,
+)
 from archfit.model.node import ARCH_LABEL, HOSTNAME_LABEL, OS_LABEL, Node
 from archfit.model.platform import NodeCapabilities, Platform
 from archfit.model.pod import (
-    Affinity,
     Container,
     ContainerKind,
     ContainerPort,
-    NodeAffinity,
-    PodAffinity,
-    PodAffinityTerm,
     PodTemplate,
-    PreferredSchedulingTerm,
     ResourceRequirements,
     TopologySpreadConstraint,
     Volume,
-    WeightedPodAffinityTerm,
 )
-from archfit.model.quantity import Quantity
 from archfit.model.selectors import (
-    LabelSelector,
-    LabelSelectorRequirement,
     NodeSelector,
     NodeSelectorRequirement,
     NodeSelectorTerm,
@@ -61,8 +64,6 @@ __all__ = [
     "workload_from_k8s",
 ]
 
-Obj = Mapping[str, Any]
-
 # Where each workload kind keeps its pod spec and the template's metadata.
 POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": ("spec",),
@@ -75,188 +76,6 @@ POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
 }
 
 IS_DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
-
-
-def _map(value: Any, path: str) -> Obj:
-    if type(value) is dict:  # the common case, without the slower ABC check
-        return value
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InvalidValue(f"expected a mapping, got {type(value).__name__}", where=path)
-    return value
-
-
-def _list(value: Any, path: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise InvalidValue(f"expected a list, got {type(value).__name__}", where=path)
-    return value
-
-
-def _str(value: Any, path: str, default: str = "") -> str:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InvalidValue(f"expected a string, got {type(value).__name__}", where=path)
-    return str(value)
-
-
-def _int(value: Any, path: str, default: int | None = None) -> int | None:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-        raise InvalidValue(f"expected an integer, got {value!r}", where=path)
-    return value
-
-
-def _strings(value: Any, path: str) -> tuple[str, ...]:
-    return tuple(_str(v, f"{path}[{i}]") for i, v in enumerate(_list(value, path)))
-
-
-def _labels(value: Any, path: str) -> dict[str, str]:
-    return {str(k): _str(v, f"{path}.{k}") for k, v in _map(value, path).items()}
-
-
-def _resources(value: Any, path: str) -> dict[str, Quantity]:
-    out: dict[str, Quantity] = {}
-    for name, raw in _map(value, path).items():
-        try:
-            out[str(name)] = Quantity.parse(raw)
-        except InvalidValue as err:
-            raise err.at(f"{path}.{name}") from None
-    return out
-
-
-def label_selector(value: Any, path: str) -> LabelSelector | None:
-    """A `metav1.LabelSelector`; None when absent (which matches nothing)."""
-    if value is None:
-        return None
-    obj = _map(value, path)
-    exprs = tuple(
-        LabelSelectorRequirement(
-            key=_str(e.get("key"), f"{path}.matchExpressions[{i}].key"),
-            operator=_str(e.get("operator"), f"{path}.matchExpressions[{i}].operator"),
-            values=_strings(e.get("values"), f"{path}.matchExpressions[{i}].values"),
-        )
-        for i, e in enumerate(_list(obj.get("matchExpressions"), f"{path}.matchExpressions"))
-    )
-    return LabelSelector(_labels(obj.get("matchLabels"), f"{path}.matchLabels"), exprs)
-
-
-def _requirements(value: Any, path: str) -> tuple[NodeSelectorRequirement, ...]:
-    out = []
-    for i, raw in enumerate(_list(value, path)):
-        expr = _map(raw, f"{path}[{i}]")
-        out.append(
-            NodeSelectorRequirement(
-                key=_str(expr.get("key"), f"{path}[{i}].key"),
-                operator=_str(expr.get("operator"), f"{path}[{i}].operator"),
-                values=_strings(expr.get("values"), f"{path}[{i}].values"),
-            )
-        )
-    return tuple(out)
-
-
-def node_selector_term(value: Any, path: str) -> NodeSelectorTerm:
-    obj = _map(value, path)
-    return NodeSelectorTerm(
-        _requirements(obj.get("matchExpressions"), f"{path}.matchExpressions"),
-        _requirements(obj.get("matchFields"), f"{path}.matchFields"),
-    )
-
-
-def node_selector(value: Any, path: str) -> NodeSelector | None:
-    if value is None:
-        return None
-    obj = _map(value, path)
-    terms = _list(obj.get("nodeSelectorTerms"), f"{path}.nodeSelectorTerms")
-    return NodeSelector(
-        tuple(node_selector_term(t, f"{path}.nodeSelectorTerms[{i}]") for i, t in enumerate(terms))
-    )
-
-
-def _pod_affinity_term(value: Any, path: str) -> PodAffinityTerm:
-    obj = _map(value, path)
-    return PodAffinityTerm(
-        topology_key=_str(obj.get("topologyKey"), f"{path}.topologyKey"),
-        label_selector=label_selector(obj.get("labelSelector"), f"{path}.labelSelector"),
-        namespaces=_strings(obj.get("namespaces"), f"{path}.namespaces"),
-        namespace_selector=label_selector(
-            obj.get("namespaceSelector"), f"{path}.namespaceSelector"
-        ),
-        match_label_keys=_strings(obj.get("matchLabelKeys"), f"{path}.matchLabelKeys"),
-        mismatch_label_keys=_strings(obj.get("mismatchLabelKeys"), f"{path}.mismatchLabelKeys"),
-    )
-
-
-def _pod_affinity(value: Any, path: str) -> PodAffinity | None:
-    if value is None:
-        return None
-    obj = _map(value, path)
-    req_path = f"{path}.requiredDuringSchedulingIgnoredDuringExecution"
-    pref_path = f"{path}.preferredDuringSchedulingIgnoredDuringExecution"
-    return PodAffinity(
-        required=tuple(
-            _pod_affinity_term(t, f"{req_path}[{i}]")
-            for i, t in enumerate(
-                _list(obj.get("requiredDuringSchedulingIgnoredDuringExecution"), req_path)
-            )
-        ),
-        preferred=tuple(
-            WeightedPodAffinityTerm(
-                weight=_int(
-                    _map(t, f"{pref_path}[{i}]").get("weight"), f"{pref_path}[{i}].weight", 0
-                )
-                or 0,
-                term=_pod_affinity_term(
-                    _map(t, f"{pref_path}[{i}]").get("podAffinityTerm"),
-                    f"{pref_path}[{i}].podAffinityTerm",
-                ),
-            )
-            for i, t in enumerate(
-                _list(obj.get("preferredDuringSchedulingIgnoredDuringExecution"), pref_path)
-            )
-        ),
-    )
-
-
-def _affinity(value: Any, path: str) -> Affinity | None:
-    if value is None:
-        return None
-    obj = _map(value, path)
-    node_aff = None
-    if obj.get("nodeAffinity") is not None:
-        na = _map(obj["nodeAffinity"], f"{path}.nodeAffinity")
-        pref_path = f"{path}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution"
-        preferred = []
-        for i, raw in enumerate(
-            _list(na.get("preferredDuringSchedulingIgnoredDuringExecution"), pref_path)
-        ):
-            term = _map(raw, f"{pref_path}[{i}]")
-            preferred.append(
-                PreferredSchedulingTerm(
-                    weight=_int(term.get("weight"), f"{pref_path}[{i}].weight", 0) or 0,
-                    preference=node_selector_term(
-                        term.get("preference"), f"{pref_path}[{i}].preference"
-                    ),
-                )
-            )
-        node_aff = NodeAffinity(
-            required=node_selector(
-                na.get("requiredDuringSchedulingIgnoredDuringExecution"),
-                f"{path}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution",
-            ),
-            preferred=tuple(preferred),
-        )
-    return Affinity(
-        node_affinity=node_aff,
-        pod_affinity=_pod_affinity(obj.get("podAffinity"), f"{path}.podAffinity"),
-        pod_anti_affinity=_pod_affinity(obj.get("podAntiAffinity"), f"{path}.podAntiAffinity"),
-    )
 
 
 def _container(value: Any, path: str, kind: ContainerKind) -> Container:
