@@ -106,9 +106,6 @@ class ImageRef:
             name + (f":{self.tag}" if self.tag else "") + (f"@{self.digest}" if self.digest else "")
         )
 
-    def with_digest(self, digest: str) -> ImageRef:
-        return ImageRef(self.registry, self.repository, self.tag, digest)
-
     def __str__(self) -> str:
         return (
             self.name

@@ -115,18 +115,6 @@ class Quantity:
                 return f"{text}{suffix}"
         return str(self.integer())
 
-    def format_for(self, resource: str) -> str:
-        """Human form for a named resource: cores for cpu, binary bytes for memory and storage."""
-        if resource == "cpu":
-            return self.format_cpu()
-        if resource in {"memory", "ephemeral-storage", "storage"} or resource.startswith(
-            "hugepages-"
-        ):
-            return self.format_bytes()
-        return (
-            str(self.integer()) if self.value == self.value.to_integral_value() else str(self.value)
-        )
-
     def __str__(self) -> str:
         return format(self.value.normalize(), "f")
 

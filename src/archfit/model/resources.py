@@ -17,7 +17,7 @@ and 200Mi (`non_zero=True`), so that empty pods still spread; filtering uses the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 
 from archfit.model.pod import Container, PodTemplate
@@ -90,10 +90,3 @@ def scheduler_units(requests: Mapping[str, Decimal]) -> dict[str, int]:
         name: Quantity(value).milli() if name == "cpu" else Quantity(value).integer()
         for name, value in requests.items()
     }
-
-
-def sum_requests(items: Iterable[Mapping[str, Decimal]]) -> Requests:
-    total: Requests = {}
-    for item in items:
-        _add(total, item)
-    return total
