@@ -68,7 +68,11 @@ def test_example_json_shape(in_root: Path, capsys: pytest.CaptureFixture[str]) -
     jellyfin = next(w for w in report["workloads"] if w["name"] == "jellyfin")
     assert jellyfin["eligible_nodes"] == ["danilo"]
     assert jellyfin["placement"]["required"] == [
-        {"key": "feature.node.kubernetes.io/pci-8086.present", "operator": "In", "values": ["true"]}
+        {
+            "key": "feature.node.kubernetes.io/pci-0300_8086.present",
+            "operator": "In",
+            "values": ["true"],
+        }
     ]
     assert [f["id"] for f in jellyfin["findings"]] == ["gpu-unconstrained"]
     image = jellyfin["images"][0]

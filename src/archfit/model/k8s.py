@@ -120,8 +120,16 @@ def _container(value: Any, path: str, kind: ContainerKind) -> Container:
         kind=kind,
         resources=ResourceRequirements(requests=merged, limits=limits, claims=claims),
         ports=tuple(ports),
+        env_names=_env_names(obj.get("env")),
         path=path,
     )
+
+
+def _env_names(value: Any) -> tuple[str, ...]:
+    # Lenient: the API server validates `env`; placement only looks for a few names.
+    if not isinstance(value, list):
+        return ()
+    return tuple(e["name"] for e in value if isinstance(e, dict) and isinstance(e.get("name"), str))
 
 
 def _volume(value: Any, path: str) -> Volume:

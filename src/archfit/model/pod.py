@@ -64,6 +64,8 @@ class Container:
     kind: ContainerKind = "container"
     resources: ResourceRequirements = field(default_factory=ResourceRequirements)
     ports: tuple[ContainerPort, ...] = ()
+    # Names of the environment variables set in `env` (a GPU runtime reads some of them).
+    env_names: tuple[str, ...] = ()
     # Where in the document this container sits, e.g. `spec.template.spec.containers[0]`.
     path: str = ""
 

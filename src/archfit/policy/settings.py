@@ -108,16 +108,6 @@ def _default_gpu_resources() -> dict[str, str]:
     }
 
 
-def _default_vendor_labels() -> dict[str, LabelMatch]:
-    # Node Feature Discovery's PCI vendor labels (vendor-only label fields, as the NVIDIA GPU
-    # operator configures NFD): 10de NVIDIA, 1002 AMD, 8086 Intel.
-    return {
-        "nvidia": LabelMatch("feature.node.kubernetes.io/pci-10de.present", "true"),
-        "amd": LabelMatch("feature.node.kubernetes.io/pci-1002.present", "true"),
-        "intel": LabelMatch("feature.node.kubernetes.io/pci-8086.present", "true"),
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class GpuSettings:
     # Extended resources advertised by GPU device plugins, and the vendor each one means.
@@ -128,8 +118,9 @@ class GpuSettings:
     device_paths: Mapping[str, str] = field(
         default_factory=lambda: {"/dev/dri": "intel", "/dev/kfd": "amd", "/dev/nvidia": "nvidia"}
     )
-    # The node label that marks the GPU nodes of each vendor.
-    vendor_labels: Mapping[str, LabelMatch] = field(default_factory=_default_vendor_labels)
+    # The node label that marks the GPU nodes of each vendor. None by default: the gpu rule
+    # takes a label the inventory's GPU nodes carry (a guessed label would leave pods Pending).
+    vendor_labels: Mapping[str, LabelMatch] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

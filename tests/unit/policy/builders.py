@@ -128,6 +128,11 @@ class WorkloadBuilder:
         self._claims += (name,)
         return self
 
+    def env(self, name: str) -> WorkloadBuilder:
+        last = self._containers[-1]
+        self._containers[-1] = replace(last, env_names=(*last.env_names, name))
+        return self
+
     def annotate(self, key: str, value: str) -> WorkloadBuilder:
         self._annotations[key] = value
         return self
@@ -242,8 +247,8 @@ def node(name: str) -> NodeBuilder:
     return NodeBuilder(name)
 
 
-NVIDIA_LABEL = "feature.node.kubernetes.io/pci-10de.present"
-INTEL_LABEL = "feature.node.kubernetes.io/pci-8086.present"
+NVIDIA_LABEL = "feature.node.kubernetes.io/pci-0300_10de.present"
+INTEL_LABEL = "feature.node.kubernetes.io/pci-0300_8086.present"
 
 
 def homelab() -> list[Node]:

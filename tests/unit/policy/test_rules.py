@@ -158,7 +158,12 @@ GPU_CASES = [
         workload().image("img:1").runtime_class("nvidia"),
         ["gpu-unconstrained"],
     ),
-    ("resourceClaims", workload().image("img:1").resource_claim("gpu"), ["gpu-unconstrained"]),
+    ("a resource claim confines the pod", workload().image("img:1").resource_claim("gpu"), []),
+    (
+        "NVIDIA_VISIBLE_DEVICES without a request",
+        workload().image("img:1").env("NVIDIA_VISIBLE_DEVICES"),
+        ["gpu-unconstrained"],
+    ),
 ]
 
 
@@ -180,6 +185,57 @@ def test_gpu_vendor_annotation_overrides_the_device_path() -> None:
     verdict = evaluate(wl.build(), images=MULTI)
     assert Req(NVIDIA_LABEL, "In", ("true",)) in verdict.placement.required
     assert verdict.eligible_nodes == ("nv",)
+
+
+def test_a_gpu_request_adds_nothing_to_the_placement() -> None:
+    for wl in (
+        workload().image("img:1").gpu("nvidia.com/gpu").runtime_class("nvidia"),
+        workload().image("img:1").resource_claim("gpu").host_path("/dev/dri"),
+    ):
+        verdict = evaluate(wl.build(), images=MULTI)
+        assert verdict.findings == ()
+        assert verdict.placement.required == ()
+
+
+def test_gpu_label_is_one_the_gpu_nodes_carry() -> None:
+    nodes = [
+        node("nv").gpu("nvidia.com/gpu", "nvidia.com/gpu.present").build(),
+        node("nv2").label(NVIDIA_LABEL).label("nvidia.com/gpu.present").build(),
+        node("worker").build(),
+    ]
+    verdict = evaluate(workload().image("img:1").runtime_class("nvidia").build(), nodes=nodes)
+    assert verdict.placement.required == (Req("nvidia.com/gpu.present", "In", ("true",)),)
+    assert verdict.eligible_nodes == ("nv", "nv2")
+
+
+def test_gpu_vendor_only_nfd_label_is_recognised() -> None:
+    nodes = [
+        node("arc").label("feature.node.kubernetes.io/pci-0300_8086.present").build(),
+        node("worker").build(),
+    ]
+    verdict = evaluate(workload().image("img:1").host_path("/dev/dri").build(), nodes=nodes)
+    assert verdict.placement.required == (
+        Req("feature.node.kubernetes.io/pci-0300_8086.present", "In", ("true",)),
+    )
+
+
+def test_gpu_without_a_label_on_the_inventory_writes_none_and_says_why() -> None:
+    nodes = [node("nv").gpu("nvidia.com/gpu").build(), node("worker").build()]
+    verdict = evaluate(workload().image("img:1").runtime_class("nvidia").build(), nodes=nodes)
+    (finding,) = [f for f in verdict.findings if f.id == "gpu-unconstrained"]
+    assert finding.hint.startswith("archfit writes no label: no node of the inventory carries")
+    assert verdict.placement.required == ()
+    assert verdict.eligible_nodes == ("nv", "worker")
+
+
+def test_gpu_without_an_inventory_writes_no_label() -> None:
+    verdict = evaluate(workload().image("img:1").host_path("/dev/dri").build(), nodes=[])
+    (finding,) = [f for f in verdict.findings if f.id == "gpu-unconstrained"]
+    assert finding.hint == (
+        "archfit writes no label without an inventory that shows which label the GPU nodes "
+        "carry: give --cluster, or name it in gpu.vendorLabels.intel"
+    )
+    assert verdict.placement.required == ()
 
 
 # --- storage ---------------------------------------------------------------------------------
