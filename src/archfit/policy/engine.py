@@ -44,7 +44,12 @@ from archfit.policy.framework import (
 )
 from archfit.policy.images import ImagePlatforms
 from archfit.policy.nodeclasses import Outcome, referenced_keys
-from archfit.policy.registry import ELIGIBILITY_RULE, UNSCHEDULABLE, build_rules
+from archfit.policy.registry import (
+    ELIGIBILITY_RULE,
+    PLACEMENT_CONFLICT,
+    UNSCHEDULABLE,
+    build_rules,
+)
 from archfit.policy.settings import Settings
 
 __all__ = ["IGNORE_ANNOTATION", "Engine"]
@@ -135,6 +140,15 @@ class Engine:
             preferred.extend(p for p in result.preferred if p not in preferred)
         placement = Placement(allowed, tuple(required), tuple(preferred))
         eligible, rejections, more = self._eligibility(ctx, placement)
+        if eligible == () and placement.required:
+            # The rules' requirements together leave no node. When the pod as written has one,
+            # `fix` must not write them: an edit that leaves a workload Pending is worse than
+            # the findings. The findings stay; `placement-conflict` says why nothing is written.
+            before, before_rejections, _ = self._eligibility(ctx, Placement())
+            if before:
+                placement = Placement()
+                eligible, rejections = before, before_rejections
+                more = [self._conflict(ctx, required)]
         findings.extend(more)
         findings, ignored = self._filter(workload, images, findings)
         return WorkloadVerdict(
@@ -148,6 +162,23 @@ class Engine:
         )
 
     # --- eligibility -----------------------------------------------------------------------
+
+    @staticmethod
+    def _conflict(ctx: RuleContext, required: Sequence[NodeSelectorRequirement]) -> Finding:
+        wanted = "; ".join(
+            f"{r.key} {r.operator}" + (f" [{', '.join(r.values)}]" if r.values else "")
+            for r in required
+        )
+        return ctx.finding(
+            ELIGIBILITY_RULE,
+            PLACEMENT_CONFLICT,
+            "error",
+            f"the placement the findings ask for ({wanted}) leaves no node of the inventory for "
+            "its pods, so `archfit fix` writes none",
+            "add a node that satisfies all of them, or ignore one of the findings "
+            "(archfit.dev/ignore)",
+            requirements=[r.key for r in required],
+        )
 
     def _eligibility(
         self, ctx: RuleContext, placement: Placement

@@ -19,6 +19,7 @@ from archfit.policy.settings import Settings
 
 __all__ = [
     "ELIGIBILITY_RULE",
+    "PLACEMENT_CONFLICT",
     "RULES",
     "UNSCHEDULABLE",
     "RuleType",
@@ -53,6 +54,8 @@ RULES: tuple[RuleType, ...] = (
 # The engine's own check: does any inventory node take the workload once the placement applies?
 ELIGIBILITY_RULE = "eligibility"
 UNSCHEDULABLE = "unschedulable"
+# The rules' requirements together would leave no node for a pod that has one as written.
+PLACEMENT_CONFLICT = "placement-conflict"
 
 
 def rule_names() -> frozenset[str]:
@@ -60,7 +63,9 @@ def rule_names() -> frozenset[str]:
 
 
 def finding_ids() -> frozenset[str]:
-    return frozenset({fid for rule in RULES for fid in rule.finding_ids} | {UNSCHEDULABLE})
+    return frozenset(
+        {fid for rule in RULES for fid in rule.finding_ids} | {UNSCHEDULABLE, PLACEMENT_CONFLICT}
+    )
 
 
 def build_rules(settings: Settings) -> Sequence[Rule]:

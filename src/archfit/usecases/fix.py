@@ -18,6 +18,7 @@ from archfit.errors import ArchfitError, InputError
 from archfit.fsutil import write_atomic
 from archfit.manifests.rewrite.plan import WorkloadFix, check_yaml, plan_fixes
 from archfit.model.check import CheckReport
+from archfit.model.placement import Placement
 
 __all__ = ["FixOutcome", "WriteFailed", "run_fix", "unified_diff"]
 
@@ -83,7 +84,12 @@ def run_fix(
         report = run_check(targets, cluster=cluster, lock=lock, config=config)
     else:
         report = check(targets)
-    fixes = [WorkloadFix(v.workload, v.placement, ignored=v.ignored) for v in report.workloads]
+    # A workload `check` marks ok gets no edit: its placement may restate what its own selector
+    # already says, and a maintainer would reject a change that fixes nothing.
+    fixes = [
+        WorkloadFix(v.workload, v.placement if v.findings else Placement(), ignored=v.ignored)
+        for v in report.workloads
+    ]
     plan = plan_fixes(fixes, roots=targets, read=_read, patches_dir=patches_dir)
     originals = {path: _read(path) for path in plan.files}
     for path, text in plan.files.items():

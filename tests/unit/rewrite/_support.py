@@ -8,6 +8,7 @@ from pathlib import Path
 
 from archfit.manifests import load_manifests
 from archfit.model.check import CheckReport, WorkloadVerdict
+from archfit.model.finding import Finding
 from archfit.model.placement import Placement
 from archfit.model.pod import PreferredSchedulingTerm
 from archfit.model.selectors import NodeSelectorRequirement, NodeSelectorTerm
@@ -30,11 +31,19 @@ AMD64_ONLY = Placement(
 )
 
 
+def finding_for(subject: str) -> Finding:
+    return Finding("arch-mismatch", "error", "its image ships only amd64", subject)
+
+
 def fixed_check(placement: Placement = AMD64_ONLY):
     def check(paths: Sequence[Path]) -> CheckReport:
         manifests = load_manifests(list(paths))
+        # Each verdict carries a finding: `fix` leaves workloads without findings alone.
         return CheckReport(
-            workloads=tuple(WorkloadVerdict(w, placement=placement) for w in manifests.workloads)
+            workloads=tuple(
+                WorkloadVerdict(w, placement=placement, findings=(finding_for(w.key),))
+                for w in manifests.workloads
+            )
         )
 
     return check

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.unit.rewrite._support import AMD64_ONLY, fixed_check
+from tests.unit.rewrite._support import AMD64_ONLY, finding_for, fixed_check
 
 from archfit.manifests import load_manifests
 from archfit.model.check import CheckReport, WorkloadVerdict
-from archfit.model.placement import Placement
 from archfit.usecases.fix import WriteFailed, run_fix
 
 CASES = {
@@ -85,9 +84,9 @@ def test_app_template_defaults_untouched_when_a_controller_needs_nothing(tree: P
     def check(paths: Sequence[Path]) -> CheckReport:
         return CheckReport(
             workloads=tuple(
-                WorkloadVerdict(
-                    w, placement=AMD64_ONLY if w.name.endswith("zwave") else Placement()
-                )
+                WorkloadVerdict(w, placement=AMD64_ONLY, findings=(finding_for(w.key),))
+                if w.name.endswith("zwave")
+                else WorkloadVerdict(w)
                 for w in load_manifests(list(paths)).workloads
             )
         )
