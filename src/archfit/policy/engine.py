@@ -41,6 +41,7 @@ from archfit.policy.framework import (
     RuleContext,
     StorageIndex,
     join_names,
+    user_architectures,
 )
 from archfit.policy.images import ImagePlatforms
 from archfit.policy.nodeclasses import Outcome, referenced_keys
@@ -117,6 +118,7 @@ class Engine:
         findings: list[Finding] = []
         allowed: frozenset[str] | None = None
         required: list[NodeSelectorRequirement] = []
+        renamed: list[tuple[str, str]] = []
         skipped = _ignored_rules(workload, self.rules)
         for rule in self.rules:
             if rule.phase != "constrain" or rule.name in skipped:
@@ -124,12 +126,19 @@ class Engine:
             result = rule.evaluate(ctx)
             findings.extend(result.findings)
             required.extend(r for r in result.required if r not in required)
+            renamed.extend(r for r in result.renamed_keys if r not in renamed)
             if result.architectures is not None:
                 allowed = (
                     result.architectures if allowed is None else allowed & result.architectures
                 )
         if allowed and not allowed >= ctx.cluster_architectures:
-            required.insert(0, NodeSelectorRequirement(ARCH_LABEL, "In", tuple(sorted(allowed))))
+            # Not when the pod's own selection already admits only allowed architectures: the
+            # requirement would restate it, and `fix` would write a redundant second selector.
+            own = user_architectures(workload, ctx.cluster_architectures)
+            if own is None or not own <= allowed:
+                required.insert(
+                    0, NodeSelectorRequirement(ARCH_LABEL, "In", tuple(sorted(allowed)))
+                )
         preferred: list[PreferredSchedulingTerm] = []
         late = ctx.with_placement(required, allowed)
         for rule in self.rules:
@@ -138,7 +147,7 @@ class Engine:
             result = rule.evaluate(late)
             findings.extend(result.findings)
             preferred.extend(p for p in result.preferred if p not in preferred)
-        placement = Placement(allowed, tuple(required), tuple(preferred))
+        placement = Placement(allowed, tuple(required), tuple(preferred), tuple(renamed))
         eligible, rejections, more = self._eligibility(ctx, placement)
         if eligible == () and placement.required:
             # The rules' requirements together leave no node. When the pod as written has one,

@@ -67,6 +67,8 @@ class RuleResult:
     required: tuple[NodeSelectorRequirement, ...] = ()
     preferred: tuple[PreferredSchedulingTerm, ...] = ()
     architectures: frozenset[str] | None = None
+    # (old, new) node label keys `fix` renames in the workload's own selection.
+    renamed_keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

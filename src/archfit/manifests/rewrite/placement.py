@@ -128,13 +128,14 @@ def apply_placement(
     """
     if placement.unconstrained:
         return False
+    ops: list[JsonPatchOp] = [] if record is None else record
+    renamed = _rename_keys(pod_spec, placement.renamed_keys, pointer, ops)
     before = current_node_affinity(pod_spec)
     after = merge_node_affinity(before, placement.required, placement.preferred)
     before = before or NodeAffinity()
     if after == before:
-        return False
+        return renamed
     new_map, new_seq = _factories(pod_spec)
-    ops: list[JsonPatchOp] = [] if record is None else record
 
     def ensure_map(parent: MutableMapping[str, Any], key: str, at: str) -> Any:
         value = parent.get(key)
@@ -175,6 +176,90 @@ def apply_placement(
                 }
             )
     return True
+
+
+def _rename_in_place(mapping: MutableMapping[str, Any], old: str, new: str) -> None:
+    """Rename key `old` to `new` at the same position (ruamel maps keep their comments)."""
+    position = list(mapping).index(old)
+    comments = getattr(getattr(mapping, "ca", None), "items", None)
+    comment = comments.pop(old, None) if isinstance(comments, dict) else None
+    value = mapping.pop(old)
+    insert = getattr(mapping, "insert", None)
+    if insert is not None:
+        insert(position, new, value)
+        if comment is not None and isinstance(comments, dict):
+            comments[new] = comment  # the end-of-line comment belongs to the entry
+            _shift_comment(comment, len(new) - len(old))
+        return
+    items = list(mapping.items())
+    items.insert(position, (new, value))
+    mapping.clear()
+    mapping.update(items)
+
+
+def _shift_comment(comment: Any, shift: int) -> None:
+    """Keep an end-of-line comment as far from its value as it was (ruamel places it at the
+    column it was read at)."""
+    for token in comment if isinstance(comment, list) else ():
+        mark: Any = getattr(token, "start_mark", None)
+        column = getattr(mark, "column", None)
+        if isinstance(column, int):
+            mark.column = max(column + shift, 0)
+
+
+def _rename_keys(
+    pod_spec: MutableMapping[str, Any],
+    renames: tuple[tuple[str, str], ...],
+    pointer: str,
+    ops: list[JsonPatchOp],
+) -> bool:
+    """Rename deprecated label keys where the pod spec selects by them; True when one was."""
+    changed = False
+    selector = pod_spec.get("nodeSelector")
+    if isinstance(selector, MutableMapping):
+        before = dict(selector)
+        for old, new in renames:
+            if old in selector and new not in selector:
+                _rename_in_place(selector, old, new)
+            elif old in selector and selector[new] == selector[old]:
+                del selector[old]  # the successor already says the same
+        if dict(selector) != before:
+            ops.append(
+                {"op": "replace", "path": f"{pointer}/nodeSelector", "value": dict(selector)}
+            )
+            changed = True
+    node = pod_spec.get("affinity", {})
+    node = node.get("nodeAffinity") if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping):
+        return changed
+    node_ptr = f"{pointer}/affinity/nodeAffinity"
+    terms: list[tuple[str, Any]] = []
+    required = node.get(REQUIRED)
+    if isinstance(required, Mapping) and isinstance(required.get("nodeSelectorTerms"), list):
+        for i, term in enumerate(required["nodeSelectorTerms"]):
+            terms.append((f"{node_ptr}/{REQUIRED}/nodeSelectorTerms/{i}", term))
+    preferred = node.get(PREFERRED)
+    if isinstance(preferred, list):
+        for i, pref in enumerate(preferred):
+            if isinstance(pref, Mapping):
+                terms.append((f"{node_ptr}/{PREFERRED}/{i}/preference", pref.get("preference")))
+    wanted = dict(renames)
+    for at, term in terms:
+        exprs = term.get("matchExpressions") if isinstance(term, Mapping) else None
+        if not isinstance(exprs, list):
+            continue
+        for j, expr in enumerate(exprs):
+            if isinstance(expr, MutableMapping) and expr.get("key") in wanted:
+                expr["key"] = wanted[expr["key"]]
+                ops.append(
+                    {
+                        "op": "replace",
+                        "path": f"{at}/matchExpressions/{j}/key",
+                        "value": expr["key"],
+                    }
+                )
+                changed = True
+    return changed
 
 
 def _write_required(

@@ -50,6 +50,7 @@ class UserChoiceRule:
 
     def evaluate(self, ctx: RuleContext) -> RuleResult:
         findings = list(self._deprecated(ctx))
+        renamed = tuple((f.details["label"], _DEPRECATED[f.details["label"]]) for f in findings)
         try:
             declared = declared_architectures(ctx)
         except InvalidValue as err:
@@ -62,7 +63,7 @@ class UserChoiceRule:
                     f'write {ARCH_ANNOTATION}: "amd64,arm64" (a comma-separated list)',
                 )
             )
-            return RuleResult(tuple(findings))
+            return RuleResult(tuple(findings), renamed_keys=renamed)
         chosen = chosen_architectures(ctx)
         images = ctx.image_architectures
         if chosen is not None and images is not None and images and not chosen & images:
@@ -80,7 +81,7 @@ class UserChoiceRule:
                     images=sorted(images),
                 )
             )
-        return RuleResult(tuple(findings), architectures=chosen)
+        return RuleResult(tuple(findings), architectures=chosen, renamed_keys=renamed)
 
     def _deprecated(self, ctx: RuleContext) -> list[Finding]:
         template = ctx.workload.template
@@ -98,7 +99,7 @@ class UserChoiceRule:
                 f"selects nodes by {key}, deprecated since Kubernetes 1.14: kubelets still set it "
                 "only for backward compatibility, and inventories, node images and tools that "
                 "follow the current labels lack it, so the selector can silently match nothing",
-                f"use {_DEPRECATED[key]} instead",
+                f"use {_DEPRECATED[key]} instead (`archfit fix` writes it)",
                 label=key,
             )
             for key in sorted(keys)
