@@ -228,3 +228,24 @@ def test_input_findings_name_their_location_once_in_text(
     messages = {f["id"]: f["message"] for f in json.loads(out)["findings"]}
     assert messages["invalid-yaml"].startswith("broken.yaml:3: invalid YAML: ")
     assert messages["invalid-manifest"].startswith("web.yaml:1: Deployment/web: spec.template")
+
+
+def test_inventory_without_pis_says_so_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "cluster.yaml").write_text(
+        "apiVersion: archfit.dev/v1alpha1\nkind: Cluster\nmetadata: {name: x86}\nnodes:\n"
+        "  - {name: a, arch: amd64, allocatable: {cpu: '8', memory: 32Gi, pods: 110}}\n"
+        "  - {name: b, arch: arm64, allocatable: {cpu: '8', memory: 32Gi, pods: 110}}\n"
+    )
+    for name in ("pg", "mongo"):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: {name}}}\nspec:\n"
+            f"  template:\n    spec:\n      containers: [{{name: db, image: {name}:1}}]\n"
+        )
+    code, out, _ = _run(capsys, str(tmp_path), "--format", "json")
+    report = json.loads(out)
+    assert code in {0, 1}
+    ids = [f["id"] for f in report["findings"]]
+    assert ids.count("pi-rules-skipped") == 1
+    assert all(f["id"] != "too-large-for-pi" for w in report["workloads"] for f in w["findings"])

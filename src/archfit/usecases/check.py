@@ -131,9 +131,24 @@ def run_check(
                 "warning",
                 f"no cluster inventory ({CLUSTER_FILE}, --cluster, or Node objects in the "
                 "input): placements are computed for the architectures "
-                f"{', '.join(settings.nodes.architectures)}, but no node is checked",
+                f"{', '.join(settings.nodes.architectures)}, but no node is checked, and the "
+                "Raspberry Pi rules (size, light-workloads) have nothing to judge",
                 hint=f"describe the nodes in {CLUSTER_FILE} or pass "
                 "`kubectl get nodes -o yaml` output with --cluster",
+                rule="inputs",
+            )
+        )
+
+    pi = settings.nodes.raspberry_pi
+    if nodes and not any(pi.matches(n.labels) for n in nodes):
+        # One line instead of nothing: a reader should know why no workload was judged for them.
+        top.append(
+            Finding(
+                "pi-rules-skipped",
+                "info",
+                f"no node of the inventory is a Raspberry Pi (labelled {pi}): the Pi rules "
+                "(size, light-workloads) have nothing to judge",
+                hint=f"label the Pis {pi}, or set nodes.raspberryPi to the label they carry",
                 rule="inputs",
             )
         )

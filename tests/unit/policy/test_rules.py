@@ -238,6 +238,35 @@ def test_gpu_without_an_inventory_writes_no_label() -> None:
     assert verdict.placement.required == ()
 
 
+# --- size ----------------------------------------------------------------------------------
+
+
+def test_heavy_image_in_a_job_is_a_client() -> None:
+    images = {"mongo:7": "amd64 arm64"}
+    for kind in ("Job", "CronJob"):
+        assert ids(workload("seed", kind).image("mongo:7"), images=images) == []
+    assert ids(workload("db", "StatefulSet").image("mongo:7"), images=images) == [
+        "too-large-for-pi"
+    ]
+
+
+def test_large_requests_count_in_a_job() -> None:
+    wl = workload("train", "Job").image("img:1").requests(cpu="6", memory="8Gi")
+    assert ids(wl, images=MULTI) == ["too-large-for-pi"]
+
+
+def test_pi_rules_say_nothing_without_pis_in_the_inventory() -> None:
+    nodes = [node("worker").build(), node("arm").arch("arm64").build()]
+    for wl in (workload().image("postgres:16"), workload().image("pihole/pihole:2024.07.0")):
+        verdict = evaluate(
+            wl.build(),
+            images={"postgres:16": "amd64 arm64", "pihole/pihole:2024.07.0": "amd64 arm64"},
+            nodes=nodes,
+        )
+        assert verdict.findings == ()
+        assert verdict.placement.unconstrained
+
+
 # --- storage ---------------------------------------------------------------------------------
 
 LONGHORN = StorageClass("longhorn", "driver.longhorn.io")
@@ -485,10 +514,10 @@ def test_invalid_image_reference_is_an_error() -> None:
             ["daemonset-not-multiarch"],
         ),
         (
-            "heavy image",
+            "heavy image: no Pi known, nothing to say",
             workload().image("postgres:16"),
             {"postgres:16": "amd64 arm64"},
-            ["too-large-for-pi"],
+            [],
         ),
         (
             "heavy image kept off the Pis",
@@ -499,10 +528,10 @@ def test_invalid_image_reference_is_an_error() -> None:
             [],
         ),
         (
-            "light image",
+            "light image: no Pi known, nothing to prefer",
             workload().image("pihole/pihole:2024.07.0"),
             {"pihole/pihole:2024.07.0": "amd64 arm64"},
-            ["light-workload-not-on-pi"],
+            [],
         ),
     ],
 )

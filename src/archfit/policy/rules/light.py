@@ -48,15 +48,11 @@ class LightWorkloadRule:
         allowed = ctx.allowed_architectures
         if allowed is None:
             return RuleResult()  # unknown images: sending them to a Pi could be a mistake
-        if ctx.inventory:
-            pis = [n for n in ctx.pis if n.arch in allowed and ctx.admitted(n, ctx.required)]
-            if not pis:
-                return RuleResult()
-            where = f"Raspberry Pis ({join_names(n.name for n in pis)})"
-        else:
-            if "arm64" not in allowed:
-                return RuleResult()
-            where = "Raspberry Pis"
+        # Without Pis in the inventory there is nothing to prefer (the check says so once).
+        pis = [n for n in ctx.pis if n.arch in allowed and ctx.admitted(n, ctx.required)]
+        if not pis:
+            return RuleResult()
+        where = f"Raspberry Pis ({join_names(n.name for n in pis)})"
         term = PreferredSchedulingTerm(
             self._light.weight, NodeSelectorTerm((self._pi.requirement(),))
         )

@@ -4,7 +4,10 @@ Heavy means the pod requests more than a Pi offers (the smallest Pi of the inven
 `size.maxPiCpu`/`size.maxPiMemory`, or the strategy's Raspberry Pi 4: 3 cores, 3Gi), or an image
 matches the heavy categories (databases, search engines, brokers; `size.heavyImages`). The
 scheduler would keep an oversized pod off a Pi by itself, but a database with modest requests
-would land there and starve it. DaemonSets are exempt: they run on every node by design.
+would land there and starve it. DaemonSets are exempt: they run on every node by design. An
+image name only counts for long-running servers: a Job or CronJob running `mongosh` or `psql`
+is a client of the database, not the database. Without Raspberry Pis in the inventory (or
+without an inventory) the rule has nothing to judge and says nothing; the check says so once.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from archfit.policy.settings import Settings, image_matches
 __all__ = ["SizeRule"]
 
 _STRATEGY_PI_CPU = Decimal(3)
+# Kinds whose pods run to completion: their images are clients and tools, not servers.
+_RUN_TO_COMPLETION = frozenset({"Job", "CronJob"})
 _STRATEGY_PI_MEMORY = Decimal(3 * 2**30)
 
 
@@ -63,14 +68,16 @@ class SizeRule:
         return cpu, memory
 
     def evaluate(self, ctx: RuleContext) -> RuleResult:
-        if ctx.is_daemonset:
+        if ctx.is_daemonset or not ctx.pis:
             return RuleResult()
         reasons = []
+        server = ctx.workload.kind not in _RUN_TO_COMPLETION
         heavy = sorted(
             {
                 use.info.ref.familiar if use.info else use.image
                 for use in ctx.images
-                if use.kind != "ephemeral"
+                if server
+                and use.kind != "ephemeral"
                 and use.info is not None
                 and any(
                     image_matches(p, use.info.ref.registry, use.info.ref.repository)
@@ -100,8 +107,8 @@ class SizeRule:
         exclusion = self._pi.exclusion()
         findings = []
         pis = ctx.own_pis
-        if pis or (not ctx.inventory and ctx.admits_labels(ctx.pi_labels)):
-            where = f" ({join_names(n.name for n in pis)})" if pis else ""
+        if pis:
+            where = f" ({join_names(n.name for n in pis)})"
             findings.append(
                 ctx.finding(
                     self.name,
