@@ -29,6 +29,7 @@ from archfit.model.platform import NodeCapabilities, Platform
 from archfit.model.pod import PreferredSchedulingTerm
 from archfit.model.resources import pod_requests
 from archfit.model.selectors import NodeSelector, NodeSelectorRequirement, Toleration
+from archfit.model.volumes import VolumeUse, workload_volumes
 from archfit.model.workload import (
     PersistentVolumeClaim,
     StorageClass,
@@ -84,31 +85,17 @@ class StorageIndex:
     ) -> StorageIndex:
         return cls({(c.namespace, c.name): c for c in claims}, {c.name: c for c in classes})
 
-    @property
-    def default_class(self) -> str | None:
-        defaults = sorted(name for name, sc in self.classes.items() if sc.is_default)
-        return defaults[0] if defaults else None
-
-    def _class_of(self, claim: PersistentVolumeClaim) -> str | None:
-        # A claim without storageClassName gets the default class (DefaultStorageClass
-        # admission); an explicit "" means "no class" (static binding).
-        if claim.storage_class is None:
-            return self.default_class
-        return claim.storage_class or None
-
     def volume_classes(self, workload: Workload) -> list[tuple[str, str | None]]:
         """(volume or claim name, storage class) for every persistent volume of the workload;
         the class is None when the claim is not among the inputs or has no class."""
-        out: list[tuple[str, str | None]] = []
-        for volume in workload.template.volumes:
-            if volume.source == "persistentVolumeClaim" and volume.claim_name:
-                claim = self.claims.get((workload.namespace, volume.claim_name))
-                out.append((volume.claim_name, self._class_of(claim) if claim else None))
-            elif volume.source == "ephemeral":
-                out.append((volume.name, volume.storage_class or self.default_class))
-        for template in workload.volume_claim_templates:
-            out.append((template.name, self._class_of(template)))
-        return out
+        return [
+            (use.name, use.storage_class) for use in self.volumes(workload) if use.host_path is None
+        ]
+
+    def volumes(self, workload: Workload) -> list[VolumeUse]:
+        """The workload's volumes as `archfit.model.volumes` judges them (shared with the
+        arm64 suggestions of `simulate`)."""
+        return workload_volumes(workload, self.claims, self.classes)
 
 
 class InventoryIndex:

@@ -5,8 +5,9 @@ A workload is a candidate when none of its pods already runs on arm64 only, it i
 DaemonSet, and nothing rules it out:
 - an image without an arm64 build (or with platforms unknown to the lockfile);
 - a GPU request (the Pis have none);
-- a persistent volume claim (the Pis carry no Longhorn storage);
-- a hostPath volume (host devices such as /dev/dri, or node-local data);
+- a hostPath volume or a claim of a node-local class such as local-path (its data stays on the
+  node it runs on), or a claim of cluster storage (the Pis carry no Longhorn storage); both as
+  `archfit.model.volumes` judges them, the same rule `check` uses;
 - "heavy": one pod asking for more than half the cpu or memory of the largest arm64 node.
 Candidates are then moved for real, one after the other, in input order: their pods are taken
 off their nodes and scheduled again with `nodeSelector kubernetes.io/arch: arm64` (their own
@@ -24,8 +25,10 @@ from archfit.model.node import ARCH_LABEL, GPU_RESOURCES
 from archfit.model.pod import NodeAffinity, PodTemplate
 from archfit.model.quantity import Quantity
 from archfit.model.selectors import NodeSelector
+from archfit.model.volumes import workload_volumes
 from archfit.model.workload import Workload
 from archfit.scheduling.controllers import PodSpec
+from archfit.scheduling.framework.cluster import Storage
 from archfit.scheduling.simulate import PodResult, Simulation
 from archfit.scheduling.whatif import fork
 
@@ -71,7 +74,11 @@ def pin_to_arch(template: PodTemplate, arch: str) -> PodTemplate:
 
 
 def _blockers(
-    workload: Workload, pods: list[PodResult], image_ok: ImageCheck, limits: tuple[int, int]
+    workload: Workload,
+    pods: list[PodResult],
+    image_ok: ImageCheck,
+    limits: tuple[int, int],
+    storage: Storage,
 ) -> list[str]:
     reasons = []
     for container in workload.template.runtime_containers:
@@ -84,14 +91,17 @@ def _blockers(
     gpus = sorted(r for r in requests if r in GPU_RESOURCES and requests[r] > 0)
     if gpus:
         reasons.append(f"requests {', '.join(gpus)} (the arm64 nodes have no GPU)")
-    if any(
-        v.source in ("persistentVolumeClaim", "ephemeral") for v in workload.template.volumes
-    ) or (workload.volume_claim_templates):
-        reasons.append("uses persistent volumes (the arm64 nodes carry no cluster storage)")
-    for volume in workload.template.volumes:
-        if volume.source == "hostPath" and volume.host_path:
-            what = "host devices" if volume.host_path.startswith("/dev") else "a host path"
-            reasons.append(f"uses {what} ({volume.host_path}) of the node it runs on")
+    for use in workload_volumes(workload, storage.claims, storage.classes):
+        if use.host_path is not None:
+            what = "host devices" if use.host_path.startswith("/dev") else "a host path"
+            reasons.append(f"uses {what} ({use.host_path}) of the node it runs on")
+        elif use.locality == "node-local":
+            reasons.append(f"keeps its data {use.describe()} on the node it runs on")
+        else:
+            reasons.append(
+                f"uses the persistent volume {use.describe()} (the arm64 nodes carry no "
+                "cluster storage)"
+            )
     cpu, memory = limits
     if requests.get("cpu", 0) * 2 > cpu or requests.get("memory", 0) * 2 > memory:
         reasons.append("heavy: a pod asks for more than half of the largest arm64 node")
@@ -125,7 +135,7 @@ def suggest(base: Simulation, image_ok: ImageCheck) -> tuple[list[Suggestion], S
             memory_bytes=sum(r.pod.requests.get("memory", 0) for r in pods),
         )
         out.append(suggestion)
-        suggestion.reasons = _blockers(workload, pods, image_ok, limits)
+        suggestion.reasons = _blockers(workload, pods, image_ok, limits, base.cluster.storage)
         if suggestion.reasons:
             continue
         moved = _move(sim, pods)

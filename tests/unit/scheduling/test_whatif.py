@@ -151,7 +151,10 @@ def test_suggest_moves_what_fits_and_explains_the_rest() -> None:
     verdicts = {s.workload: (s.verdict, s.reasons) for s in suggestions}
     assert verdicts["Deployment/default/web"][0] == "movable"
     assert verdicts["Deployment/default/cache"][0] == "blocked"
-    assert any("persistent volumes" in r for r in verdicts["Deployment/default/cache"][1])
+    # A local-path claim is node-local (the rule `check` uses too), not cluster storage.
+    assert verdicts["Deployment/default/cache"][1] == [
+        "keeps its data cache (local-path) on the node it runs on",
+    ]
     web = [
         r.node for r in after.results if r.pod.owner and r.pod.owner.startswith("ReplicaSet/web")
     ]

@@ -27,9 +27,9 @@ class StorageRule:
 
     def evaluate(self, ctx: RuleContext) -> RuleResult:
         used = [
-            (volume, cls)
-            for volume, cls in ctx.storage.volume_classes(ctx.workload)
-            if cls is not None and cls in self._storage.classes
+            (use.name, use.storage_class)
+            for use in ctx.storage.volumes(ctx.workload)
+            if use.locality == "cluster" and use.storage_class in self._storage.classes
         ]
         if not used:
             return RuleResult()
