@@ -1,17 +1,23 @@
 """The check report as plain text: a header saying what was read, one table of workloads, the
 findings grouped by severity with file:line and a fix, and a summary that explains the exit
-code. Deterministic (no colour, fixed width) so it can be compared byte for byte.
+code. Deterministic (no colour; lines wrap at `width`, 100 unless the terminal is narrower) so it
+can be compared byte for byte. Findings that say the same about several workloads (one
+`unresolved-image` per image) are one entry listing the workloads; file paths under `cwd` are
+written relative to it.
 """
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from archfit.model.check import CheckReport, WorkloadVerdict
 from archfit.model.finding import SEVERITIES, Finding, severity_rank
 from archfit.model.node import Node
+from archfit.model.workload import SourceRef
 
 __all__ = ["check_report_text", "describe_nodes"]
 
@@ -116,10 +122,30 @@ def _table(report: CheckReport) -> list[str]:
     return out
 
 
-def _wrap(text: str, indent: str) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How the text is laid out for one reader: line width and the directory paths are
+    relative to."""
+
+    width: int = WIDTH
+    cwd: str | None = None
+
+    def path(self, file: str) -> str:
+        if self.cwd is None or not os.path.isabs(file):
+            return file
+        rel = os.path.relpath(file, self.cwd)
+        return file if rel.startswith("..") else rel
+
+    def where(self, source: SourceRef | None) -> str:
+        if source is None:
+            return "input"
+        return str(SourceRef(self.path(source.file), source.line, source.origin))
+
+
+def _wrap(text: str, indent: str, width: int = WIDTH) -> list[str]:
     return textwrap.wrap(
         text,
-        WIDTH,
+        width,
         initial_indent=indent,
         subsequent_indent=indent + "  ",
         break_on_hyphens=False,
@@ -127,33 +153,69 @@ def _wrap(text: str, indent: str) -> list[str]:
     )
 
 
-def _finding(finding: Finding) -> list[str]:
+def _finding(finding: Finding, layout: _Layout = _Layout()) -> list[str]:
     """The id, subject and location on one line, then the message and the fix below it.
 
     The location is printed once: a subject that is just the located file, and a message that
     starts with the location (as `invalid-yaml` and `invalid-manifest` messages do, so that
     they stand alone in logs and JSON), are shortened here.
     """
-    where = str(finding.source) if finding.source is not None else "input"
+    where = layout.where(finding.source)
     shown = finding.subject
     message = finding.message
     if finding.source is not None:
         if shown == finding.source.file:
             shown = None
-        message = message.removeprefix(f"{where}: ")
+        message = message.removeprefix(f"{finding.source}: ").removeprefix(f"{where}: ")
+        if finding.source.file != layout.path(finding.source.file):
+            message = message.replace(finding.source.file, layout.path(finding.source.file))
     subject = f"{shown}  " if shown else ""
     lines = [f"  {finding.id}  {subject}{where}"]
-    lines += _wrap(message, "    ")
+    lines += _wrap(message, "    ", layout.width)
     if finding.hint:
-        lines += _wrap(f"fix: {finding.hint}", "    ")
+        lines += _wrap(f"fix: {finding.hint}", "    ", layout.width)
     return lines
 
 
-def _header(report: CheckReport) -> list[str]:
+def _group_key(finding: Finding) -> tuple[str, str, str, str] | None:
+    """Findings about workloads that say the same thing share a key (None: stands alone)."""
+    if finding.subject is None or finding.source is None or "/" not in finding.subject:
+        return None
+    return finding.id, finding.severity, finding.message, finding.hint
+
+
+def _entries(group: Sequence[Finding]) -> list[list[Finding]]:
+    """The findings in their order, those with the same key gathered at the first one."""
+    entries: list[list[Finding]] = []
+    at: dict[tuple[str, str, str, str], list[Finding]] = {}
+    for finding in group:
+        key = _group_key(finding)
+        if key is None:
+            entries.append([finding])
+        elif key in at:
+            at[key].append(finding)
+        else:
+            at[key] = [finding]
+            entries.append(at[key])
+    return entries
+
+
+def _grouped(findings: Sequence[Finding], layout: _Layout) -> list[str]:
+    """One entry for several workloads: the id and count, the message and fix once, then one
+    line per workload with its location."""
+    first = findings[0]
+    lines = [f"  {first.id}  {_plural(len(findings), 'workload')}"]
+    lines += _wrap(first.message, "    ", layout.width)
+    if first.hint:
+        lines += _wrap(f"fix: {first.hint}", "    ", layout.width)
+    lines += [f"    - {f.subject}  {layout.where(f.source)}" for f in findings]
+    return lines
+
+
+def _header(report: CheckReport, layout: _Layout = _Layout()) -> list[str]:
     inputs = report.inputs
-    lines = [
-        f"archfit check: {_plural(len(report.workloads), 'workload')} in {', '.join(inputs.paths)}"
-    ]
+    paths = ", ".join(layout.path(p) for p in inputs.paths)
+    lines = [f"archfit check: {_plural(len(report.workloads), 'workload')} in {paths}"]
     if report.nodes:
         archs = Counter(n.arch for n in report.nodes)
         mix = ", ".join(f"{count} {arch}" for arch, count in sorted(archs.items()))
@@ -174,12 +236,12 @@ def _header(report: CheckReport) -> list[str]:
         "For each workload: the architectures all of its images ship, the nodes that would "
         "accept one of its pods once archfit's placement is applied (taints, selectors, "
         "affinity and resources, as kube-scheduler filters them), and what is wrong.",
-        WIDTH,
+        layout.width,
     )
     return lines
 
 
-def _summary(report: CheckReport, fail_on: str) -> list[str]:
+def _summary(report: CheckReport, fail_on: str, width: int = WIDTH) -> list[str]:
     counts = report.counts()
     parts = [
         _plural(counts["error"], "error"),
@@ -202,13 +264,22 @@ def _summary(report: CheckReport, fail_on: str) -> list[str]:
         lines += textwrap.wrap(
             "The placements behind MAY RUN ON (required and preferred node affinity) are in "
             "`--format json`; `archfit fix` writes them into the manifests.",
-            WIDTH,
+            width,
         )
     return lines
 
 
-def check_report_text(report: CheckReport, *, fail_on: str = "error") -> str:
-    lines = _header(report)
+def check_report_text(
+    report: CheckReport,
+    *,
+    fail_on: str = "error",
+    width: int | None = None,
+    cwd: str | None = None,
+) -> str:
+    """The report; `width` caps line length (at most 100, at least 60), `cwd` makes the paths
+    under it relative."""
+    layout = _Layout(max(60, min(WIDTH, width or WIDTH)), cwd)
+    lines = _header(report, layout)
     lines.append("")
     lines += _table(report)
     findings = report.all_findings
@@ -218,8 +289,8 @@ def check_report_text(report: CheckReport, *, fail_on: str = "error") -> str:
             continue
         lines.append("")
         lines.append(f"{_HEADINGS[severity]} ({len(group)})")
-        for finding in group:
-            lines += _finding(finding)
+        for entry in _entries(group):
+            lines += _finding(entry[0], layout) if len(entry) == 1 else _grouped(entry, layout)
     lines.append("")
-    lines += _summary(report, fail_on)
+    lines += _summary(report, fail_on, layout.width)
     return "\n".join(lines) + "\n"

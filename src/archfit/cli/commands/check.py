@@ -7,6 +7,7 @@ them as keyword arguments. To add an option, add a parameter to the command, a f
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,10 @@ def run(application: Application, options: CheckOptions) -> int:
     if options.format == "json":
         application.terminal.json(check_report_json(report))
     else:
-        application.terminal.raw(check_report_text(report, fail_on=options.fail_on))
+        terminal = application.terminal
+        width = terminal.width if terminal.out.is_terminal else None
+        text = check_report_text(report, fail_on=options.fail_on, width=width, cwd=os.getcwd())
+        terminal.raw(text)
     return exit_code(report.worst(), options.fail_on)
 
 
