@@ -25,10 +25,10 @@ import jsonschema
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
-__all__ = ["ApiSchemas", "UnknownKind"]
+__all__ = ["ApiSchemas", "UnknownKindError"]
 
 
-class UnknownKind(LookupError):
+class UnknownKindError(LookupError):
     """No document of the server defines this apiVersion and kind."""
 
 
@@ -43,7 +43,9 @@ def _list_map_keys(
             continue
         key = json.dumps([item.get(k) for k in keys])
         if key in seen:
-            yield ValidationError(f"duplicate entry for key {dict(zip(keys, json.loads(key)))}")
+            yield ValidationError(
+                f"duplicate entry for key {dict(zip(keys, json.loads(key), strict=True))}"
+            )
         seen.add(key)
 
 
@@ -60,7 +62,8 @@ def _list_type(
         seen.add(key)
 
 
-_KubeValidator = jsonschema.validators.extend(
+# types-jsonschema leaves `extend` unannotated.
+_KubeValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     Draft7Validator,
     {"x-kubernetes-list-map-keys": _list_map_keys, "x-kubernetes-list-type": _list_type},
 )
@@ -111,7 +114,7 @@ class ApiSchemas:
         """Where `obj` breaks its kind's schema, one line per error (empty: valid)."""
         key = (str(obj.get("apiVersion")), str(obj.get("kind")))
         if key not in self.kinds:
-            raise UnknownKind(f"{key[0]} {key[1]}")
+            raise UnknownKindError(f"{key[0]} {key[1]}")
         document, name = self.kinds[key]
         schema = {
             "$ref": f"#/components/schemas/{name}",

@@ -71,10 +71,7 @@ def render(values: Mapping[str, Any]) -> Objects:
 def one(objects: Objects, kind: str, name: str | None = None) -> dict[str, Any]:
     """The single object of `kind` (and `name`); fails the test when there is not exactly one."""
     found = [
-        o
-        for o in objects
-        if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)
+        o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)
     ]
     assert len(found) == 1, f"{len(found)} {kind} {name or ''} objects rendered"
     return found[0]
-

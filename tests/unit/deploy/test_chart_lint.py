@@ -8,7 +8,6 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-
 from tests.unit.deploy._chart import CHART, NAMESPACE, SCENARIOS, require_sdk
 
 INFO, WARNING, ERROR = 1, 2, 3

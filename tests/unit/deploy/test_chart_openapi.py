@@ -8,8 +8,7 @@ import json
 
 import pytest
 import yaml
-
-from tests.support.openapi import ApiSchemas, UnknownKind
+from tests.support.openapi import ApiSchemas, UnknownKindError
 from tests.unit.deploy._chart import CHART, NAMESPACE, SCENARIOS, one, render
 
 # Custom resources: their CRDs are not installed on the recorded server.
@@ -23,9 +22,7 @@ CUSTOM = {
 
 @pytest.mark.shared
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
-def test_every_object_matches_the_api_server_schema(
-    api_schemas: ApiSchemas, scenario: str
-) -> None:
+def test_every_object_matches_the_api_server_schema(api_schemas: ApiSchemas, scenario: str) -> None:
     objects = render(SCENARIOS[scenario])
     assert objects
 
@@ -36,7 +33,7 @@ def test_every_object_matches_the_api_server_schema(
         where = f"{obj['kind']}/{obj['metadata']['name']}"
         try:
             assert api_schemas.errors(obj) == [], where
-        except UnknownKind:
+        except UnknownKindError:
             pytest.fail(f"{where}: {key} is not served by kube-apiserver 1.32")
 
 
@@ -54,7 +51,8 @@ def test_the_validator_catches_what_the_server_rejects(api_schemas: ApiSchemas) 
         "spec.replicas: 'two' is not of type 'integer'",
         "spec.template.spec.containers.0.ports: duplicate entry for key "
         "{'containerPort': 8443, 'protocol': 'TCP'}",
-        "spec.template.spec: Additional properties are not allowed ('nodeSelectors' was unexpected)",
+        "spec.template.spec: Additional properties are not allowed "
+        "('nodeSelectors' was unexpected)",
     ]
 
 
@@ -100,7 +98,12 @@ def test_cert_manager_issuer_and_certificate() -> None:
 
 def test_cert_manager_with_an_issuer_of_your_own() -> None:
     objects = render(
-        {"certManager": {"enabled": True, "issuerRef": {"name": "home-ca", "kind": "ClusterIssuer"}}}
+        {
+            "certManager": {
+                "enabled": True,
+                "issuerRef": {"name": "home-ca", "kind": "ClusterIssuer"},
+            }
+        }
     )
 
     assert [o for o in objects if o["kind"] == "Issuer"] == []
