@@ -108,3 +108,30 @@ def test_chart_metadata() -> None:
     assert chart["version"] == "0.1.0"
     assert chart["appVersion"] == "0.1.0"
     assert chart["kubeVersion"] == ">=1.28.0-0"
+
+
+def _notes(values: dict[str, Any]) -> str:
+    require_sdk()
+    import helm_python
+
+    with helm_python.Chart.load(CHART) as chart:
+        rendered = chart.render(values, name="archfit", namespace=NAMESPACE, is_install=True)
+    notes: str = rendered["archfit/templates/NOTES.txt"]
+    return notes
+
+
+def test_notes_name_the_objects_and_the_opt_out() -> None:
+    notes = _notes({"excludedNamespaces": ["flux-system"]})
+
+    assert "kubectl -n archfit rollout status deployment/archfit-webhook" in notes
+    assert "every new pod outside archfit, kube-system, flux-system" in notes
+    assert "kubectl label namespace NAME archfit.dev/webhook=disabled" in notes
+    assert "self-signed by the chart, kept across upgrades (Secret archfit-webhook-tls)" in notes
+    assert "kubectl -n archfit port-forward service/archfit-exporter 9090" in notes
+
+
+def test_notes_with_cert_manager_and_two_exporters() -> None:
+    notes = _notes({"certManager": {"enabled": True}, "exporter": {"replicas": 2}})
+
+    assert "cert-manager (Certificate archfit-webhook-cert)" in notes
+    assert "Exporter (2 replicas, leader election)" in notes
