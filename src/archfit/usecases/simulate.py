@@ -7,9 +7,8 @@
                                                       control-plane and N−1 survivability
 
 Nothing is written. Pods that carry `spec.nodeName` are bound as they are (a snapshot of a
-running cluster); a controller whose pods are in the input is not expanded again, and
-children (ReplicaSets, Jobs) next to their controller are stood for by it
-(`archfit.model.ownership.running_state`).
+running cluster), Pending pods are scheduled as themselves, and controllers are topped up to
+their replicas as theirs would be (`archfit.scheduling.snapshot`).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from archfit.errors import InputError
 from archfit.model.node import Node
-from archfit.model.ownership import running_state
 from archfit.scheduling.admission import admission_from_documents
 from archfit.scheduling.framework.cluster import DisruptionBudget, Service, Storage
 from archfit.scheduling.results import SimulateOptions, SimulateReport, parse_add
@@ -172,7 +170,7 @@ def run_simulate(
     nodes, added = _nodes(options, manifests, target_dir)
     objects = _objects(manifests)
     config = SimulationConfig(version=options.version, seed=options.seed, explain=options.explain)
-    simulation = Simulation(nodes, running_state(manifests.workloads), config=config, **objects)
+    simulation = Simulation(nodes, manifests.workloads, config=config, **objects)
     pods = simulation.run()
     report = SimulateReport(
         options, simulation, pods, tuple(nodes), tuple(added), tuple(options.remove)
