@@ -5,10 +5,14 @@ For every kustomization that no other kustomization in the input includes (a top
 - when its tree uses transformers archfit does not apply itself (patches, replacements,
   components, name prefixes/suffixes, replicas) and a renderer is available (`kustomize build`, or
   `kubectl kustomize` when `kubectl` answers within a few seconds; it may be a stub), the overlay
-  is rendered and each rendered object is traced back to the file and line it came from;
+  is rendered and each rendered object is traced back to the file and line it came from, by
+  Kustomize's own origin annotations (asked for in a temporary kustomization, never in the
+  user's files) and then by exact name allowing the tree's prefixes and suffixes;
 - otherwise the listed `resources` are read recursively (bases outside the paths given too), the
-  `namespace:` and `images:` transformers are applied, and a note says which patches were not
-  applied. Remote bases (URLs) are never fetched: reading a repository does no network I/O.
+  `namespace:` and `images:` transformers are applied, and a `patches-not-applied` finding says
+  which patches were not applied; a renderer that fails gives `render-failed` with its first
+  error line. Remote bases (URLs) are never fetched (`remote-base-not-fetched`): reading a
+  repository does no network I/O.
 
 Objects an overlay changes are emitted as copies (`origin` = `kustomize <overlay dir>`) that
 supersede the raw documents. `configMapGenerator`/`secretGenerator` entries become ConfigMaps and
@@ -18,9 +22,12 @@ Secrets (without the hash suffix) so that Flux `valuesFrom` can find chart value
 from __future__ import annotations
 
 import copy
+import json
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,12 +37,14 @@ from typing import Any
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
 from archfit.manifests.sources._common import Namespaces, file_text
 from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.model.finding import Finding
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import SourceRef
 
 __all__ = ["KustomizeSource", "kustomize_command"]
 
 RENDER_TIMEOUT_S = 30
+_KLOG = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [^\]]+\] "command failed" err="?')
 PROBE_TIMEOUT_S = 5
 _RENDER_KEYS = (
     "patches",
@@ -67,11 +76,28 @@ def kustomize_command() -> tuple[str, ...] | None:
 
 def _output(args: list[str], timeout: float) -> str | None:
     """What `args` writes on stdout, or None when it cannot run, times out or fails."""
+    text, _ = _run(args, timeout)
+    return text
+
+
+def _run(args: list[str], timeout: float, cwd: str | None = None) -> tuple[str | None, str]:
+    """stdout (None on failure) and, on failure, the first line of what went wrong."""
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
+        done = subprocess.run(
+            args, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"{args[0]} did not finish within {timeout:g} s"
+    except OSError as err:
+        return None, f"{args[0]} cannot run: {err.strerror or err}"
+    if done.returncode == 0:
+        return done.stdout, ""
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    if not lines:
+        return None, f"{args[0]} exited with {done.returncode}"
+    # kubectl logs through klog: `E1204 01:12:47.769747 23318 run.go:72] "command failed" err="…"`.
+    first = _KLOG.sub("", lines[0])
+    return None, first.removeprefix("Error: ")
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -93,6 +119,9 @@ class _Tree:
     images: list[Mapping[str, Any]] = field(default_factory=list)
     # Patch files are inputs of the overlay, not objects of the cluster.
     patch_files: list[Document] = field(default_factory=list)
+    # namePrefix/nameSuffix values, outermost first.
+    prefixes: list[str] = field(default_factory=list)
+    suffixes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +147,7 @@ class KustomizeSource:
         emitted: list[Document] = []
         superseded: set[SourceRef] = set()
         notes: list[str] = []
+        findings: list[Finding] = []
         for kdoc in kdocs.values():
             emitted.extend(_generated(kdoc, namespaces))
         included = {
@@ -133,22 +163,53 @@ class KustomizeSource:
             tree = _Tree()
             _walk(Path(directory), kdoc, by_file, context, tree=tree, seen=set())
             for url in tree.remote:
-                notes.append(f"{directory}: remote resource {url} not fetched (no network access)")
+                findings.append(
+                    Finding(
+                        "remote-base-not-fetched",
+                        "warning",
+                        f"remote resource {url} not fetched (reading a repository does no "
+                        "network I/O): archfit read the overlay without it",
+                        source=kdoc.source,
+                        hint="vendor the remote base into the repository to have it checked",
+                        rule="kustomize",
+                    )
+                )
             ns = kdoc.body.get("namespace")
             overlay_ns = ns if isinstance(ns, str) and ns else None
             superseded.update(d.source for d in tree.patch_files)
             relevant = any(d.kind in _RELEVANT_KINDS for d in tree.documents)
             wanted = tree.needs_render and relevant and not tree.remote
             command = kustomize_command() if wanted else None
-            rendered = _render(command, Path(directory), tree) if command else None
+            rendered, error = _render(command, Path(directory), tree) if command else (None, "")
             if rendered is not None:
                 emitted.extend(rendered)
                 superseded.update(d.source for d in tree.documents)
                 continue
-            if tree.patched and relevant:
-                notes.append(
-                    f"{directory}: patches not applied ({', '.join(sorted(set(tree.patched)))}); "
-                    "install kustomize (or kubectl) to render this overlay exactly"
+            if error:
+                findings.append(
+                    Finding(
+                        "render-failed",
+                        "warning",
+                        f"`{' '.join(command or ())}` failed: {error}; archfit read the "
+                        "resources unrendered instead (namespace and images applied, "
+                        "patches, prefixes and replicas not)",
+                        source=kdoc.source,
+                        hint="fix the overlay so that it renders",
+                        rule="kustomize",
+                    )
+                )
+            elif tree.patched and relevant:
+                findings.append(
+                    Finding(
+                        "patches-not-applied",
+                        "warning",
+                        f"patches not applied ({', '.join(sorted(set(tree.patched)))}): no "
+                        "kustomize or kubectl to render the overlay, so archfit read its "
+                        "resources without them",
+                        source=kdoc.source,
+                        hint="install kustomize (or kubectl) to render this overlay exactly",
+                        rule="kustomize",
+                    )
                 )
             for doc in tree.documents:
                 copy_ = _transformed(
@@ -164,7 +225,10 @@ class KustomizeSource:
                     emitted.append(copy_)
                     superseded.add(doc.source)
         return SourceOutput(
-            documents=tuple(emitted), superseded=frozenset(superseded), notes=tuple(notes)
+            documents=tuple(emitted),
+            superseded=frozenset(superseded),
+            notes=tuple(notes),
+            findings=tuple(findings),
         )
 
 
@@ -217,6 +281,10 @@ def _walk(
     if any(body.get(k) for k in _RENDER_KEYS):
         tree.needs_render = True
     tree.patched.extend(f"{k} in {directory}" for k in _PATCH_KEYS if body.get(k))
+    if isinstance(body.get("namePrefix"), str):
+        tree.prefixes.append(body["namePrefix"])
+    if isinstance(body.get("nameSuffix"), str):
+        tree.suffixes.insert(0, body["nameSuffix"])
     for patch_key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
         for entry in body.get(patch_key) or []:
             rel = entry if isinstance(entry, str) else _map(entry).get("path")
@@ -322,28 +390,99 @@ def _transformed(
     )
 
 
-def _render(command: tuple[str, ...], directory: Path, tree: _Tree) -> list[Document] | None:
-    rendered = _output([*command, str(directory)], RENDER_TIMEOUT_S)
+def _render(
+    command: tuple[str, ...], directory: Path, tree: _Tree
+) -> tuple[list[Document] | None, str]:
+    """The rendered objects, each traced to the document it came from; or None and the
+    renderer's first error line.
+
+    The overlay is rendered through a kustomization in a temporary directory that only lists
+    it and asks for Kustomize's origin annotations (`buildMetadata: [originAnnotations]`): the
+    user's files are never touched. Each object is traced by its origin file; several documents
+    of one kind in that file are told apart by exact name, allowing the prefixes and suffixes
+    of the tree (never by a substring: `prod-web-api` is not `web`).
+    """
+    with tempfile.TemporaryDirectory(prefix="archfit-kustomize-") as wrapper:
+        target = os.path.relpath(directory.resolve(), wrapper)
+        Path(wrapper, "kustomization.yaml").write_text(
+            f"resources:\n- {json.dumps(target)}\nbuildMetadata: [originAnnotations]\n"
+        )
+        rendered, error = _run([*command, wrapper], RENDER_TIMEOUT_S)
     if rendered is None:
-        return None
+        return None, error
     result = read_text(rendered, str(directory / "kustomization.yaml"))
-    originals: dict[tuple[str, str], Document] = {}
+    by_origin: dict[tuple[str, str], list[Document]] = {}
     for doc in tree.documents:
-        originals.setdefault((doc.kind, doc.name), doc)
+        key = (os.path.normpath(Path(doc.source.file).resolve()), doc.kind)
+        by_origin.setdefault(key, []).append(doc)
+    affixes = _affixes(tree)
     out = []
     for doc in result.documents:
-        match = originals.get((doc.kind, doc.name)) or next(
-            (o for (k, n), o in originals.items() if k == doc.kind and n and n in doc.name), None
-        )
+        body, origin = _without_origin(doc.body)
+        candidates = tree.documents
+        if origin is not None:
+            path = os.path.normpath(Path(wrapper, origin))
+            candidates = by_origin.get((path, doc.kind), [])
+        match = _by_name(doc, [c for c in candidates if c.kind == doc.kind], affixes)
         where = match.source if match is not None else doc.source
         out.append(
             Document(
-                doc.body,
+                body,
                 SourceRef(where.file, where.line, f"kustomize {directory}"),
                 match.index if match is not None else doc.index,
             )
         )
-    return out
+    return out, ""
+
+
+_ORIGIN = "config.kubernetes.io/origin"
+
+
+def _without_origin(body: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The object without the origin annotation archfit asked for, and the origin's path."""
+    meta = dict(_map(body.get("metadata")))
+    annotations = dict(_map(meta.get("annotations")))
+    origin = annotations.pop(_ORIGIN, None)
+    if origin is None:
+        return dict(body), None
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    path = None
+    for line in str(origin).splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "path":
+            path = value.strip()
+    return {**body, "metadata": meta}, path
+
+
+def _affixes(tree: _Tree) -> tuple[set[str], set[str]]:
+    """Every prefix and suffix the tree's kustomizations may add, combined in order."""
+
+    def combos(parts: list[str]) -> set[str]:
+        return {
+            "".join(parts[i:j]) for i in range(len(parts) + 1) for j in range(i, len(parts) + 1)
+        }
+
+    return combos(tree.prefixes), combos(tree.suffixes)
+
+
+def _by_name(
+    doc: Document, candidates: Sequence[Document], affixes: tuple[set[str], set[str]]
+) -> Document | None:
+    if len(candidates) == 1:
+        return candidates[0]
+    exact = [c for c in candidates if c.name == doc.name]
+    if exact:
+        return exact[0]
+    prefixes, suffixes = affixes
+    named = [
+        c
+        for c in candidates
+        if c.name and any(doc.name == p + c.name + s for p in prefixes for s in suffixes)
+    ]
+    return named[0] if len(named) == 1 else None
 
 
 def _generated(kdoc: Document, namespaces: Namespaces) -> list[Document]:
