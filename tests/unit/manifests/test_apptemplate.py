@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from archfit.manifests.helm.apptemplate import derive, is_app_template, layout_of
 from archfit.model.k8s import workload_from_k8s
 from archfit.model.workload import SourceRef
@@ -134,3 +136,39 @@ def test_old_layout() -> None:
     assert workload.template.host_network is True
     assert [v.name for v in workload.template.volumes] == ["config"]
     assert controller.pod_path == ""
+
+
+TWO_CONTROLLERS: dict[str, Any] = {
+    "controllers": {
+        "main": {"containers": {"app": {"image": {"repository": "ollama/ollama", "tag": "0.5"}}}},
+        "webui": {
+            "containers": {"app": {"image": {"repository": "ghcr.io/open-webui/ui", "tag": "1"}}}
+        },
+    }
+}
+
+
+def _names(values: dict[str, Any], version: str) -> list[str]:
+    derived = derive(values, release="ollama", namespace="ai", chart_version=version)
+    return [c.manifest["metadata"]["name"] for c in derived.controllers]
+
+
+def test_chart_1x_names_the_single_controller_after_the_release() -> None:
+    values = {"image": {"repository": "ollama/ollama", "tag": "0.5"}}
+    assert _names(values, "1.5.1") == ["ollama"]
+
+
+def test_chart_2x_names_main_after_the_release_and_others_with_their_id() -> None:
+    assert _names(TWO_CONTROLLERS, "2.6.0") == ["ollama", "ollama-webui"]
+    overridden = {
+        "controllers": {
+            **TWO_CONTROLLERS["controllers"],
+            "webui": {**TWO_CONTROLLERS["controllers"]["webui"], "nameOverride": "ui"},
+        }
+    }
+    assert _names(overridden, "v2.4.0") == ["ollama", "ollama-ui"]
+
+
+def test_chart_3x_appends_every_id_when_several_controllers() -> None:
+    assert _names(TWO_CONTROLLERS, "3.7.1") == ["ollama-main", "ollama-webui"]
+    assert _names(TWO_CONTROLLERS, "4.0.1") == ["ollama-main", "ollama-webui"]

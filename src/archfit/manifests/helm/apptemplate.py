@@ -13,8 +13,11 @@ and `persistence` into volumes (and claims it creates). Two layouts exist:
 
 The result is Kubernetes-shaped objects that `archfit.model.k8s` converts like any manifest, each
 with the values path a person edits (`controllers.plex.pod`, `defaultPodOptions`, or the top level).
-Names follow the chart: the release name, with `-<controller>` appended when several controllers
-are enabled (never twice), or `forceRename`/`prefix`/`suffix` when given.
+Names follow the chart version in use. From 3.x: the release name, with `-<controller>` appended
+when several controllers are enabled (never twice), or `forceRename`/`prefix`/`suffix` when given.
+In 2.x (the common library's `controller.valuesToObject`): the `main` controller is named after
+the release and every other one `<release>-<controller>`, or `<release>-<nameOverride>` when the
+controller sets `nameOverride`. An unknown version is read as the current one.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = [
     "Derivation",
     "DerivedClaim",
     "DerivedController",
+    "chart_major",
     "derive",
     "is_app_template",
     "layout_of",
@@ -313,14 +317,30 @@ def _workload(
     }
 
 
-def derive(values: Mapping[str, Any], *, release: str, namespace: str) -> Derivation:
+def chart_major(version: str) -> int | None:
+    """The major version of a chart version such as `2.6.0`, `v3.7.1` or `3.x` (None: unknown)."""
+    match = re.match(r"\s*[v=^~]*(\d+)", version or "")
+    return int(match.group(1)) if match else None
+
+
+def derive(
+    values: Mapping[str, Any], *, release: str, namespace: str, chart_version: str = ""
+) -> Derivation:
     """Derive the controllers (and the claims the chart creates) from app-template values."""
     if layout_of(values) == "old":
         return _derive_old(values, release, namespace)
-    return _derive_current(values, release, namespace)
+    return _derive_current(values, release, namespace, v2_names=chart_major(chart_version) == 2)
 
 
-def _derive_current(values: Mapping[str, Any], release: str, namespace: str) -> Derivation:
+def _v2_name(fullname: str, cid: str, controller: Mapping[str, Any]) -> str:
+    if controller.get("nameOverride"):
+        return f"{fullname}-{controller['nameOverride']}"
+    return fullname if cid == "main" else f"{fullname}-{cid}"
+
+
+def _derive_current(
+    values: Mapping[str, Any], release: str, namespace: str, *, v2_names: bool = False
+) -> Derivation:
     fullname = _fullname(values, release)
     always = bool(_map(values.get("global")).get("alwaysAppendIdentifierToResourceName"))
     controllers = {str(k): v for k, v in _map(values.get("controllers")).items() if _enabled(v)}
@@ -355,14 +375,18 @@ def _derive_current(values: Mapping[str, Any], release: str, namespace: str) -> 
         if kind is None:
             notes.append(f"controllers.{cid}: unknown type {controller.get('type')!r}; skipped")
             continue
-        name = _resource_name(
-            fullname,
-            cid,
-            controller,
-            many=len(controllers) > 1,
-            always=always,
-            r=release,
-            ns=namespace,
+        name = (
+            _v2_name(fullname, cid, controller)
+            if v2_names
+            else _resource_name(
+                fullname,
+                cid,
+                controller,
+                many=len(controllers) > 1,
+                always=always,
+                r=release,
+                ns=namespace,
+            )
         )
         labels = {
             "app.kubernetes.io/instance": release,

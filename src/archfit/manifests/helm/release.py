@@ -206,7 +206,12 @@ def expand_release(release: Release) -> ReleaseOutput:
 
 
 def _app_template(release: Release, out: ReleaseOutput) -> None:
-    derivation = derive(release.values, release=release.name, namespace=release.namespace)
+    derivation = derive(
+        release.values,
+        release=release.name,
+        namespace=release.namespace,
+        chart_version=release.version,
+    )
     for controller in derivation.controllers:
         values_path = controller.values_path
         annotations = {
