@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archfit.errors import InputError
+from archfit.model.check import CheckInputs
 from archfit.model.node import Node
 from archfit.scheduling.simulate import PodResult, Simulation
 from archfit.scheduling.suggest import Suggestion
@@ -57,6 +58,7 @@ class SimulateReport:
     suggestions: list[Suggestion] = field(default_factory=list)
     suggested: Simulation | None = None
     notes: list[str] = field(default_factory=list)
+    inputs: CheckInputs = field(default_factory=CheckInputs)
 
     @property
     def unschedulable(self) -> list[PodResult]:
