@@ -43,15 +43,17 @@ LOCK_FILE = "archfit.lock"
 
 @dataclass(frozen=True, slots=True)
 class Spelling:
-    """How the caller names the three explicit inputs in error messages."""
+    """How the caller names its options in error messages: `--add-node` on the command line,
+    `add_node=` in the library API (`of("add_node")`)."""
 
-    config: str
-    cluster: str
-    lock: str
+    api: bool = False
+
+    def of(self, name: str) -> str:
+        return f"{name}=" if self.api else f"--{name.replace('_', '-')}"
 
 
-CLI_SPELLING = Spelling(config="--config", cluster="--cluster", lock="--lock")
-API_SPELLING = Spelling(config="config=", cluster="cluster=", lock="lock=")
+CLI_SPELLING = Spelling()
+API_SPELLING = Spelling(api=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +126,11 @@ def discover(
     start = target_dir(paths)
     return Discovered(
         target=start,
-        config=_given(config, "policy file", spelling.config) or find_upwards(start, CONFIG_NAMES),
-        cluster=_given(cluster, "cluster file", spelling.cluster)
+        config=_given(config, "policy file", spelling.of("config"))
+        or find_upwards(start, CONFIG_NAMES),
+        cluster=_given(cluster, "cluster file", spelling.of("cluster"))
         or find_upwards(start, (CLUSTER_FILE,)),
-        lock=_given(lock, "lockfile", spelling.lock) or find_upwards(start, (LOCK_FILE,)),
+        lock=_given(lock, "lockfile", spelling.of("lock")) or find_upwards(start, (LOCK_FILE,)),
     )
 
 

@@ -113,11 +113,11 @@ def run_check(
             Finding(
                 "no-inventory",
                 "warning",
-                f"no cluster inventory ({CLUSTER_FILE}, --cluster, or Node objects in the "
-                "input): placements are computed for the architectures "
+                f"no cluster inventory ({CLUSTER_FILE}, {spelling.of('cluster')}, or Node objects "
+                "in the input): placements are computed for the architectures "
                 f"{', '.join(settings.nodes.architectures)}, but no node is checked",
                 hint=f"describe the nodes in {CLUSTER_FILE} or pass "
-                "`kubectl get nodes -o yaml` output with --cluster",
+                f"`kubectl get nodes -o yaml` output with {spelling.of('cluster')}",
                 rule="inputs",
             )
         )

@@ -39,7 +39,7 @@ ALWAYS_SWEEP_NODES = 50
 
 
 def _nodes(
-    options: SimulateOptions, manifests: ManifestSet, found: Discovered
+    options: SimulateOptions, manifests: ManifestSet, found: Discovered, spelling: Spelling
 ) -> tuple[list[Node], list[str], Path | None, str | None]:
     """The nodes, the names of those added, and the inventory file read with its cluster
     name (None, `snapshot` for Node objects in the input)."""
@@ -58,17 +58,21 @@ def _nodes(
         nodes, name = list(inventory.nodes), inventory.name
     else:
         raise InputError(
-            "no nodes: pass --cluster (an archfit Cluster file or `kubectl get nodes -o yaml` "
+            f"no nodes: pass {spelling.of('cluster')} (an archfit Cluster file or "
+            "`kubectl get nodes -o yaml` "
             f"output), put {CLUSTER_FILE} beside the manifests or above them, or include Node "
             "objects"
         )
     added: list[str] = []
     for text in options.add:
-        count, profile = parse_add(text)
+        try:
+            count, profile = parse_add(text)
+        except InputError as err:  # parse_add names the CLI option
+            raise InputError(err.message, where=spelling.of("add")) from None
         try:
             new = nodes_from_profile(profile, count, taken=[n.name for n in nodes])
         except InputError as err:
-            raise err.at("--add") from None
+            raise err.at(spelling.of("add")) from None
         nodes.extend(new)
         added.extend(n.name for n in new)
     for path in options.add_node:
@@ -81,7 +85,8 @@ def _nodes(
     for name in (*options.remove, *options.fail, *options.drain):
         if name not in names:
             raise InputError(
-                f"no node named {name!r} in the cluster", where="--remove/--fail/--drain"
+                f"no node named {name!r} in the cluster",
+                where="/".join(spelling.of(o) for o in ("remove", "fail", "drain")),
             )
     nodes = [n for n in nodes if n.name not in options.remove]
     return nodes, added, source, name
@@ -176,7 +181,7 @@ def run_simulate(
     found = discover(targets, cluster=options.cluster, lock=options.lock, spelling=spelling)
     if manifests is None:
         manifests = load_manifests(targets)
-    nodes, added, cluster_path, cluster_name = _nodes(options, manifests, found)
+    nodes, added, cluster_path, cluster_name = _nodes(options, manifests, found, spelling)
     objects = _objects(manifests)
     config = SimulationConfig(version=options.version, seed=options.seed, explain=options.explain)
     simulation = Simulation(nodes, running_state(manifests.workloads), config=config, **objects)
