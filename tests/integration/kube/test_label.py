@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,9 +19,10 @@ STORAGE_NODES = sorted(
 PIS = ["durnan", "elaith", "jarlaxle", "mirt", "volo"]
 
 
-def _plan(kubeconfig: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:  # type: ignore[type-arg]
+def _plan(kubeconfig: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, Any]:
     assert main(["label", "--kubeconfig", str(kubeconfig), "--format", "json", *extra]) == 0
-    return json.loads(capsys.readouterr().out)
+    plan: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return plan
 
 
 def test_plan_from_live_nodes(kubeconfig: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -47,7 +47,7 @@ def _load(case_dir: Path) -> tuple[list[Node], dict[str, PodTemplate], dict[str,
 
 
 def _recorded(shared: Path) -> list[tuple[str, str, str]]:
-    out = []
+    out: list[tuple[str, str, str]] = []
     for case in CASES:
         result = json.loads((shared / case / "result.json").read_text())
         out.extend(

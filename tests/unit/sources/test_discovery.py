@@ -89,11 +89,18 @@ def test_a_missing_explicit_file_names_the_option(
     tmp_path: Path, argument: str, cli: str, api: str
 ) -> None:
     missing = tmp_path / "absent.yaml"
+    given = {name: missing if name == argument else None for name in ("config", "cluster", "lock")}
     with pytest.raises(InputError) as caught:
-        discover([tmp_path], **{argument: missing})
+        discover([tmp_path], config=given["config"], cluster=given["cluster"], lock=given["lock"])
     assert str(caught.value) == f"{missing}: {cli}"
     with pytest.raises(InputError, match=api):
-        discover([tmp_path], spelling=API_SPELLING, **{argument: missing})
+        discover(
+            [tmp_path],
+            config=given["config"],
+            cluster=given["cluster"],
+            lock=given["lock"],
+            spelling=API_SPELLING,
+        )
 
 
 def test_relative_start_gives_a_relative_path(
