@@ -118,7 +118,8 @@ def register(app: typer.Typer) -> None:
             None,
             "--cluster",
             envvar="ARCHFIT_CLUSTER",
-            help="Cluster inventory (which nodes are Pis, which have no storage).",
+            help="Cluster inventory (which nodes are Pis, which have no storage); default: the "
+            "nearest cluster.yaml from the current directory up to the repository top.",
         ),
         config: Path | None = CONFIG,
         longhorn: bool | None = typer.Option(
