@@ -220,3 +220,30 @@ def test_inventory_marks_a_new_pi(
 def test_dry_run_needs_apply(kubeconfig: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["label", "--kubeconfig", str(kubeconfig), "--dry-run=server"]) == 2
     assert "--dry-run=server goes with --apply" in capsys.readouterr().err
+
+
+_GHOST_INVENTORY = """\
+apiVersion: archfit.dev/v1alpha1
+kind: Cluster
+metadata: {name: home}
+nodes:
+  - name: ghost
+    arch: amd64
+    allocatable: {cpu: "4", memory: 8Gi, pods: 110}
+"""
+
+
+def test_the_inventory_is_found_from_the_current_directory(
+    kubeconfig: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As every command: cluster.yaml beside (or above) where archfit runs, up to `.git`.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "cluster.yaml").write_text(_GHOST_INVENTORY)
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert _plan(kubeconfig, capsys)["missing"] == ["ghost"]
+    monkeypatch.chdir(tmp_path.parent)  # outside the repository: nothing found
+    assert _plan(kubeconfig, capsys)["missing"] == []
