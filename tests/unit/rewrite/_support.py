@@ -3,7 +3,7 @@ writing, not the policy)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from archfit.manifests import load_manifests
@@ -35,7 +35,7 @@ def finding_for(subject: str) -> Finding:
     return Finding("arch-mismatch", "error", "its image ships only amd64", subject)
 
 
-def fixed_check(placement: Placement = AMD64_ONLY):
+def fixed_check(placement: Placement = AMD64_ONLY) -> Callable[[Sequence[Path]], CheckReport]:
     def check(paths: Sequence[Path]) -> CheckReport:
         manifests = load_manifests(list(paths))
         # Each verdict carries a finding: `fix` leaves workloads without findings alone.
