@@ -140,7 +140,8 @@ def _problem(file: str, line: int, message: str) -> Finding:
 
 
 def iter_yaml_files(root: Path) -> Iterator[Path]:
-    """`*.yaml`/`*.yml` below `root` in sorted order, skipping hidden entries and symlink loops."""
+    """`*.yaml`/`*.yml` below `root` in sorted order, skipping hidden entries, symlink loops
+    and the `templates/` of Helm charts (directories holding a `Chart.yaml`)."""
     seen: set[tuple[int, int]] = set()
 
     def walk(directory: Path) -> Iterator[Path]:
@@ -157,8 +158,11 @@ def iter_yaml_files(root: Path) -> Iterator[Path]:
         except OSError:
             return
         subdirs = []
+        # A Helm chart's templates are Go templates, not manifests: the chart renderers read
+        # them; read as YAML they would be reported invalid.
+        chart = any(e.name == "Chart.yaml" for e in entries)
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or (chart and entry.name == "templates"):
                 continue
             try:
                 is_dir = entry.is_dir()
