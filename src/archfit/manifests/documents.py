@@ -139,9 +139,10 @@ def _problem(file: str, line: int, message: str) -> Finding:
     )
 
 
-def iter_yaml_files(root: Path) -> Iterator[Path]:
+def iter_yaml_files(root: Path, unreadable: list[Path] | None = None) -> Iterator[Path]:
     """`*.yaml`/`*.yml` below `root` in sorted order, skipping hidden entries, symlink loops
-    and the `templates/` of Helm charts (directories holding a `Chart.yaml`)."""
+    and the `templates/` of Helm charts (directories holding a `Chart.yaml`). Directories that
+    cannot be listed are appended to `unreadable`."""
     seen: set[tuple[int, int]] = set()
 
     def walk(directory: Path) -> Iterator[Path]:
@@ -156,6 +157,8 @@ def iter_yaml_files(root: Path) -> Iterator[Path]:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
+            if unreadable is not None:
+                unreadable.append(directory)
             return
         subdirs = []
         # A Helm chart's templates are Go templates, not manifests: the chart renderers read
@@ -454,8 +457,22 @@ def _plan(paths: Iterable[Path | str]) -> list[tuple[Path, str] | Finding]:
     for raw in paths:
         given = Path(raw)
         if given.is_dir():
-            for file in iter_yaml_files(given):
+            unreadable: list[Path] = []
+            for file in iter_yaml_files(given, unreadable):
                 add(file, str(file))
+            plan.extend(
+                Finding(
+                    id="unreadable-directory",
+                    severity="warning",
+                    message=f"{directory}: cannot be listed (permission denied or I/O error); "
+                    "archfit read the rest of the tree without it",
+                    subject=str(directory),
+                    source=SourceRef(str(directory), 0),
+                    hint="make the directory readable to have its manifests checked",
+                    rule="manifests",
+                )
+                for directory in unreadable
+            )
         elif given.exists():
             add(given, str(raw))
         else:

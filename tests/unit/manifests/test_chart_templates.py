@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from archfit.manifests import load_manifests
 
@@ -43,3 +47,27 @@ def test_a_templates_directory_outside_a_chart_is_read(tmp_path: Path) -> None:
     (tmp_path / "templates" / "plain.yaml").write_text(PLAIN)
     manifests = load_manifests([tmp_path])
     assert [w.key for w in manifests.workloads] == ["Deployment/default/plain"]
+
+
+def test_an_unreadable_directory_is_a_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "plain.yaml").write_text(PLAIN)
+    (tmp_path / "locked").mkdir()
+    real = os.scandir
+
+    def scandir(path: Any) -> Any:
+        # The failure a directory without read permission gives (tests may run as root).
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    manifests = load_manifests([tmp_path])
+    assert [w.key for w in manifests.workloads] == ["Deployment/default/plain"]
+    (found,) = [f for f in manifests.findings if f.id == "unreadable-directory"]
+    assert found.message == (
+        f"{tmp_path / 'locked'}: cannot be listed (permission denied or I/O error); "
+        "archfit read the rest of the tree without it"
+    )
