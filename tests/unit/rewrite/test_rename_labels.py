@@ -1,11 +1,12 @@
 """`fix` renames a deprecated label key where the pod selects by it: same position, same value,
-same style; nothing is added beside it."""
+same style; nothing is added beside it. What it adds is quoted as the file quotes."""
 
 from __future__ import annotations
 
 from archfit.manifests.rewrite.placement import apply_placement, placement_patch
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.placement import Placement
+from archfit.model.selectors import NodeSelectorRequirement
 
 RENAME = Placement(renamed_keys=(("beta.kubernetes.io/arch", "kubernetes.io/arch"),))
 
@@ -80,3 +81,33 @@ def test_json_patch_replaces_the_selector() -> None:
         }
     ]
     assert list(ops[0]["value"]) == ["a", "kubernetes.io/arch", "b"]
+
+
+GPU = Placement(
+    required=(
+        NodeSelectorRequirement(
+            "feature.node.kubernetes.io/pci-0300_8086.present", "In", ("true",)
+        ),
+    )
+)
+POD = (
+    "kind: Pod\n"
+    "spec:\n"
+    "  containers:\n"
+    "    - name: a\n"
+    "      image: {quote}nginx:1.27{quote}\n"
+    "      resources: {{requests: {{cpu: {quote}1{quote}}}}}\n"
+)
+
+
+def _added_value(text: str) -> str:
+    yfile = YamlFile.parse(text)
+    assert apply_placement(yfile.document(0)["spec"], GPU)
+    yfile.mark_changed(0)
+    (line,) = [ln for ln in yfile.text().splitlines() if "true" in ln]
+    return line.strip()
+
+
+def test_new_values_take_the_files_quote_style() -> None:
+    assert _added_value(POD.format(quote='"')) == '- "true"'
+    assert _added_value(POD.format(quote="'")) == "- 'true'"

@@ -260,8 +260,9 @@ class YamlFile:
             first = span[0] or 0
             edits.append((first, first + len(span), after[j1:j2]))
         result = list(original)
+        double = _prefers_double_quotes(body)
         for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-            result[start:end] = new
+            result[start:end] = [_double_quoted(line) for line in new] if double else new
         merged = "".join(result)
         # Both texts must decode to the same document (Kubernetes' decoding rules, libyaml).
         try:
@@ -269,6 +270,22 @@ class YamlFile:
         except pyyaml.YAMLError:
             return None
         return merged if same else None
+
+
+_SINGLE_QUOTED = re.compile(r"'([^'\"\\]*)'")
+
+
+def _prefers_double_quotes(text: str) -> bool:
+    """Whether the file quotes its scalars with `"` rather than `'` (comments aside)."""
+    code = "\n".join(line.split(" #", 1)[0] for line in text.splitlines())
+    return code.count('"') > code.count("'")
+
+
+def _double_quoted(line: str) -> str:
+    """ruamel writes `'true'`; a file that quotes with `"` gets `"true"` (same value: the
+    result is decoded and compared with the edited document before it is used)."""
+    head, sep, comment = line.partition(" #")
+    return _SINGLE_QUOTED.sub(r'"\1"', head) + sep + comment
 
 
 def _check_yaml(text: str, where: str) -> None:
