@@ -56,7 +56,15 @@ __all__ = [
 ]
 
 Outcome = Literal[
-    "patched", "unchanged", "fallback", "ignored", "warned", "denied", "invalid", "patch-failed"
+    "patched",
+    "unchanged",
+    "fallback",
+    "ignored",
+    "warned",
+    "denied",
+    "invalid",
+    "patch-failed",
+    "error",
 ]
 VALIDATED_KINDS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
