@@ -329,6 +329,35 @@ def _extra_ops(obj: dict[str, Any], *, annotation: str | None, tolerate: bool) -
     return ops
 
 
+# The parts of a pod the patch may touch. A JSON Patch operation depends only on its path's
+# ancestors, so writing and checking the patch against these subtrees gives the same operations
+# and the same verdict as the whole pod, without copying managedFields and the containers on
+# every admission.
+_TOUCHED = ("/spec/affinity", "/spec/tolerations", "/metadata/annotations")
+
+
+def _touched(obj: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pointer in _TOUCHED:
+        parent, key = pointer.strip("/").split("/")
+        source = obj.get(parent)
+        if not isinstance(source, Mapping):
+            if parent in obj:
+                out[parent] = source  # not an object: the patch must fail as it would on obj
+            continue
+        target = out.setdefault(parent, {})
+        if key in source:
+            target[key] = source[key]
+    return out
+
+
+def _within(ops: Sequence[JsonPatchOp]) -> bool:
+    return all(
+        op["path"] in _TOUCHED or op["path"].startswith(tuple(p + "/" for p in _TOUCHED))
+        for op in ops
+    )
+
+
 def _mutate_pod(
     uid: str,
     request: Mapping[str, Any],
@@ -352,7 +381,9 @@ def _mutate_pod(
     arch_ok = not unverified and (
         placement.allowed_architectures is None or "arm64" in placement.allowed_architectures
     )
-    ops = placement_patch(obj, ("spec",), placement) if not placement.unconstrained else []
+    ops = (
+        placement_patch(_touched(obj), ("spec",), placement) if not placement.unconstrained else []
+    )
     ops += _extra_ops(obj, annotation=annotation, tolerate=view.options.verified_taint and arch_ok)
     if ops and placement.required:
         lines.insert(
@@ -361,7 +392,7 @@ def _mutate_pod(
             + " and ".join(_requirement_text(r) for r in placement.required),
         )
     try:
-        jsonpatch.JsonPatch(ops).apply(obj, in_place=False)
+        jsonpatch.JsonPatch(ops).apply(_touched(obj) if _within(ops) else obj, in_place=False)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
         lines.append(f"placement patch not applied ({type(err).__name__}); the pod is unchanged")
         response: AdmissionResponse = {"allowed": True, "warnings": _warnings(lines, view.options)}
