@@ -24,7 +24,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from archfit.service.webhook.brain import Decision, decide, images_in, review_uid
+from archfit.policy import Engine
+from archfit.service.webhook.brain import (
+    Decision,
+    View,
+    decide,
+    images_in,
+    make_engine,
+    review_uid,
+)
 from archfit.service.webhook.cluster import Views
 from archfit.service.webhook.images import ImageSource
 from archfit.service.webhook.metrics import Metrics
@@ -63,8 +71,25 @@ def _log(endpoint: str, body: Any, decision: Decision, seconds: float) -> None:
     log.info("admission", extra={"fields": fields})
 
 
+# Seconds one policy engine is kept at most: it caches image answers, so a tag answer that
+# expired in the ImageSource is served at most this much longer.
+ENGINE_LIFETIME = 30.0
+
+
 def build_app(views: Views, images: ImageSource, metrics: Metrics) -> Starlette:
     options = views.options
+    # The view is kept beside its engine so that its id cannot be reused while the key lives.
+    engines: dict[tuple[int, int, int], tuple[View, Engine]] = {}
+
+    def engine_for(view: View) -> Engine:
+        # One engine while the view and the known image answers stay the same: it caches the
+        # eligibility of each node class, which is most of a decision's cost.
+        key = (id(view), images.version, int(time.monotonic() // ENGINE_LIFETIME))
+        hit = engines.get(key)
+        if hit is None:
+            engines.clear()
+            hit = engines[key] = (view, make_engine(view, images))
+        return hit[1]
 
     async def review(request: Request, endpoint: str) -> Response:
         started = time.perf_counter()
@@ -88,7 +113,8 @@ def build_app(views: Views, images: ImageSource, metrics: Metrics) -> Starlette:
                 count = getattr(stats, source)
                 if count:
                     metrics.lookups.labels(source).inc(count)
-            decision = decide(body, views.current(), infos)
+            view = views.current()
+            decision = decide(body, view, infos, engine=engine_for(view))
             if endpoint == "validate":
                 decision.review["response"].pop("patch", None)
                 decision.review["response"].pop("patchType", None)

@@ -36,7 +36,7 @@ from archfit.model.node import ARCH_LABEL, Node
 from archfit.model.placement import Placement
 from archfit.model.selectors import NodeSelectorRequirement
 from archfit.model.workload import SourceRef, Workload
-from archfit.policy import Engine, Settings
+from archfit.policy import Engine, ImagePlatforms, Settings
 from archfit.policy.framework import image_architectures, user_architectures
 from archfit.service.webhook.settings import (
     FALLBACK_ANNOTATION,
@@ -52,6 +52,7 @@ __all__ = [
     "View",
     "decide",
     "images_in",
+    "make_engine",
     "review_uid",
 ]
 
@@ -200,8 +201,18 @@ def _unverified(images: Sequence[ImageUse]) -> list[ImageUse]:
     ]
 
 
-def decide(body: Any, view: View, images: Mapping[ImageRef, ImageInfo]) -> Decision:
-    """Answer one AdmissionReview. Never raises for what the body contains."""
+def decide(
+    body: Any,
+    view: View,
+    images: Mapping[ImageRef, ImageInfo],
+    *,
+    engine: Engine | None = None,
+) -> Decision:
+    """Answer one AdmissionReview. Never raises for what the body contains.
+
+    `engine` may be a policy engine for `view` whose image answers agree with `images` (the
+    server keeps one while neither changes: it caches per node class); by default one is made.
+    """
     uid = review_uid(body)
     request = _request(body)
     if request is None or not uid:
@@ -216,12 +227,13 @@ def decide(body: Any, view: View, images: Mapping[ImageRef, ImageInfo]) -> Decis
     if obj is None:
         return Decision(_answer(uid, {"allowed": True}), "unchanged")
     try:
+        engine = engine or make_engine(view, images)
         if kind == "Pod" and operation == "CREATE" and not sub:
-            return _mutate_pod(uid, request, obj, view, images)
+            return _mutate_pod(uid, request, obj, view, engine)
         if kind == "Pod" and operation == "UPDATE" and sub == "ephemeralcontainers":
-            return _ephemeral(uid, request, obj, view, images)
+            return _ephemeral(uid, request, obj, view, engine)
         if kind in VALIDATED_KINDS and operation in {"CREATE", "UPDATE"}:
-            return _validate(uid, request, obj, view, images)
+            return _validate(uid, request, obj, view, engine)
     except InvalidValue as err:
         where = f" at {err.where}" if getattr(err, "where", None) else ""
         warning = _short(
@@ -231,8 +243,10 @@ def decide(body: Any, view: View, images: Mapping[ImageRef, ImageInfo]) -> Decis
     return Decision(_answer(uid, {"allowed": True}), "unchanged")
 
 
-def _engine(view: View, images: Mapping[ImageRef, ImageInfo]) -> Engine:
-    return Engine(view.settings, _Known(images), view.nodes, inventory=bool(view.nodes))
+def make_engine(view: View, images: Mapping[ImageRef, ImageInfo] | ImagePlatforms) -> Engine:
+    """The policy engine `check` uses, over `view`'s nodes and policy."""
+    source: ImagePlatforms = _Known(images) if isinstance(images, Mapping) else images
+    return Engine(view.settings, source, view.nodes, inventory=bool(view.nodes))
 
 
 def _cluster_architectures(view: View) -> frozenset[str]:
@@ -363,11 +377,11 @@ def _mutate_pod(
     request: Mapping[str, Any],
     obj: dict[str, Any],
     view: View,
-    images: Mapping[ImageRef, ImageInfo],
+    engine: Engine,
 ) -> Decision:
     workload = _workload(obj, request)
     subject = f"Pod/{workload.namespace}/{workload.name}"
-    verdict = _engine(view, images).evaluate(workload)
+    verdict = engine.evaluate(workload)
     if verdict.ignored:
         return Decision(_answer(uid, {"allowed": True}), "ignored", subject=subject)
     unverified = _unverified(verdict.images)
@@ -414,7 +428,7 @@ def _ephemeral(
     request: Mapping[str, Any],
     obj: dict[str, Any],
     view: View,
-    images: Mapping[ImageRef, ImageInfo],
+    engine: Engine,
 ) -> Decision:
     """A `kubectl debug` container joins a pod already on a node: warn when its image cannot run
     there (the pod's affinity can no longer change, so there is nothing to patch)."""
@@ -432,7 +446,6 @@ def _ephemeral(
         if isinstance(c, Mapping)
     }
     lines: list[str] = []
-    engine = _engine(view, images)
     for container in workload.template.all_containers:
         if container.kind != "ephemeral" or container.name in before or container.image_ref is None:
             continue
@@ -456,11 +469,11 @@ def _validate(
     request: Mapping[str, Any],
     obj: dict[str, Any],
     view: View,
-    images: Mapping[ImageRef, ImageInfo],
+    engine: Engine,
 ) -> Decision:
     workload = _workload(obj, request)
     subject = f"{workload.kind}/{workload.namespace}/{workload.name}"
-    verdict = _engine(view, images).evaluate(workload)
+    verdict = engine.evaluate(workload)
     if verdict.ignored:
         return Decision(_answer(uid, {"allowed": True}), "ignored", subject=subject)
     lines = _finding_lines(verdict)

@@ -64,6 +64,16 @@ class ImageSource:
         self._clock = clock
         self._memo: dict[ImageRef, tuple[ImageInfo, float]] = {}
         self._inflight: dict[ImageRef, asyncio.Task[Resolution]] = {}
+        # Bumped whenever an answer is new or different: a policy engine that cached answers
+        # (the server shares one across requests) is replaced when it changes.
+        self.version = 0
+
+    def lookup(self, ref: ImageRef) -> ImageInfo | None:
+        """`ImagePlatforms`: what is known now, without asking anyone (None: nothing)."""
+        entry = self.lockfile.get(ref)
+        if entry is not None:
+            return ImageInfo(ref, "resolved", entry.digest, tuple(sorted(entry.platforms)))
+        return self._known(ref, self._clock())
 
     def _known(self, ref: ImageRef, now: float) -> ImageInfo | None:
         hit = self._memo.get(ref)
@@ -78,6 +88,9 @@ class ImageSource:
             ttl = float("inf") if ref.digest else self._tag_ttl
         else:
             ttl = self._error_ttl
+        previous = self._memo.get(ref)
+        if previous is None or previous[0] != info:
+            self.version += 1
         self._memo[ref] = (info, self._clock() + ttl)
         return info
 
