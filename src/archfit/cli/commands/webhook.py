@@ -20,6 +20,7 @@ from archfit.cli.commands._registry import (
     REGISTRIES_YAML,
     resolver_config_from,
 )
+from archfit.errors import InputError
 
 __all__ = ["register"]
 
@@ -125,9 +126,15 @@ def register(app: typer.Typer) -> None:
         for path, option in (
             (tls_cert_file, "--tls-cert-file"),
             (tls_private_key_file, "--tls-private-key-file"),
+            (config, "--config"),
+            (lock, "--lock"),
         ):
-            if not path.is_file():
-                raise Abort(f"{path}: no such file (given with {option})")
+            if path is not None and not path.is_file():
+                raise InputError(f"no such file (given with {option})", where=str(path))
+        if config is not None:
+            from archfit.usecases.config import load_settings  # noqa: PLC0415
+
+            load_settings(config)  # a policy that does not load stops here, naming file and line
         try:
             options = WebhookOptions(
                 fallback_architectures=tuple(fallback_arch or ("amd64",)),
@@ -136,7 +143,7 @@ def register(app: typer.Typer) -> None:
                 registry_budget=registry_budget,
             )
         except ValueError as err:
-            raise Abort(str(err)) from None
+            raise InputError(str(err)) from None
         nodes: Any = None
         if cluster is not None:
             from archfit.manifests import load_inventory  # noqa: PLC0415
