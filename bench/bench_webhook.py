@@ -10,7 +10,13 @@ open loop: request i is sent at t0 + i/rate whether or not earlier ones have ret
 p50/p99/max (client side, send to full body), achieved rate, server CPU per request (utime +
 stime of the server process from /proc, divided by requests), and errors.
 
+With `--generator wrk` (Debian's `wrk`, `apt-get install wrk`; much lighter than a Python
+client) the load is closed-loop instead: `--connections` connections on one wrk thread send as
+fast as answers come back, so the figures are the saturation rate and its latencies (wrk 4 has no
+fixed-rate mode).
+
 Run: .venv/bin/python bench/bench_webhook.py [--rate 1000] [--seconds 10] [--connections 16]
+     .venv/bin/python bench/bench_webhook.py --generator wrk [--seconds 10] [--connections 4]
 """
 
 from __future__ import annotations
@@ -193,6 +199,66 @@ async def load(  # noqa: PLR0917 - one call site, positional for brevity
     }
 
 
+WRK_SCRIPT = """
+local bodies = {}
+for _, path in ipairs({{PATHS}}) do
+  local f = assert(io.open(path, "rb")); table.insert(bodies, f:read("*a")); f:close()
+end
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  i = i % #bodies + 1
+  return wrk.format(nil, "{PATH}", nil, bodies[i])
+end
+"""
+
+
+def _ms(text: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    raise ValueError(text)
+
+
+def wrk_load(url: str, path: str, seconds: float, connections: int) -> dict[str, Any]:
+    """Closed-loop load from wrk; parses its --latency report."""
+    import re
+
+    files = sorted(REQUESTS.glob("*-mutate-Pod-CREATE.json"))
+    lua = WRK_SCRIPT.replace("{PATHS}", ", ".join(f'"{p}"' for p in files)).replace("{PATH}", path)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds:.0f}s",
+        "--latency",
+        "-s",
+        script.name,
+        url,
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    Path(script.name).unlink()
+    pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    latency = re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M)
+    total = re.search(r"^\s+(\d+) requests in", out, re.M)
+    rate = re.search(r"^Requests/sec:\s+(\S+)", out, re.M)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    assert latency, out
+    assert total, out
+    assert rate, out
+    return {
+        "requests": int(total.group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+        "rate": float(rate.group(1)),
+        "p50": _ms(pct["50"]),
+        "p99": _ms(pct["99"]),
+        "max": _ms(latency.group(1)),
+    }
+
+
 def run_target(  # noqa: PLR0917 - one call site, positional for brevity
     name: str,
     command: list[str],
@@ -206,16 +272,11 @@ def run_target(  # noqa: PLR0917 - one call site, positional for brevity
     try:
         wait_up(port, ca, proc)
         before = cpu_seconds(proc.pid)
-        result = asyncio.run(
-            load(
-                f"https://127.0.0.1:{port}{path}",
-                ca,
-                bodies,
-                args.rate,
-                args.seconds,
-                args.connections,
-            )
-        )
+        if args.generator == "wrk":
+            result = wrk_load(f"https://127.0.0.1:{port}", path, args.seconds, args.connections)
+        else:
+            url = f"https://127.0.0.1:{port}{path}"
+            result = asyncio.run(load(url, ca, bodies, args.rate, args.seconds, args.connections))
         result["cpu_ms_per_request"] = (cpu_seconds(proc.pid) - before) / result["requests"] * 1000
         if name == "webhook":
             import httpx2
@@ -240,6 +301,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--generator", choices=["httpx2", "wrk"], default="httpx2")
     parser.add_argument(
         "--serve-floor", nargs=3, metavar=("PORT", "CERT", "KEY"), help=argparse.SUPPRESS
     )
@@ -290,7 +352,9 @@ def main() -> None:
             "floor", floor, port, "/mutate", certs.ca, bodies, args
         )
     print(
-        f"{len(bodies)} recorded Pod bodies, {args.rate:.0f} req/s offered for "
+        f"{len(bodies)} recorded Pod bodies, "
+        + ("closed loop (wrk) " if args.generator == "wrk" else f"{args.rate:.0f} req/s offered ")
+        + "for "
         f"{args.seconds:.0f} s, {args.connections} connections, load generator on the same machine"
     )
     head = ("target", "rate", "p50 ms", "p99 ms", "max ms", "cpu ms/req", "errors", "registry")
