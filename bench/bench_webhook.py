@@ -17,6 +17,7 @@ fixed-rate mode).
 
 Run: .venv/bin/python bench/bench_webhook.py [--rate 1000] [--seconds 10] [--connections 16]
      .venv/bin/python bench/bench_webhook.py --generator wrk [--seconds 10] [--connections 4]
+     .venv/bin/python bench/bench_webhook.py --fuzz 10000   # the admission fuzz, 10,000 cases
 """
 
 from __future__ import annotations
@@ -296,18 +297,66 @@ def run_target(  # noqa: PLR0917 - one call site, positional for brevity
         proc.wait(10)
 
 
+def fuzz(cases: int) -> None:
+    """The brain's property (never an exception, always the uid, every patch applies) over
+    `cases` Hypothesis-made reviews; CI runs the same property with fewer."""
+    import base64
+
+    import jsonpatch
+    import yaml
+    from hypothesis import HealthCheck, given, settings
+    from tests.unit.service.webhook.strategies import recorded, reviews, uid_of
+
+    from archfit.model.k8s import node_from_k8s
+    from archfit.policy import Settings
+    from archfit.service.webhook.brain import View, decide
+
+    nodes = tuple(node_from_k8s(i) for i in yaml.safe_load(NODES.read_text())["items"])
+    view = View(Settings(), nodes)
+    bodies = recorded(REQUESTS)
+    seen = {"n": 0, "patched": 0}
+
+    @settings(
+        max_examples=cases,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(reviews(bodies))
+    def check(body: Any) -> None:
+        response = decide(body, view, {}).review["response"]
+        assert response["uid"] == (uid_of(body) or "")
+        if "patch" in response:
+            seen["patched"] += 1
+            ops = json.loads(base64.b64decode(response["patch"]))
+            jsonpatch.JsonPatch(ops).apply(body["request"]["object"])
+        seen["n"] += 1
+
+    started = time.perf_counter()
+    check()
+    print(
+        f"fuzz: {seen['n']} reviews ({seen['patched']} patched) in "
+        f"{time.perf_counter() - started:.1f} s: no exception, every uid echoed, "
+        "every patch applies"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--generator", choices=["httpx2", "wrk"], default="httpx2")
+    parser.add_argument("--fuzz", type=int, metavar="CASES", help="run the brain fuzz instead")
     parser.add_argument(
         "--serve-floor", nargs=3, metavar=("PORT", "CERT", "KEY"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.serve_floor:
         serve_floor(int(args.serve_floor[0]), args.serve_floor[1], args.serve_floor[2])
+        return
+    if args.fuzz:
+        fuzz(args.fuzz)
         return
     bodies = pod_bodies()
     with tempfile.TemporaryDirectory() as tmp:
