@@ -222,7 +222,9 @@ def decide(
         )
     kind = _kind(request)
     operation = request.get("operation")
-    sub = request.get("subResource") or ""
+    operation = operation if isinstance(operation, str) else ""
+    sub = request.get("subResource")
+    sub = sub if isinstance(sub, str) else ""
     obj = _object(request)
     if obj is None:
         return Decision(_answer(uid, {"allowed": True}), "unchanged")

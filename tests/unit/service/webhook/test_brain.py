@@ -310,3 +310,14 @@ def test_malformed_bodies_are_answered(body: Any, recorded_nodes: tuple[Node, ..
     answer = decide(body, _view(recorded_nodes), {}).review
     assert answer["response"]["allowed"] is True
     assert "uid" in answer["response"]
+
+
+def test_fields_of_the_wrong_type_are_answered(
+    requests_dir: Path, recorded_nodes: tuple[Node, ...]
+) -> None:
+    # found by the 10,000-case fuzz: an operation that is a list
+    body = load(requests_dir, "0005")
+    body["request"]["operation"] = []
+    body["request"]["subResource"] = {}
+    response = decide(body, _view(recorded_nodes), infos(PLATFORMS)).review["response"]
+    assert response == {"uid": body["request"]["uid"], "allowed": True}
