@@ -170,6 +170,13 @@ def test_validate_warns_for_a_daemonset_and_denies_when_asked(
 POLICY = "apiVersion: archfit.dev/v1alpha1\nkind: Policy\nnodes:\n  raspberryPi: {label}\n"
 
 
+def _swap(path: Path, text: str) -> None:
+    """Replace the file in one step, as a ConfigMap update swaps its symlink."""
+    tmp = path.with_suffix(".new")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def _non_arch(answer: dict[str, Any], obj: dict[str, Any]) -> list[dict[str, Any]]:
     terms = patched(answer, obj)["spec"]["affinity"]["nodeAffinity"][REQUIRED]
     return [
@@ -181,7 +188,7 @@ def test_policy_is_reloaded_and_a_broken_one_is_kept_out(
     webhook_certs: Certs, recorded_nodes: tuple[Node, ...], requests_dir: Path, tmp_path: Path
 ) -> None:
     policy = tmp_path / "archfit.yaml"
-    policy.write_text(POLICY.format(label="node.kubernetes.io/instance-type=raspberry-pi"))
+    _swap(policy, POLICY.format(label="node.kubernetes.io/instance-type=raspberry-pi"))
     # the StatefulSet's postgres pod; its registry refuses connections (fallback placement)
     body = body_with_image(requests_dir, "0021", "127.0.0.1:9/library/postgres:16")
     obj = body["request"]["object"]
@@ -198,7 +205,7 @@ def test_policy_is_reloaded_and_a_broken_one_is_kept_out(
                 "values": ["raspberry-pi"],
             }
         ]
-        policy.write_text(POLICY.format(label="example.com/board=pi"))
+        _swap(policy, POLICY.format(label="example.com/board=pi"))
         deadline = time.monotonic() + 5
         while True:
             answer = client.post("/mutate", json=body).json()
@@ -208,7 +215,7 @@ def test_policy_is_reloaded_and_a_broken_one_is_kept_out(
                 break
             assert time.monotonic() < deadline, "the new policy never took effect"
             time.sleep(0.1)
-        policy.write_text("nodes: [not, a, map]\n")
+        _swap(policy, "nodes: [not, a, map]\n")
         time.sleep(0.5)
         # a broken policy is logged and ignored: the last good one stays, still ready
         assert client.get("/readyz").status_code == 200

@@ -136,6 +136,10 @@ class PolicyFile:
         digest = hashlib.sha256(data).digest()
         if digest == self._digest:
             return False
+        if not data.strip():
+            # A file caught while being rewritten in place reads empty; an empty policy would
+            # silently mean "all defaults", so wait for the next check instead.
+            return False
         try:
             settings = load_settings(self.path)
         except ArchfitError as err:
