@@ -205,12 +205,14 @@ def test_policy_is_reloaded_and_a_broken_one_is_kept_out(
                 "values": ["raspberry-pi"],
             }
         ]
-        _swap(policy, POLICY.format(label="example.com/board=pi"))
+        # Another label the recorded Pis carry (a label no node carries would leave the Pi rules
+        # nothing to judge, and nothing would be written).
+        _swap(policy, POLICY.format(label="kubernetes.io/storage=none"))
         deadline = time.monotonic() + 5
         while True:
             answer = client.post("/mutate", json=body).json()
             if _non_arch(answer, obj) == [
-                {"key": "example.com/board", "operator": "NotIn", "values": ["pi"]}
+                {"key": "kubernetes.io/storage", "operator": "NotIn", "values": ["none"]}
             ]:
                 break
             assert time.monotonic() < deadline, "the new policy never took effect"
@@ -220,7 +222,7 @@ def test_policy_is_reloaded_and_a_broken_one_is_kept_out(
         # a broken policy is logged and ignored: the last good one stays, still ready
         assert client.get("/readyz").status_code == 200
         assert _non_arch(client.post("/mutate", json=body).json(), obj) == [
-            {"key": "example.com/board", "operator": "NotIn", "values": ["pi"]}
+            {"key": "kubernetes.io/storage", "operator": "NotIn", "values": ["none"]}
         ]
 
 
