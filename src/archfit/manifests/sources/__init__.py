@@ -6,7 +6,9 @@ A new source is one module here exposing a class that satisfies `Source`, plus o
 
 from __future__ import annotations
 
+from archfit.manifests.sources.applicationset import ArgoApplicationSetSource
 from archfit.manifests.sources.argocd import ArgoApplicationSource
+from archfit.manifests.sources.argodirectory import ArgoDirectorySource
 from archfit.manifests.sources.fluxkustomization import FluxKustomizationSource
 from archfit.manifests.sources.functions import FunctionSource
 from archfit.manifests.sources.helmcharts import KustomizeHelmChartsSource, WrapperChartSource
@@ -17,7 +19,9 @@ from archfit.manifests.sources.raw import RawYamlSource
 
 __all__ = [
     "SOURCES",
+    "ArgoApplicationSetSource",
     "ArgoApplicationSource",
+    "ArgoDirectorySource",
     "FluxHelmReleaseSource",
     "FluxKustomizationSource",
     "FunctionSource",
@@ -39,7 +43,9 @@ SOURCES: tuple[Source, ...] = (
     KustomizeSource(),
     FluxKustomizationSource(),
     FluxHelmReleaseSource(),
+    ArgoApplicationSetSource(),
     ArgoApplicationSource(),
+    ArgoDirectorySource(),
     KustomizeHelmChartsSource(),
     WrapperChartSource(),
     FunctionSource(),
