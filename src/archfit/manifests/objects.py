@@ -13,6 +13,7 @@ else `default`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,6 +23,7 @@ from typing import Any
 
 from archfit.errors import InputError
 from archfit.manifests.documents import Document, ReadResult, gc_paused, read_documents
+from archfit.manifests.entrypoints import find_entry_points, select
 from archfit.manifests.sources import SOURCES, Source, SourceContext
 from archfit.model.finding import Finding
 from archfit.model.k8s import (
@@ -87,6 +89,7 @@ class ManifestSet:
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()
     files_read: int = 0
+    entry_points: tuple[str, ...] = ()
 
     def of_kind(self, *kinds: str) -> list[Document]:
         """Documents whose `kind` is one of `kinds`, in input order."""
@@ -282,17 +285,38 @@ def load_manifests(
     cache_dir: Path | None = None,
     read: Callable[[Sequence[Path]], ReadResult] | None = None,
     jobs: int | None = None,
+    entry: str | None = None,
 ) -> ManifestSet:
     """Read files and directories and model what they hold; never raises for their content.
 
     `sources` defaults to the registry `archfit.manifests.sources.SOURCES`. A path that does not
     exist is reported as a finding, like broken YAML; callers that want a usage error for it
     check the paths first. `jobs` caps the processes that decode files (None: `$ARCHFIT_JOBS`,
-    else every CPU; 1: this process only), see `read_documents`.
+    else every CPU; 1: this process only), see `read_documents`. When the input has entry
+    points (see `archfit.manifests.entrypoints`), workloads are modelled once per entry point
+    reaching them, or only for `entry`; an unknown `entry` raises `InputError`.
     """
     reader = read if read is not None else functools.partial(_read_paths, jobs=jobs)
     with gc_paused():
-        return _load(paths, sources=sources, offline=offline, cache_dir=cache_dir, read=reader)
+        loaded, seen, roots = _load(
+            paths, sources=sources, offline=offline, cache_dir=cache_dir, read=reader
+        )
+    return _by_entry_point(loaded, seen, roots, entry)
+
+
+def _by_entry_point(
+    loaded: ManifestSet, seen: Sequence[Document], roots: Sequence[Path], entry: str | None
+) -> ManifestSet:
+    points = find_entry_points(seen, roots)
+    if not points and entry is None:
+        return loaded
+    workloads, findings = select(loaded.workloads, loaded.findings, points, entry)
+    return dataclasses.replace(
+        loaded,
+        workloads=tuple(workloads),
+        findings=tuple(findings),
+        entry_points=tuple(p.name for p in points),
+    )
 
 
 def _load(
@@ -302,7 +326,7 @@ def _load(
     offline: bool,
     cache_dir: Path | None,
     read: Callable[[Sequence[Path]], ReadResult],
-) -> ManifestSet:
+) -> tuple[ManifestSet, list[Document], tuple[Path, ...]]:
     roots = (paths,) if isinstance(paths, str | Path) else tuple(paths)
     root_paths = tuple(Path(p) for p in roots)
     result = read(root_paths)
@@ -331,9 +355,10 @@ def _load(
         findings.extend(output.findings)
         notes.extend(f"{source.name}: {note}" for note in output.notes)
     kept = _dedupe(d for d in emitted if d.source not in superseded)
-    return build_manifest_set(
+    built = build_manifest_set(
         kept, workloads=ready, findings=findings, notes=notes, files_read=result.files_read
     )
+    return built, seen, root_paths
 
 
 def _read_paths(paths: Sequence[Path], *, jobs: int | None) -> ReadResult:

@@ -30,13 +30,17 @@ def apps(root: Path) -> dict[str, str]:
 def test_git_directories_generator_names_namespaces_and_exclude(fixtures_dir: Path) -> None:
     root = fixtures_dir / "argocd-appset" / "directories"
     assert apps(root) == {"api": "api", "web": "web"}
-    assert keys(root) == {
-        "Deployment/web/web",
-        "Deployment/api/api",
-        # Not generated (excluded) and not applied (Argo CD does not recurse by default).
-        "Deployment/default/scratch",
-        "Deployment/default/worker",
-    }
+    manifests = load_manifests([root])
+    assert {w.key for w in manifests.workloads} == {"Deployment/web/web", "Deployment/api/api"}
+    # Not generated (excluded) and not applied (Argo CD does not recurse by default): the
+    # ApplicationSet is the entry point and these files are not deployed.
+    assert manifests.entry_points == ("argocd",)
+    [finding] = [f for f in manifests.findings if f.id == "not-deployed"]
+    assert finding.severity == "info"
+    assert finding.details["files"] == [
+        str(root / "apps/api/extra/worker.yaml"),
+        str(root / "apps/scratch/deployment.yaml"),
+    ]
 
 
 def test_list_generator_with_nested_element_keys(fixtures_dir: Path) -> None:
