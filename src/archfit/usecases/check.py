@@ -67,6 +67,7 @@ def run_check(
     images: ImagePlatforms | None = None,
     manifests: ManifestSet | None = None,
     more_findings: Callable[[ImagePlatforms], Iterable[Finding]] | None = None,
+    entry: str | None = None,
 ) -> CheckReport:
     """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs."""
     # The readers pull in YAML machinery; importing them here keeps `import archfit.usecases`
@@ -92,7 +93,7 @@ def run_check(
 
     top: list[Finding] = []
     if manifests is None:
-        manifests = load_manifests(targets)
+        manifests = load_manifests(targets, entry=entry)
     top.extend(manifests.findings)
 
     lock_path = _existing(lock, "lockfile", "--lock") or _beside(LOCK_FILE, base, target_dir)

@@ -70,6 +70,7 @@ def run_fix(
     lock: Path | None = None,
     config: Path | None = None,
     check: Callable[[Sequence[Path]], CheckReport] | None = None,
+    entry: str | None = None,
 ) -> FixOutcome:
     """Fix the manifests under `paths`. `check` replaces the policy run (tests, the webhook's
     dry runs); by default it is `archfit.usecases.check.run_check` with the same inputs."""
@@ -80,10 +81,16 @@ def run_fix(
         # Imported here: the policy engine is only needed when no `check` is injected.
         from archfit.usecases.check import run_check  # noqa: PLC0415
 
-        report = run_check(targets, cluster=cluster, lock=lock, config=config)
+        report = run_check(targets, cluster=cluster, lock=lock, config=config, entry=entry)
     else:
         report = check(targets)
-    fixes = [WorkloadFix(v.workload, v.placement, ignored=v.ignored) for v in report.workloads]
+    # A file two entry points deploy is edited once (for the first entry point reaching it).
+    verdicts = {(v.workload.key, v.workload.source): v for v in reversed(report.workloads)}
+    fixes = [
+        WorkloadFix(v.workload, v.placement, ignored=v.ignored)
+        for v in report.workloads
+        if verdicts[v.workload.key, v.workload.source] is v
+    ]
     plan = plan_fixes(fixes, roots=targets, read=_read, patches_dir=patches_dir)
     originals = {path: _read(path) for path in plan.files}
     for path, text in plan.files.items():

@@ -54,14 +54,14 @@ class PathImages:
     findings: tuple[Finding, ...]
 
 
-def images_from_paths(paths: Sequence[Path]) -> PathImages:
+def images_from_paths(paths: Sequence[Path], *, entry: str | None = None) -> PathImages:
     """Every image the manifests under `paths` run, normalised and sorted."""
     from archfit.manifests import images_in, load_manifests  # noqa: PLC0415 - heavy readers
 
     for path in paths:
         if not path.exists():
             raise InputError("no such file or directory", where=str(path))
-    manifests = load_manifests(list(paths))
+    manifests = load_manifests(list(paths), entry=entry)
     refs = tuple(ImageRef.parse(text) for text in images_in(manifests))
     return PathImages(refs, tuple(manifests.findings))
 

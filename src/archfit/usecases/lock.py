@@ -54,11 +54,17 @@ class LockOutcome:
         return not (self.added or self.changed or self.removed)
 
 
-def plan_lock(paths: Sequence[Path], lock_path: Path, *, update: bool = False) -> LockPlan:
+def plan_lock(
+    paths: Sequence[Path],
+    lock_path: Path,
+    *,
+    update: bool = False,
+    entry_point: str | None = None,
+) -> LockPlan:
     """Read the manifests and the current lockfile; decide what needs resolving."""
     from archfit.manifests import read_lockfile  # noqa: PLC0415 - heavy readers
 
-    found = images_from_paths(paths)
+    found = images_from_paths(paths, entry=entry_point)
     old = read_lockfile(lock_path, optional=True)
     wanted = {str(ref): ref for ref in found.refs}
     to_resolve = []

@@ -186,6 +186,7 @@ def run_simulate(
     *,
     manifests: ManifestSet | None = None,
     progress: Callable[[str], None] | None = None,
+    entry: str | None = None,
 ) -> SimulateReport:
     """Simulate the manifests under `paths`; raises `InputError` for missing or bad inputs."""
     from archfit.manifests import load_manifests  # noqa: PLC0415
@@ -195,7 +196,15 @@ def run_simulate(
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
     if manifests is None:
-        manifests = load_manifests(targets)
+        manifests = load_manifests(targets, entry=entry)
+        if entry is None and len(manifests.entry_points) > 1:
+            # One simulation is one cluster: two clusters' workloads on one set of nodes
+            # would be a cluster that exists nowhere.
+            raise InputError(
+                f"{len(manifests.entry_points)} entry points "
+                f"({', '.join(manifests.entry_points)}); choose one with --entry",
+                where=str(targets[0]) if targets else None,
+            )
     first = targets[0] if targets else Path()
     target_dir = first if first.is_dir() else first.parent
     nodes, added = _nodes(options, manifests, target_dir)
