@@ -37,7 +37,9 @@ def test_check_json_names_the_entry_point_of_every_workload(
 
 
 def test_check_entry_selects_one_and_text_names_it(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "check", str(FLUX), "--entry", "clusters/prod", "--fail-on", "never")
+    code, out, _ = _run(
+        capsys, "check", str(FLUX), "--entry", "clusters/prod", "--fail-on", "never"
+    )
     assert code == 0
     assert "  entries    clusters/prod (2 workloads)\n" in out
     assert "entry point clusters/prod:\n" in out
