@@ -56,10 +56,24 @@ def test_unknown_entry_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     )
 
 
-def test_simulate_needs_one_entry_point(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(capsys, "simulate", str(FLUX))
-    assert code == 2
-    assert "2 entry points (clusters/prod, clusters/staging); choose one with --entry" in err
+def test_simulate_one_entry_point_or_all_with_a_note(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(
+        "apiVersion: archfit.dev/v1alpha1\nkind: Cluster\nmetadata: {name: lab}\n"
+        "nodes:\n  - {name: n1, arch: amd64, allocatable: {cpu: '4', memory: 8Gi, pods: 110}}\n"
+    )
+    args = ("simulate", str(FLUX), "--cluster", str(cluster), "--format", "json")
+    _, out, _ = _run(capsys, *args)
+    report = json.loads(out)
+    assert (
+        "2 entry points (clusters/prod, clusters/staging) simulated together on one cluster; "
+        "choose one with --entry"
+    ) in report["notes"]
+    _, out, _ = _run(capsys, *args, "--entry", "clusters/staging")
+    report = json.loads(out)
+    assert not any("entry points" in n for n in report.get("notes", []))
 
 
 def test_lock_reads_one_entry_point(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

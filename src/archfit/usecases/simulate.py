@@ -13,6 +13,7 @@ their replicas as theirs would be (`archfit.scheduling.snapshot`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,14 +198,13 @@ def run_simulate(
             raise InputError("no such file or directory", where=str(target))
     if manifests is None:
         manifests = load_manifests(targets, entry=entry)
-        if entry is None and len(manifests.entry_points) > 1:
-            # One simulation is one cluster: two clusters' workloads on one set of nodes
-            # would be a cluster that exists nowhere.
-            raise InputError(
-                f"{len(manifests.entry_points)} entry points "
-                f"({', '.join(manifests.entry_points)}); choose one with --entry",
-                where=str(targets[0]) if targets else None,
-            )
+    several = entry is None and len(manifests.entry_points) > 1
+    if several:
+        # One simulation is one cluster: the entry points are simulated together as before
+        # (each workload once), and a note says how to simulate one of them.
+        once = {w.key: w for w in reversed(manifests.workloads)}
+        kept = tuple(w for w in manifests.workloads if once[w.key] is w)
+        manifests = dataclasses.replace(manifests, workloads=kept)
     first = targets[0] if targets else Path()
     target_dir = first if first.is_dir() else first.parent
     nodes, added = _nodes(options, manifests, target_dir)
@@ -216,6 +216,11 @@ def run_simulate(
         options, simulation, pods, tuple(nodes), tuple(added), tuple(options.remove)
     )
     report.notes.extend(f.message for f in manifests.findings if f.severity == "error")
+    if several:
+        report.notes.append(
+            f"{len(manifests.entry_points)} entry points ({', '.join(manifests.entry_points)}) "
+            "simulated together on one cluster; choose one with --entry"
+        )
     lookup = _image_lookup(options.lock, target_dir)
     _image_outcomes(report, lookup)
     if options.fail:
