@@ -12,8 +12,10 @@ applies its own directory, like Flux's `flux-system` sync, still counts as a roo
 Applications are never roots. Each root gives an entry point named by a path relative to the
 input directory: the directory it applies when that directory holds the root itself (Flux's
 `clusters/prod/flux-system` sync of `./clusters/prod` is `clusters/prod`), else the root's own
-directory. Flux roots with the same name are one entry point (the Kustomizations of one
-cluster); Argo CD roots that share a directory are named by their files instead.
+directory. Roots with the same name are one entry point (the Kustomizations of one cluster,
+the Applications of one directory). A Flux Kustomization that applies only directories below
+its own (one app's `ks.yaml`) is never a root: it belongs to whatever applies its directory,
+so a subtree of apps alone reads as today.
 
 `select` then models each entry point as its own deployment: a workload carries the name of
 the entry point it was reached from, once per entry point; what no entry point reaches is left
@@ -158,6 +160,7 @@ class _Deployer:
     flux: bool
     label: str
     generated: bool = False
+    path: str = ""  # a Flux Kustomization's `spec.path` directory
 
 
 def _argo_label(doc: Document) -> str:
@@ -204,7 +207,9 @@ def _deployers(documents: Sequence[Document], roots: Sequence[Path]) -> list[_De
         else:
             continue
         closure = _kustomize_closure(_real(t) for t in targets)
-        out.append(_Deployer(doc, _real(doc.source.file), tuple(sorted(closure)), flux, label))
+        path = _real(targets[0]) if flux and targets else ""
+        closed = tuple(sorted(closure))
+        out.append(_Deployer(doc, _real(doc.source.file), closed, flux, label, path=path))
     return out
 
 
@@ -242,20 +247,14 @@ def find_entry_points(
         d
         for d in deployers
         if not d.generated
+        and not _app_level(d)
         and not any(o is not d and _under(d.file, frozenset(o.targets)) for o in deployers)
     ]
     names: dict[str, list[_Deployer]] = {}
     places: dict[str, str] = {}
-    argo_dirs: dict[str, int] = {}
-    for d in root_deployers:
-        if not d.flux:
-            key = os.path.dirname(d.file)
-            argo_dirs[key] = argo_dirs.get(key, 0) + 1
     for d in root_deployers:
         own = next((t for t in d.targets if _under(d.file, frozenset({t}))), None)
         where = own or os.path.dirname(d.file)
-        if not d.flux and not own and argo_dirs[os.path.dirname(d.file)] > 1:
-            where = os.path.splitext(d.file)[0]
         names.setdefault(_relative(where, base), []).append(d)
         places[_relative(where, base)] = where
     out = []
@@ -264,6 +263,14 @@ def find_entry_points(
         roots_at = tuple(str(d.doc.source) for d in group)
         out.append(EntryPoint(name, roots_at, frozenset(reached), frozenset(labels), places[name]))
     return tuple(out)
+
+
+def _app_level(d: _Deployer) -> bool:
+    """A Flux Kustomization whose `spec.path` is below its own directory (`app/ks.yaml` with
+    `path: ./app/manifests`; its components may be elsewhere): the Kustomization of one app, applied by whatever applies its
+    directory. When the input holds no cluster-level root it is not an entry point."""
+    home = os.path.dirname(d.file)
+    return bool(d.path) and d.path != home and _under(d.path, frozenset({home}))
 
 
 def _closure(

@@ -93,3 +93,14 @@ def test_shared_repositories(shared_dir: Path, repo: str) -> None:
     assert all(w.entry_point in manifests.entry_points for w in manifests.workloads)
     keys = [(w.entry_point, w.key) for w in manifests.workloads]
     assert len(keys) == len(set(keys))
+
+
+def test_a_subtree_of_app_kustomizations_reads_as_today(shared_dir: Path) -> None:
+    repo = shared_dir / "fixtures" / "gitops" / "onedr0p__home-ops"
+    # Each app's ks.yaml applies `./kubernetes/apps/<ns>/<app>/app`, below its own directory:
+    # the cluster's root (outside this subtree) applies them, so none is an entry point.
+    apps = load_manifests([repo / "kubernetes" / "apps"])
+    assert apps.entry_points == ()
+    assert not [f for f in apps.findings if f.id == "not-deployed"]
+    whole = load_manifests([repo])
+    assert {w.key for w in apps.workloads} == {w.key for w in whole.workloads}
