@@ -113,38 +113,65 @@ def _flux_dir(doc: Document) -> str | None:
     return None
 
 
-def _kustomize_closure(start: Iterable[str]) -> set[str]:
-    """`start` plus what the `kustomization.yaml`s found in them name, transitively."""
-    out: set[str] = set()
-    pending = list(start)
-    while pending:
-        current = pending.pop()
-        if current in out:
-            continue
-        out.add(current)
-        if not os.path.isdir(current):
-            continue
-        # Flux builds a directory without a kustomization.yaml from every file below it, and
-        # from the kustomizations of its subdirectories: follow those too.
-        for directory, subdirs, files in os.walk(current):
-            subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-            name = next((n for n in files if n in KUSTOMIZATION_FILES), None)
-            if name is not None:
-                pending.extend(_kustomize_refs(directory, os.path.join(directory, name)))
-    return out
+class _Kustomizations:
+    """What the `kustomization.yaml`s of a tree name, from the documents already read (a
+    file outside the inputs is read once), cached for one search."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self._bodies: dict[str, Mapping[str, Any]] = {}
+        for doc in documents:
+            if (
+                doc.kind == "Kustomization"
+                and doc.api_version.startswith("kustomize.config")
+                and not doc.source.origin
+            ):
+                self._bodies[os.path.dirname(_real(doc.source.file))] = doc.body
+        self._refs: dict[str, list[str]] = {}
+
+    def closure(self, start: Iterable[str]) -> set[str]:
+        """`start` plus what the `kustomization.yaml`s found in them name, transitively."""
+        out: set[str] = set()
+        pending = list(start)
+        while pending:
+            current = pending.pop()
+            if current in out:
+                continue
+            out.add(current)
+            if not os.path.isdir(current):
+                continue
+            # Flux builds a directory without a kustomization.yaml from every file below it,
+            # and from the kustomizations of its subdirectories: follow those too.
+            for directory, subdirs, files in os.walk(current):
+                subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+                name = next((n for n in files if n in KUSTOMIZATION_FILES), None)
+                if name is not None:
+                    pending.extend(self.refs(directory, name))
+        return out
+
+    def refs(self, directory: str, name: str) -> list[str]:
+        found = self._refs.get(directory)
+        if found is None:
+            body = self._bodies.get(directory)
+            if body is None:
+                body = _read_yaml(os.path.join(directory, name))
+            found = self._refs[directory] = _local_refs(directory, body)
+        return found
 
 
-def _kustomize_refs(directory: str, file: str) -> list[str]:
-    import yaml  # noqa: PLC0415 - only for trees with kustomizations
+def _read_yaml(file: str) -> Mapping[str, Any]:
+    import yaml  # noqa: PLC0415 - only for kustomizations outside the inputs
 
     try:
         with open(file, encoding="utf-8-sig") as handle:
-            body = yaml.safe_load(handle)
+            return _map(yaml.safe_load(handle))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return []
+        return {}
+
+
+def _local_refs(directory: str, body: Mapping[str, Any]) -> list[str]:
     out = []
     for key in ("resources", "bases", "components"):
-        for entry in _map(body).get(key) or []:
+        for entry in body.get(key) or []:
             if isinstance(entry, str) and "://" not in entry and not entry.startswith("git@"):
                 target = _real(os.path.join(directory, entry))
                 if os.path.exists(target):
@@ -169,6 +196,7 @@ def _argo_label(doc: Document) -> str:
 
 def _deployers(documents: Sequence[Document], roots: Sequence[Path]) -> list[_Deployer]:
     namespaces = Namespaces(documents)
+    kustomizations = _Kustomizations(documents)
     generated: dict[tuple[str, int], list[str]] = {}
     out = []
     for doc in documents:
@@ -179,7 +207,7 @@ def _deployers(documents: Sequence[Document], roots: Sequence[Path]) -> list[_De
         ):
             app_targets = _argo_targets(doc, roots)
             generated.setdefault((doc.source.file, doc.source.line), []).extend(app_targets)
-            closure = _kustomize_closure(_real(t) for t in app_targets)
+            closure = kustomizations.closure(_real(t) for t in app_targets)
             file = _real(doc.source.file)
             out.append(_Deployer(doc, file, tuple(sorted(closure)), False, _argo_label(doc), True))
     for doc in documents:
@@ -206,7 +234,7 @@ def _deployers(documents: Sequence[Document], roots: Sequence[Path]) -> list[_De
             targets = generated.get((doc.source.file, doc.source.line), [])
         else:
             continue
-        closure = _kustomize_closure(_real(t) for t in targets)
+        closure = kustomizations.closure(_real(t) for t in targets)
         path = _real(targets[0]) if flux and targets else ""
         closed = tuple(sorted(closure))
         out.append(_Deployer(doc, _real(doc.source.file), closed, flux, label, path=path))
@@ -267,8 +295,8 @@ def find_entry_points(
 
 def _app_level(d: _Deployer) -> bool:
     """A Flux Kustomization whose `spec.path` is below its own directory (`app/ks.yaml` with
-    `path: ./app/manifests`; its components may be elsewhere): the Kustomization of one app, applied by whatever applies its
-    directory. When the input holds no cluster-level root it is not an entry point."""
+    `path: ./app/manifests`; its components may be elsewhere): the Kustomization of one app,
+    applied by whatever applies its directory, never an entry point itself."""
     home = os.path.dirname(d.file)
     return bool(d.path) and d.path != home and _under(d.path, frozenset({home}))
 
