@@ -116,3 +116,76 @@ def test_go_template_functions() -> None:
         render_go("{{ .nope }}", params, missing_error=True)
     with pytest.raises(TemplateError):
         render_go("{{ if .env }}x{{ end }}", params, missing_error=False)
+
+
+def _tree(root: Path, appset: str) -> Path:
+    for app in ("web", "api"):
+        (root / "apps" / app).mkdir(parents=True)
+        (root / "apps" / app / "deploy.yaml").write_text(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {app}}}\n"
+            f"spec:\n  selector: {{matchLabels: {{app: {app}}}}}\n"
+            f"  template:\n    metadata: {{labels: {{app: {app}}}}}\n"
+            f"    spec: {{containers: [{{name: {app}, image: nginx}}]}}\n"
+        )
+    (root / "argocd").mkdir()
+    (root / "argocd" / "set.yaml").write_text(appset)
+    return root
+
+
+def test_matrix_of_list_and_git_directories(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: grid, namespace: argocd}
+spec:
+  generators:
+    - matrix:
+        generators:
+          - list:
+              elements: [{cluster: prod}, {cluster: lab}]
+          - git:
+              repoURL: https://github.com/example/homelab.git
+              directories: [{path: apps/*}]
+  template:
+    metadata: {name: '{{path.basename}}-{{cluster}}'}
+    spec:
+      source: {path: '{{path}}'}
+      destination: {namespace: '{{cluster}}-{{path.basename}}'}
+""",
+    )
+    assert apps(root) == {
+        "api-prod": "prod-api",
+        "web-prod": "prod-web",
+        "api-lab": "lab-api",
+        "web-lab": "lab-web",
+    }
+
+
+def test_merge_by_keys_and_selector(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: merged, namespace: argocd}
+spec:
+  generators:
+    - merge:
+        mergeKeys: [app]
+        generators:
+          - list:
+              elements: [{app: web, ns: front}, {app: api, ns: back}]
+          - list:
+              elements: [{app: web, ns: edge}]
+      selector:
+        matchLabels: {app: web}
+  template:
+    metadata: {name: '{{app}}'}
+    spec:
+      source: {path: 'apps/{{app}}'}
+      destination: {namespace: '{{ns}}'}
+""",
+    )
+    assert apps(root) == {"web": "edge"}

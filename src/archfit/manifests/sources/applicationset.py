@@ -6,8 +6,10 @@ Generators modelled: `list` (`elements`), and `git` with `directories` (Go `path
 with dots in fasttemplate mode). Git generators read the repository at hand: the glob is
 matched below the ApplicationSet's own directory or one of its parents, or one of the input
 roots or their parents (the repository root is not known); when no such base holds the path
-the remote repository is taken as not fetched and a note says so. `matrix`, `merge` and
-other generators produce a note.
+the remote repository is taken as not fetched and a note says so. `matrix` (two children,
+the second rendered with each parameter set of the first) and `merge` (`mergeKeys`) combine
+them; a generator's `selector.matchLabels` filters its parameter sets; other generators
+(`clusters`, `scmProvider`, …) and `matchExpressions` produce a note.
 
 Path parameters as Argo CD gives them: `path` (and `path.path`), `path.basename`,
 `path.basenameNormalized`, `path[N]` (fasttemplate) or `.path.segments` (Go); files also give
@@ -308,18 +310,12 @@ def generate(doc: Document, context: SourceContext) -> tuple[list[Document], lis
     apps: list[Document] = []
     for entry in spec.get("generators") or []:
         generator = _map(entry)
-        kinds = [k for k in generator if k not in {"selector", "template"}]
-        kind = kinds[0] if kinds else ""
-        body = _map(generator.get(kind))
-        if kind == "list":
-            params = _list_generator(body, go)
-        elif kind == "git":
-            params, problems = _git_generator(body, doc, context, go, label)
-            notes.extend(problems)
-        else:
-            notes.append(f"{label}: {kind or 'empty'} generator not modelled")
+        run = _Run(doc, context, go, missing_error, label, notes)
+        params = run.params(generator)
+        if params is None:
             continue
-        own = _merge(template, _map(body.get("template")))
+        kind = _kind(generator)
+        own = _merge(template, _map(_map(generator.get(kind)).get("template")))
         for values in params:
             try:
                 rendered = render_value(own, values, go=go, missing_error=missing_error)
@@ -328,6 +324,108 @@ def generate(doc: Document, context: SourceContext) -> tuple[list[Document], lis
                 continue
             apps.append(_application(rendered, doc, namespace, label))
     return apps, notes
+
+
+def _kind(generator: Mapping[str, Any]) -> str:
+    kinds = [k for k in generator if k not in {"selector", "template"}]
+    return kinds[0] if kinds else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One ApplicationSet's generators: parameter sets, with notes for what is not modelled."""
+
+    doc: Document
+    context: SourceContext
+    go: bool
+    missing_error: bool
+    label: str
+    notes: list[str]
+
+    def params(self, generator: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+        params = self._generated(generator)
+        selector = _map(generator.get("selector"))
+        if params is None or not selector:
+            return params
+        if selector.get("matchExpressions"):
+            self.notes.append(f"{self.label}: selector matchExpressions not applied")
+        labels = _map(selector.get("matchLabels"))
+        return [p for p in params if all(_lookup(p, str(k)) == v for k, v in labels.items())]
+
+    def _generated(self, generator: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+        kind = _kind(generator)
+        body = _map(generator.get(kind))
+        if kind == "list":
+            return _list_generator(body, self.go)
+        if kind == "git":
+            params, problems = _git_generator(body, self.doc, self.context, self.go, self.label)
+            self.notes.extend(problems)
+            return params
+        if kind == "matrix":
+            return self._matrix(body)
+        if kind == "merge":
+            return self._merge(body)
+        self.notes.append(f"{self.label}: {kind or 'empty'} generator not modelled")
+        return None
+
+    def _children(self, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        return [_map(g) for g in body.get("generators") or []]
+
+    def _matrix(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+        """Every pair of the two children's parameter sets, merged; the second child may use
+        the first's parameters (Argo CD renders it with each of them)."""
+        children = self._children(body)
+        if len(children) != 2:
+            self.notes.append(f"{self.label}: matrix generator needs exactly two generators")
+            return None
+        first = self.params(children[0])
+        if first is None:
+            return None
+        out: list[dict[str, Any]] = []
+        for values in first:
+            try:
+                second_spec = render_value(
+                    children[1], values, go=self.go, missing_error=self.missing_error
+                )
+            except TemplateError as err:
+                self.notes.append(f"{self.label}: matrix generator not rendered: {err}")
+                return None
+            second = self.params(second_spec)
+            if second is None:
+                return None
+            out.extend({**values, **more} for more in second)
+        return out
+
+    def _merge(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+        """The first child's parameter sets, each updated by the later children's sets that
+        agree with it on every `mergeKeys` value."""
+        children = self._children(body)
+        keys = [str(k) for k in body.get("mergeKeys") or []]
+        if not children or not keys:
+            self.notes.append(f"{self.label}: merge generator needs generators and mergeKeys")
+            return None
+        base = self.params(children[0])
+        if base is None:
+            return None
+        out = [dict(b) for b in base]
+        for child in children[1:]:
+            for values in self.params(child) or []:
+                wanted = [_lookup(values, k) for k in keys]
+                for item in out:
+                    if [_lookup(item, k) for k in keys] == wanted:
+                        item.update(values)
+        return out
+
+
+def _lookup(params: Mapping[str, Any], key: str) -> Any:
+    if key in params:
+        return params[key]
+    current: Any = params
+    for part in key.split("."):
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(part)
+    return current
 
 
 def _application(
