@@ -15,7 +15,8 @@ input directory: the directory it applies when that directory holds the root its
 directory. Roots with the same name are one entry point (the Kustomizations of one cluster,
 the Applications of one directory). A Flux Kustomization that applies only directories below
 its own (one app's `ks.yaml`) is never a root: it belongs to whatever applies its directory,
-so a subtree of apps alone reads as today.
+so a subtree of apps alone reads as today. Roots that apply nothing found here (remote charts
+or repositories only) give no entry points by themselves.
 
 `select` then models each entry point as its own deployment: a workload carries the name of
 the entry point it was reached from, once per entry point; what no entry point reaches is left
@@ -278,6 +279,10 @@ def find_entry_points(
         and not _app_level(d)
         and not any(o is not d and _under(d.file, frozenset(o.targets)) for o in deployers)
     ]
+    if not any(d.targets for d in root_deployers):
+        # Only remote sources (charts, other repositories): nothing here is known to be
+        # applied by them, so everything is read as before.
+        return ()
     names: dict[str, list[_Deployer]] = {}
     places: dict[str, str] = {}
     for d in root_deployers:

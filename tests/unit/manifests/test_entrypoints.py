@@ -104,3 +104,20 @@ def test_a_subtree_of_app_kustomizations_reads_as_today(shared_dir: Path) -> Non
     assert not [f for f in apps.findings if f.id == "not-deployed"]
     whole = load_manifests([repo])
     assert {w.key for w in apps.workloads} == {w.key for w in whole.workloads}
+
+
+def test_applications_of_remote_charts_alone_are_no_entry_points(tmp_path: Path) -> None:
+    (tmp_path / "argocd").mkdir()
+    (tmp_path / "argocd" / "app.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        "metadata: {name: remote, namespace: argocd}\n"
+        "spec:\n  source: {repoURL: 'https://example.com/x.git', path: elsewhere}\n"
+        "  destination: {namespace: x}\n"
+    )
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+        "spec: {containers: [{name: c, image: busybox}]}\n"
+    )
+    manifests = load_manifests([tmp_path])
+    assert manifests.entry_points == ()
+    assert [w.key for w in manifests.workloads] == ["Pod/default/p"]
