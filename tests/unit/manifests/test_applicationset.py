@@ -189,3 +189,26 @@ spec:
 """,
     )
     assert apps(root) == {"web": "edge"}
+
+
+def test_top_level_glob_is_the_repository_root(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: top, namespace: argocd}
+spec:
+  generators:
+    - git:
+        repoURL: https://github.com/example/homelab.git
+        directories: [{path: '*'}, {path: argocd, exclude: true}]
+  template:
+    metadata: {name: '{{path.basename}}'}
+    spec:
+      source: {path: '{{path}}'}
+      destination: {namespace: '{{path.basename}}'}
+""",
+    )
+    # The tree's top level is `apps` and `argocd`; not the ApplicationSet's own directory.
+    assert apps(root) == {"apps": "apps"}

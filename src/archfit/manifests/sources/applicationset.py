@@ -206,13 +206,16 @@ def _git_generator(
     dirs_spec = [_map(d) for d in spec.get("directories") or [] if isinstance(d, Mapping)]
     files_spec = [_map(f) for f in spec.get("files") or [] if isinstance(f, Mapping)]
     # Where each pattern must start: its literal leading directories.
-    starts = [_literal_prefix(str(d["path"])) for d in dirs_spec if d.get("path")] + [
-        _literal_prefix(str(f["path"]).rpartition("/")[0]) for f in files_spec if f.get("path")
-    ]
-    base = next(
-        (b for b in _bases(doc, context.roots) if any((b / s).is_dir() for s in starts)),
-        None,
-    )
+    starts = [
+        _literal_prefix(str(d["path"])) for d in dirs_spec if d.get("path") and not d.get("exclude")
+    ] + [_literal_prefix(str(f["path"]).rpartition("/")[0]) for f in files_spec if f.get("path")]
+    bases = _bases(doc, context.roots)
+    if starts and not any(starts):
+        # `*` is the repository's top level: the nearest directory holding `.git`, else the
+        # directory given on the command line.
+        given = [r if r.is_dir() else r.parent for r in context.roots]
+        bases = [b for b in bases if (b / ".git").exists()] + [r.resolve() for r in given]
+    base = next((b for b in bases if any((b / s).is_dir() for s in starts)), None)
     repo = str(spec.get("repoURL") or "")
     if base is None:
         return [], [f"{label}: git generator {repo}: remote repository not fetched"]
