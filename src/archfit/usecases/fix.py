@@ -20,6 +20,7 @@ from archfit.manifests.documents import read_documents
 from archfit.manifests.helm.release import DOCUMENT, LAYOUT
 from archfit.manifests.rewrite.plan import WorkloadFix, check_yaml, plan_fixes
 from archfit.model.check import CheckReport
+from archfit.sources.discovery import CLI_SPELLING, Spelling
 
 __all__ = ["FixOutcome", "WriteFailed", "run_fix", "unified_diff"]
 
@@ -72,6 +73,7 @@ def run_fix(
     lock: Path | None = None,
     config: Path | None = None,
     check: Callable[[Sequence[Path]], CheckReport] | None = None,
+    spelling: Spelling = CLI_SPELLING,
     entry: str | None = None,
 ) -> FixOutcome:
     """Fix the manifests under `paths`. `check` replaces the policy run (tests, the webhook's
@@ -83,7 +85,9 @@ def run_fix(
         # Imported here: the policy engine is only needed when no `check` is injected.
         from archfit.usecases.check import run_check  # noqa: PLC0415
 
-        report = run_check(targets, cluster=cluster, lock=lock, config=config, entry=entry)
+        report = run_check(
+            targets, cluster=cluster, lock=lock, config=config, spelling=spelling, entry=entry
+        )
     else:
         report = check(targets)
     # A file two entry points deploy is edited once (for the first entry point reaching it).
