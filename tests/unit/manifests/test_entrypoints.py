@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import archfit
 from archfit.errors import InputError
 from archfit.manifests import load_manifests
 
@@ -121,3 +122,10 @@ def test_applications_of_remote_charts_alone_are_no_entry_points(tmp_path: Path)
     manifests = load_manifests([tmp_path])
     assert manifests.entry_points == ()
     assert [w.key for w in manifests.workloads] == ["Pod/default/p"]
+
+
+def test_public_api_takes_an_entry_point(fixtures_dir: Path) -> None:
+    report = archfit.check(fixtures_dir / "entrypoints" / "argo", entry="clusters/staging")
+    assert [(v.workload.entry_point, v.workload.key) for v in report.workloads] == [
+        ("clusters/staging", "Deployment/web-staging/web")
+    ]
