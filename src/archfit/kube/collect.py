@@ -22,10 +22,10 @@ from archfit.kube.errors import Expired, NotFound
 from archfit.kube.resources import RESOURCES
 from archfit.kube.sanitize import sanitize
 from archfit.manifests import Document, ManifestSet, build_manifest_set
-from archfit.manifests.documents import gc_paused
 from archfit.model.k8s_live import event_from_k8s, pod_state_from_k8s
 from archfit.model.live import ClusterEvent, PodState
 from archfit.model.workload import SourceRef
+from archfit.sources.runtime import gc_paused
 
 __all__ = [
     "SNAPSHOT_RESOURCES",

@@ -71,12 +71,8 @@ def run_check(
     """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs."""
     # The readers pull in YAML machinery; importing them here keeps `import archfit.usecases`
     # cheap for entry points that only need the types.
-    from archfit.manifests import (  # noqa: PLC0415
-        find_config,
-        load_inventory,
-        load_manifests,
-        read_lockfile,
-    )
+    from archfit.manifests import find_config  # noqa: PLC0415
+    from archfit.sources import load_inventory, load_manifests, read_lockfile  # noqa: PLC0415
 
     if not paths and manifests is None:
         raise InputError("no path given; expected a directory or manifest files to check")

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archfit.errors import ArchfitError, InputError
-from archfit.fsutil import write_atomic
 from archfit.manifests.rewrite.plan import WorkloadFix, check_yaml, plan_fixes
 from archfit.model.check import CheckReport
+from archfit.sources import write_atomic
 
 __all__ = ["FixOutcome", "WriteFailed", "run_fix", "unified_diff"]
 

@@ -56,7 +56,8 @@ class PathImages:
 
 def images_from_paths(paths: Sequence[Path]) -> PathImages:
     """Every image the manifests under `paths` run, normalised and sorted."""
-    from archfit.manifests import images_in, load_manifests  # noqa: PLC0415 - heavy readers
+    from archfit.manifests import images_in  # noqa: PLC0415
+    from archfit.sources import load_manifests  # noqa: PLC0415 - heavy readers
 
     for path in paths:
         if not path.exists():
@@ -209,9 +210,10 @@ def plan_check_images(
     """Read the manifests (unless given, e.g. the live cluster's) and the lockfile `check`
     would use (same discovery: `--lock`, else beside archfit.yaml, else in the first path's
     directory, else none)."""
-    from archfit.manifests import images_in, load_manifests, read_lockfile  # noqa: PLC0415
+    from archfit.manifests import images_in  # noqa: PLC0415
     from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
     from archfit.policy import LockfileImages  # noqa: PLC0415
+    from archfit.sources import load_manifests, read_lockfile  # noqa: PLC0415
     from archfit.usecases.check import LOCK_FILE  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]

@@ -56,7 +56,7 @@ class LockOutcome:
 
 def plan_lock(paths: Sequence[Path], lock_path: Path, *, update: bool = False) -> LockPlan:
     """Read the manifests and the current lockfile; decide what needs resolving."""
-    from archfit.manifests import read_lockfile  # noqa: PLC0415 - heavy readers
+    from archfit.sources import read_lockfile  # noqa: PLC0415 - heavy readers
 
     found = images_from_paths(paths)
     old = read_lockfile(lock_path, optional=True)
@@ -142,7 +142,7 @@ def apply_lock(
     )
     if not write or (outcome.up_to_date and plan.path.exists()):
         return outcome
-    from archfit.manifests import write_lockfile  # noqa: PLC0415
+    from archfit.sources import write_lockfile  # noqa: PLC0415
 
     write_lockfile(plan.path, outcome.lockfile)
     return LockOutcome(

@@ -41,8 +41,8 @@ LOCK_FILE = "archfit.lock"
 def _nodes(
     options: SimulateOptions, manifests: ManifestSet, target: Path
 ) -> tuple[list[Node], list[str]]:
-    from archfit.manifests import load_inventory  # noqa: PLC0415 - YAML readers load lazily
     from archfit.model.profiles import nodes_from_profile  # noqa: PLC0415
+    from archfit.sources import load_inventory  # noqa: PLC0415 - YAML readers load lazily
 
     if options.cluster is not None:
         nodes = list(load_inventory(options.cluster).nodes)
@@ -129,9 +129,9 @@ def _objects(manifests: ManifestSet) -> dict[str, Any]:
 
 
 def _image_check(lock: Path | None, target: Path) -> Callable[[str], bool | None]:
-    from archfit.manifests.lockfile_io import read_lockfile  # noqa: PLC0415
     from archfit.model.image import ImageRef  # noqa: PLC0415
     from archfit.model.platform import Platform  # noqa: PLC0415
+    from archfit.sources import read_lockfile  # noqa: PLC0415
 
     path = lock if lock is not None else target / LOCK_FILE
     if not path.is_file():
@@ -159,7 +159,7 @@ def run_simulate(
     progress: Callable[[str], None] | None = None,
 ) -> SimulateReport:
     """Simulate the manifests under `paths`; raises `InputError` for missing or bad inputs."""
-    from archfit.manifests import load_manifests  # noqa: PLC0415
+    from archfit.sources import load_manifests  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
     for target in targets:

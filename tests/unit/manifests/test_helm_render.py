@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from archfit.manifests import load_manifests
-from archfit.manifests.helm.render import SDK_MODULE
 from archfit.model.pod import Affinity, NodeAffinity
 from archfit.model.selectors import NodeSelector, NodeSelectorRequirement, NodeSelectorTerm
+from archfit.sources import load_manifests
+from archfit.sources.renderers import SDK_MODULE
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "helm" / "local-chart"
 NO_HELM = "archfit-test-no-such-helm"

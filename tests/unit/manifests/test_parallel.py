@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archfit.errors import InputError
-from archfit.manifests import load_manifests, parallel, read_documents
 from archfit.manifests.documents import ReadResult
-from archfit.manifests.parallel import (
+from archfit.sources import load_manifests, parallel, read_documents
+from archfit.sources.parallel import (
     ENV_JOBS,
     MIN_BYTES,
     ParallelReadError,

@@ -79,7 +79,7 @@ class ArgoApplicationSource:
             for path, src in sources:
                 release = _argo_release(doc, spec, path, src, context)
                 if release is not None:
-                    parts.append(expand_release(release))
+                    parts.append(expand_release(release, context.renderers.helm))
         return collect(parts)
 
 

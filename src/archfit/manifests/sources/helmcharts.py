@@ -9,7 +9,7 @@ other charts (the common way to deploy `app-template` or a community chart with 
 Each enabled dependency (its `condition` honoured) is a release named after the wrapper chart,
 with the values under its alias (or name) in the wrapper's `values.yaml`, over the dependency's
 own defaults when it is vendored under `charts/`. With a renderer (a helm binary or the Helm SDK,
-see `helm.render`) and every dependency vendored, the wrapper chart is rendered as a whole
+`archfit.sources.renderers`) and every dependency vendored, the wrapper chart is rendered as a whole
 instead. The namespace is the one it is
 installed into, which the chart does not say: `default` is assumed and a note says so.
 
@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import Document
-from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release, renderer
+from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release
 from archfit.manifests.helm.values import coalesce, merge_maps
+from archfit.manifests.renderers import HelmRenderer
 from archfit.manifests.sources._common import (
     Namespaces,
     chart_defaults,
@@ -49,7 +50,6 @@ class KustomizeHelmChartsSource:
     name: str = "helmcharts"
 
     def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
-        del context
         namespaces = Namespaces(documents)
         parts = []
         for doc in documents:
@@ -71,7 +71,8 @@ class KustomizeHelmChartsSource:
                             index=i,
                             item=item,
                             namespaces=namespaces,
-                        )
+                        ),
+                        context.renderers.helm,
                     )
                 )
         return collect(parts)
@@ -137,7 +138,7 @@ class WrapperChartSource:
         parts: list[ReleaseOutput] = []
         notes: list[str] = []
         for chart_dir in _chart_dirs(context.roots):
-            parts.extend(_wrapper(chart_dir, notes))
+            parts.extend(_wrapper(chart_dir, notes, context.renderers.helm))
         out = collect(parts)
         return SourceOutput(
             documents=out.documents,
@@ -177,7 +178,7 @@ def _enabled(condition: Any, values: Mapping[str, Any]) -> bool:
     return True
 
 
-def _wrapper(chart_dir: Path, notes: list[str]) -> list[ReleaseOutput]:
+def _wrapper(chart_dir: Path, notes: list[str], helm: HelmRenderer | None) -> list[ReleaseOutput]:
     chart = yaml_mapping(chart_dir / "Chart.yaml")
     dependencies = [d for d in chart.get("dependencies") or [] if isinstance(d, Mapping)]
     if not dependencies:
@@ -190,7 +191,7 @@ def _wrapper(chart_dir: Path, notes: list[str]) -> list[ReleaseOutput]:
     vendored = chart_dir / "charts"
     notes.append(f"{chart_dir}: wrapper chart {name}: namespace not known, `default` assumed")
     if (
-        renderer()
+        helm is not None
         and vendored.is_dir()
         and all(
             (vendored / str(d.get("name"))).is_dir() or any(vendored.glob(f"{d.get('name')}-*.tgz"))
@@ -209,7 +210,7 @@ def _wrapper(chart_dir: Path, notes: list[str]) -> list[ReleaseOutput]:
             chart_dir=chart_dir,
             file_text=text,
         )
-        return [expand_release(release)]
+        return [expand_release(release, helm)]
     out = []
     for dep in dependencies:
         dep_name = str(dep.get("name") or "")
@@ -233,5 +234,5 @@ def _wrapper(chart_dir: Path, notes: list[str]) -> list[ReleaseOutput]:
             values_root=(key,),
             file_text=text,
         )
-        out.append(expand_release(release))
+        out.append(expand_release(release, helm))
     return out

@@ -53,7 +53,7 @@ class FluxHelmReleaseSource:
         out = ReleaseOutput()
         for doc in releases:
             release = _release(doc, namespaces, sources, values_objects, context)
-            part = expand_release(release)
+            part = expand_release(release, context.renderers.helm)
             out.documents.extend(part.documents)
             out.workloads.extend(part.workloads)
             out.findings.extend(part.findings)

@@ -1,10 +1,11 @@
-"""The contract between `load_manifests` and manifest sources (raw YAML, Kustomize, Flux
+"""The contract between `expand_documents` and manifest sources (raw YAML, Kustomize, Flux
 HelmReleases, Argo CD Applications, Helm charts, …).
 
-Flow: `read_documents` decodes every file given → each source in `archfit.manifests.sources.SOURCES`
-runs in order → the documents the sources emitted (minus those a later source superseded) are
-converted into model values by `archfit.manifests.objects`, and the workloads sources built
-themselves are added as they are.
+Flow: `archfit.sources.read_documents` decodes every file given → each source in
+`archfit.manifests.sources.SOURCES` runs in order (`archfit.manifests.objects.expand_documents`)
+→ the documents the sources emitted (minus those a later source superseded) are converted into
+model values by `archfit.manifests.objects`, and the workloads sources built themselves are
+added as they are.
 
 A source:
 - looks at the documents read so far (the files' own documents plus what earlier sources
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from archfit.manifests.documents import Document, ReadResult
+from archfit.manifests.renderers import Renderers
 from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef, Workload
 
@@ -42,12 +44,15 @@ class SourceContext:
     files into documents with the same rules and problem reporting as the first read (for
     values files, chart templates). `offline` forbids network access (chart repositories, OCI
     registries). `cache_dir`, when set, is where a source may keep downloads between runs.
+    `renderers` are the Kustomize and Helm renderers available (none by default: the logic
+    layer runs no programs; `archfit.sources.load_manifests` supplies the installed ones).
     """
 
     roots: tuple[Path, ...] = ()
     read: Callable[[Sequence[Path]], ReadResult] | None = None
     offline: bool = True
     cache_dir: Path | None = None
+    renderers: Renderers = field(default_factory=Renderers)
 
 
 @dataclass(frozen=True, slots=True)

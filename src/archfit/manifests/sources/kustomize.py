@@ -3,9 +3,9 @@
 For every kustomization that no other kustomization in the input includes (a top overlay):
 
 - when its tree uses transformers archfit does not apply itself (patches, replacements,
-  components, name prefixes/suffixes, replicas) and a renderer is available (`kustomize build`, or
-  `kubectl kustomize` when `kubectl` answers within a few seconds; it may be a stub), the overlay
-  is rendered and each rendered object is traced back to the file and line it came from;
+  components, name prefixes/suffixes, replicas) and the context has a Kustomize renderer
+  (`archfit.sources.renderers`: `kustomize build`, or `kubectl kustomize`), the overlay is
+  rendered and each rendered object is traced back to the file and line it came from;
 - otherwise the listed `resources` are read recursively (bases outside the paths given too), the
   `namespace:` and `images:` transformers are applied, and a note says which patches were not
   applied. Remote bases (URLs) are never fetched: reading a repository does no network I/O.
@@ -19,24 +19,20 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
+from archfit.manifests.renderers import KustomizeRenderer
 from archfit.manifests.sources._common import Namespaces, file_text
 from archfit.manifests.sources.interface import SourceContext, SourceOutput
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import SourceRef
 
-__all__ = ["KustomizeSource", "kustomize_command"]
+__all__ = ["KustomizeSource"]
 
-RENDER_TIMEOUT_S = 30
-PROBE_TIMEOUT_S = 5
 _RENDER_KEYS = (
     "patches",
     "patchesStrategicMerge",
@@ -51,27 +47,6 @@ _RENDER_KEYS = (
 # placement archfit reads.
 _RELEVANT_KINDS = frozenset(POD_SPEC_PATHS) | {"HelmRelease", "Application", "Service", "Function"}
 _PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements")
-
-
-@lru_cache(maxsize=1)
-def kustomize_command() -> tuple[str, ...] | None:
-    """The command that renders a kustomization directory, or None when none works here."""
-    if shutil.which("kustomize"):
-        return ("kustomize", "build")
-    if shutil.which("kubectl"):
-        probe = _output(["kubectl", "kustomize", "--help"], PROBE_TIMEOUT_S)
-        if probe is not None and "kustomiz" in probe.lower():
-            return ("kubectl", "kustomize")
-    return None
-
-
-def _output(args: list[str], timeout: float) -> str | None:
-    """What `args` writes on stdout, or None when it cannot run, times out or fails."""
-    try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -139,8 +114,8 @@ class KustomizeSource:
             superseded.update(d.source for d in tree.patch_files)
             relevant = any(d.kind in _RELEVANT_KINDS for d in tree.documents)
             wanted = tree.needs_render and relevant and not tree.remote
-            command = kustomize_command() if wanted else None
-            rendered = _render(command, Path(directory), tree) if command else None
+            renderer = context.renderers.kustomize if wanted else None
+            rendered = _render(renderer, Path(directory), tree) if renderer else None
             if rendered is not None:
                 emitted.extend(rendered)
                 superseded.update(d.source for d in tree.documents)
@@ -322,8 +297,8 @@ def _transformed(
     )
 
 
-def _render(command: tuple[str, ...], directory: Path, tree: _Tree) -> list[Document] | None:
-    rendered = _output([*command, str(directory)], RENDER_TIMEOUT_S)
+def _render(renderer: KustomizeRenderer, directory: Path, tree: _Tree) -> list[Document] | None:
+    rendered = renderer.build(directory)
     if rendered is None:
         return None
     result = read_text(rendered, str(directory / "kustomization.yaml"))

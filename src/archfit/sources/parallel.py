@@ -2,8 +2,8 @@
 
 Decoding YAML is CPU-bound Python, so threads do not help; processes do. `read_files` reads a
 list of files and returns one `ReadResult` per file, in order, equal to what
-`documents.read_file` returns for each. Large inputs are cut into contiguous chunks of files
-of about equal size; workers of a `ProcessPoolExecutor` read chunks from the front and send
+`archfit.sources.files.read_file` returns for each. Large inputs are cut into contiguous chunks
+of files of about equal size; workers of a `ProcessPoolExecutor` read chunks from the front and send
 back plain values (the decoded bodies with their lines and document numbers, and the
 problems), because pickling dicts and lists costs a small fraction of decoding them, while
 this process reads chunks from the end until the two meet. The results are put together here
@@ -39,9 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from archfit.errors import ArchfitError, InputError
-from archfit.manifests.documents import Document, ReadResult, gc_paused, read_file
+from archfit.manifests.documents import Document, ReadResult
 from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef
+from archfit.sources.files import read_file
+from archfit.sources.runtime import gc_paused
 
 __all__ = [
     "ENV_JOBS",
