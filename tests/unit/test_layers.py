@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import ROOT
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
