@@ -28,11 +28,11 @@ def read_documents(
 ) -> ReadResult:
     """Read files and directories into documents; see `archfit.sources.files` for the contract.
 
-    `jobs` sets how many processes decode files: None reads `$ARCHFIT_JOBS` (unset or 0: the
-    idle CPUs, at most 8), 1 reads in this process. Several processes are used only when the
-    input is large enough to gain from them (`archfit.sources.parallel`); the result is the
-    same either way, in the same order. Raises `InputError` for a malformed `$ARCHFIT_JOBS`
-    and `ParallelReadError` when a worker process fails.
+    `jobs` sets how many processes decode files: None or 0 lets archfit decide (the idle
+    CPUs, at most 8), 1 reads in this process. Several processes are used only when the input
+    is large enough to gain from them (`archfit.sources.parallel`); the result is the same
+    either way, in the same order. Raises `InputError` for a negative `jobs` and
+    `ParallelReadError` when a worker process fails.
     """
     # Imported on use: the process pool (multiprocessing, concurrent.futures) is only needed
     # once an input is read, and commands that read none should not pay for importing it.
@@ -67,8 +67,8 @@ def load_manifests(
 
     `sources` defaults to the registry `archfit.manifests.sources.SOURCES`. A path that does not
     exist is reported as a finding, like broken YAML; callers that want a usage error for it
-    check the paths first. `jobs` caps the processes that decode files (None: `$ARCHFIT_JOBS`,
-    else every CPU; 1: this process only), see `read_documents`. `renderers` defaults to the
+    check the paths first. `jobs` caps the processes that decode files (None: archfit decides;
+    1: this process only), see `read_documents`. `renderers` defaults to the
     Kustomize and Helm renderers installed here (`archfit.sources.renderers.installed`).
     """
     reader = read if read is not None else functools.partial(_read_paths, jobs=jobs)

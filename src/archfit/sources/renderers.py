@@ -6,7 +6,8 @@ answers within a few seconds (it may be a stub); None when neither works here.
 Helm, rendering a local chart (directory or `.tgz` archive) as `helm template` does; two
 renderers, tried in this order:
 
-1. a helm binary on PATH (`ARCHFIT_HELM` names another one): `helm template`;
+1. a helm binary on PATH (or the one the caller names; the CLI takes it from `ARCHFIT_HELM`):
+   `helm template`;
 2. the Helm SDK for Python (`helm-python-sdk`, module `helm_python`, installed by the `helm`
    extra), which embeds Helm's own template engine; its `Chart.render` works offline (the
    `lookup` template function returns nothing) and is only ever given a local chart.
@@ -18,7 +19,6 @@ chart or contacts a cluster.
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import subprocess
 import tempfile
@@ -51,9 +51,9 @@ PROBE_TIMEOUT_S = 5
 SDK_MODULE = "helm_python"
 
 
-def helm_binary() -> str | None:
-    """The helm binary on PATH (`ARCHFIT_HELM` overrides), or None."""
-    configured = os.environ.get("ARCHFIT_HELM")
+def helm_binary(configured: str | None = None) -> str | None:
+    """The helm binary: `configured` (a path, or a name looked up on PATH) when given, else
+    `helm` on PATH; None when there is none."""
     if configured:
         return configured if Path(configured).exists() else shutil.which(configured)
     return shutil.which("helm")
@@ -76,9 +76,10 @@ class Renderer:
         return _sdk_render(chart, name, namespace, values)
 
 
-def renderer() -> Renderer | None:
-    """The helm binary when there is one, else the SDK when it is installed, else None."""
-    binary = helm_binary()
+def renderer(helm: str | None = None) -> Renderer | None:
+    """The helm binary (`helm`, see `helm_binary`) when there is one, else the SDK when it is
+    installed, else None."""
+    binary = helm_binary(helm)
     if binary:
         return Renderer(binary)
     if importlib.util.find_spec(SDK_MODULE) is not None:
@@ -86,10 +87,11 @@ def renderer() -> Renderer | None:
     return None
 
 
-def installed() -> Renderers:
+def installed(*, helm: str | None = None) -> Renderers:
     """The renderers this machine has: Kustomize looked for on first use (probing `kubectl`
-    costs a process, and most inputs need no rendering), Helm now (None when there is none)."""
-    return Renderers(kustomize=KustomizeCommand(), helm=renderer())
+    costs a process, and most inputs need no rendering), Helm now (None when there is none;
+    `helm` names the binary, see `helm_binary`)."""
+    return Renderers(kustomize=KustomizeCommand(), helm=renderer(helm))
 
 
 @dataclass(frozen=True, slots=True)

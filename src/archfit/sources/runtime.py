@@ -1,4 +1,5 @@
-"""Process-wide switches: pausing the garbage collector while decoding.
+"""Process-wide switches: pausing the garbage collector while decoding, and the names of the
+environment variables entry points read (`archfit.sources.settings`).
 
 The logic layers never flip them; the readers of this package pause the collector around their
 own work and restore it, and the decoding workers of `archfit.sources.parallel` (each its own
@@ -11,7 +12,10 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-__all__ = ["gc_paused"]
+__all__ = ["ENV_HELM", "ENV_JOBS", "gc_paused"]
+
+ENV_JOBS = "ARCHFIT_JOBS"
+ENV_HELM = "ARCHFIT_HELM"
 
 
 @contextlib.contextmanager

@@ -17,12 +17,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archfit.model.finding import Finding
 from archfit.model.image import ImageRef
 from archfit.model.lockfile import LockEntry, Lockfile
 from archfit.registry import Resolution
 from archfit.usecases.images import images_from_paths
+
+if TYPE_CHECKING:
+    from archfit.sources import ReadSettings
 
 __all__ = ["LockOutcome", "LockPlan", "apply_lock", "plan_lock"]
 
@@ -54,11 +58,17 @@ class LockOutcome:
         return not (self.added or self.changed or self.removed)
 
 
-def plan_lock(paths: Sequence[Path], lock_path: Path, *, update: bool = False) -> LockPlan:
+def plan_lock(
+    paths: Sequence[Path],
+    lock_path: Path,
+    *,
+    update: bool = False,
+    reading: ReadSettings | None = None,
+) -> LockPlan:
     """Read the manifests and the current lockfile; decide what needs resolving."""
     from archfit.sources import read_lockfile  # noqa: PLC0415 - heavy readers
 
-    found = images_from_paths(paths)
+    found = images_from_paths(paths, reading=reading)
     old = read_lockfile(lock_path, optional=True)
     wanted = {str(ref): ref for ref in found.refs}
     to_resolve = []

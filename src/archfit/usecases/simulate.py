@@ -30,6 +30,7 @@ from archfit.scheduling.whatif import WhatIf, control_plane_findings, drain, fai
 
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
+    from archfit.sources import ReadSettings
 
 __all__ = ["run_simulate"]
 
@@ -157,16 +158,17 @@ def run_simulate(
     *,
     manifests: ManifestSet | None = None,
     progress: Callable[[str], None] | None = None,
+    reading: ReadSettings | None = None,
 ) -> SimulateReport:
     """Simulate the manifests under `paths`; raises `InputError` for missing or bad inputs."""
-    from archfit.sources import load_manifests  # noqa: PLC0415
+    from archfit.sources import ReadSettings  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
     for target in targets:
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
     if manifests is None:
-        manifests = load_manifests(targets)
+        manifests = (reading or ReadSettings()).load(targets)
     first = targets[0] if targets else Path()
     target_dir = first if first.is_dir() else first.parent
     nodes, added = _nodes(options, manifests, target_dir)

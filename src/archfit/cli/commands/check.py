@@ -106,7 +106,7 @@ def run(application: Application, options: CheckOptions) -> int:
     from archfit.report.check_text import check_report_text  # noqa: PLC0415
     from archfit.usecases.check import run_check  # noqa: PLC0415
 
-    report = run_check(options.paths, **options.usecase_kwargs())
+    report = run_check(options.paths, reading=application.reading(), **options.usecase_kwargs())
     if options.format == "json":
         application.terminal.json(check_report_json(report))
     else:

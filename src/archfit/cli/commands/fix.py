@@ -72,7 +72,13 @@ def register(app: typer.Typer) -> None:
             raise Abort(f"archfit fix needs the `fix` extra (ruamel.yaml): {err}") from None
         application: Application = ctx.obj
         outcome = run_fix(
-            paths, dry_run=dry_run, patches_dir=patches, cluster=cluster, lock=lock, config=config
+            paths,
+            dry_run=dry_run,
+            patches_dir=patches,
+            cluster=cluster,
+            lock=lock,
+            config=config,
+            reading=application.reading(),
         )
         terminal = application.terminal
         if output_format == "json":

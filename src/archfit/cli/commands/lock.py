@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
         target = lock_file or (first if first.is_dir() else first.parent) / "archfit.lock"
         if not target.parent.is_dir():
             raise Abort(f"{target}: the directory for the lockfile does not exist")
-        plan = plan_lock(paths, target, update=update)
+        plan = plan_lock(paths, target, update=update, reading=application.reading())
         for finding in plan.findings:
             terminal.warn(finding.message)
         resolutions = None

@@ -124,7 +124,7 @@ def register(app: typer.Typer) -> None:
             lock=lock,
             explain=explain and output_format == "json",
         )
-        report = run_simulate(paths, options)
+        report = run_simulate(paths, options, reading=application.reading())
         if output_format == "json":
             application.terminal.json(simulate_report_json(report, explain=explain))
         else:
