@@ -25,7 +25,7 @@ from archfit.manifests.documents import (
 )
 from archfit.model.finding import Finding
 
-__all__ = ["iter_yaml_files", "plan_files", "read_file"]
+__all__ = ["LocalFiles", "iter_yaml_files", "plan_files", "read_file"]
 
 
 def iter_yaml_files(root: Path) -> Iterator[Path]:
@@ -96,3 +96,31 @@ def plan_files(paths: Iterable[Path | str]) -> list[tuple[Path, str] | Finding]:
         else:
             plan.append(missing(str(raw)))
     return plan
+
+
+class LocalFiles:
+    """`archfit.manifests.sources.FileTree` over this machine's file system.
+
+    Not cached: files change between runs of `fix` in one process."""
+
+    def read_text(self, path: Path) -> str | None:
+        try:
+            return Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def is_file(self, path: Path) -> bool:
+        return Path(path).is_file()
+
+    def is_dir(self, path: Path) -> bool:
+        return Path(path).is_dir()
+
+    def resolve(self, path: Path) -> Path:
+        path = Path(path)
+        return path.resolve() if path.exists() else path
+
+    def walk(self, root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+        return os.walk(root)
+
+    def glob(self, directory: Path, pattern: str) -> list[Path]:
+        return list(Path(directory).glob(pattern))

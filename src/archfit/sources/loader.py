@@ -1,8 +1,8 @@
 """Gathering inputs: files and directories read, sources run with the installed renderers.
 
 `load_manifests` is the adapter half of reading a GitOps tree: it reads the paths given
-(`read_documents`), builds a `SourceContext` whose `read` and `renderers` reach the real file
-system and tools, and hands both to the pure `archfit.manifests.objects.expand_documents`.
+(`read_documents`), builds a `SourceContext` whose `read`, `files` and `renderers` reach the
+real file system and tools, and hands both to the pure `archfit.manifests.objects.expand_documents`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from archfit.manifests.renderers import Renderers
 from archfit.manifests.sources import Source, SourceContext
 from archfit.model.finding import Finding
 from archfit.sources import renderers as installed_renderers
-from archfit.sources.files import plan_files
+from archfit.sources.files import LocalFiles, plan_files
 from archfit.sources.runtime import gc_paused
 
 __all__ = ["load_manifests", "read_documents"]
@@ -82,6 +82,7 @@ def load_manifests(
             offline=offline,
             cache_dir=cache_dir,
             renderers=renderers if renderers is not None else installed_renderers.installed(),
+            files=LocalFiles(),
         )
         return expand_documents(result, context, sources=sources)
 

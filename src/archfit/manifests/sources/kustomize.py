@@ -27,7 +27,7 @@ from typing import Any
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
 from archfit.manifests.renderers import KustomizeRenderer
 from archfit.manifests.sources._common import Namespaces, file_text
-from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import SourceRef
 
@@ -94,7 +94,7 @@ class KustomizeSource:
         superseded: set[SourceRef] = set()
         notes: list[str] = []
         for kdoc in kdocs.values():
-            emitted.extend(_generated(kdoc, namespaces))
+            emitted.extend(_generated(kdoc, namespaces, context.files))
         included = {
             os.path.normpath(Path(directory) / entry)
             for directory, kdoc in kdocs.items()
@@ -156,7 +156,7 @@ def _entries(value: Any) -> list[str]:
 def _kustomization_in(directory: Path, context: SourceContext) -> Document | None:
     for name in sorted(KUSTOMIZATION_FILES):
         path = directory / name
-        if path.is_file() and context.read is not None:
+        if context.read is not None and context.files.is_file(path):
             result = context.read([path])
             for doc in result.documents:
                 if doc.kind in {"Kustomization", "Component"}:
@@ -170,7 +170,7 @@ def _docs_of(
     key = os.path.normpath(path)
     if key in by_file:
         return by_file[key]
-    if context.read is None or not path.is_file():
+    if context.read is None or not context.files.is_file(path):
         return []
     return list(context.read([path]).documents)
 
@@ -208,7 +208,7 @@ def _walk(
                 tree.remote.append(entry)
                 continue
             target = Path(os.path.normpath(directory / entry))
-            if target.is_dir():
+            if context.files.is_dir(target):
                 inner = _find_kustomization(target, by_file, context)
                 if inner is not None:
                     _walk(target, inner, by_file, context, tree=tree, seen=seen)
@@ -321,7 +321,7 @@ def _render(renderer: KustomizeRenderer, directory: Path, tree: _Tree) -> list[D
     return out
 
 
-def _generated(kdoc: Document, namespaces: Namespaces) -> list[Document]:
+def _generated(kdoc: Document, namespaces: Namespaces, files: FileTree) -> list[Document]:
     """ConfigMaps and Secrets from `configMapGenerator`/`secretGenerator` (files and literals)."""
     out = []
     directory = Path(kdoc.source.file).parent
@@ -337,7 +337,7 @@ def _generated(kdoc: Document, namespaces: Namespaces) -> list[Document]:
                 name, _, rel = entry.partition("=")
                 rel = rel or name
                 name = name if "=" in entry else PurePath(rel).name
-                text = file_text(str(directory / rel))
+                text = file_text(files, str(directory / rel))
                 if text is not None:
                     data[name] = text
             for literal in gen.get("literals") or []:
