@@ -10,6 +10,7 @@ written. Running `fix` twice changes nothing the second time (the placement is a
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +86,9 @@ def run_fix(
     else:
         report = check(targets)
     fixes = [WorkloadFix(v.workload, v.placement, ignored=v.ignored) for v in report.workloads]
-    plan = plan_fixes(fixes, roots=targets, read=_read, patches_dir=patches_dir)
+    plan = plan_fixes(
+        fixes, roots=targets, read=_read, patches_dir=patches_dir, resolve=os.path.realpath
+    )
     originals = {path: _read(path) for path in plan.files}
     for path, text in plan.files.items():
         check_yaml(text, path)
