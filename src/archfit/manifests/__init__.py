@@ -8,11 +8,11 @@ The adapter `archfit.sources` reads the files and runs the renderers, then calls
   documents modelled (`build_manifest_set`);
 - `parse_inventory(data, file)` → `Inventory`: a cluster file or `kubectl get nodes` output;
 - `parse_lockfile(data, where)` / `dump_lockfile(lock)`: the text of `archfit.lock`;
-- `find_config(start)`: the `archfit.yaml` that applies to a directory;
 - `images_in(manifest_set)`: every image used, normalised, with where.
+
+Which `archfit.yaml`, `cluster.yaml` and `archfit.lock` apply is `archfit.sources.discovery`.
 """
 
-from archfit.manifests.config_discovery import find_config
 from archfit.manifests.documents import Document, ReadResult, read_bytes, read_text
 from archfit.manifests.images import images_in
 from archfit.manifests.inventory import Inventory, parse_inventory
@@ -27,7 +27,6 @@ __all__ = [
     "build_manifest_set",
     "dump_lockfile",
     "expand_documents",
-    "find_config",
     "images_in",
     "parse_inventory",
     "parse_lockfile",

@@ -104,6 +104,11 @@ def simulate_report_json(report: SimulateReport, *, explain: bool = False) -> di
         "kind": REPORT_KIND,
         "kubernetesVersion": report.simulation.scheduler.semantics.version,
         "seed": report.options.seed,
+        "inputs": {
+            "paths": list(report.inputs.paths),
+            "cluster": report.inputs.cluster,
+            "lockfile": report.inputs.lockfile,
+        },
         "summary": {
             "nodes": len(report.nodes),
             "pods": len(pods),

@@ -1,11 +1,12 @@
 """The file and renderer adapter: what `archfit.manifests` needs from outside, supplied.
 
-Adapters layer (beside `registry`, `kube` and `report`): walking directories and reading files
-(`files`, `loader`), decoding many files in several processes (`parallel`), running Kustomize
-and Helm (`renderers`), the settings entry points pass down (`settings`), reading and writing
-`archfit.lock` and cluster files (`lockfile`, `inventory`), atomic writes (`atomic`) and the
-process-wide switches of reading (`runtime`). The semantics (what the bytes mean) stay in the
-pure `archfit.manifests`; this package only moves bytes in and out and runs programs. Entry points:
+Adapters layer (beside `registry`, `kube` and `report`): finding the inputs of a command
+(`discovery`), walking directories and reading files (`files`, `loader`), decoding many files in
+several processes (`parallel`), running Kustomize and Helm (`renderers`), the settings entry
+points pass down (`settings`), reading and writing `archfit.lock` and cluster files (`lockfile`,
+`inventory`), atomic writes (`atomic`) and the process-wide switches of reading (`runtime`).
+The semantics (what the bytes mean) stay in the pure `archfit.manifests`; this package only
+moves bytes in and out and runs programs. Entry points:
 
 - `load_manifests(paths)` → `ManifestSet`: a GitOps tree or files, through every source;
 - `read_documents(paths)` → `ReadResult`: just the decoded Kubernetes objects with file:line;

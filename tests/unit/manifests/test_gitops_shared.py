@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tests.unit.rewrite._support import fixed_check
 
+from archfit.manifests import ManifestSet
 from archfit.manifests.documents import read_text
 from archfit.model.quantity import Quantity
 from archfit.sources import load_manifests, read_documents
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.shared
 REPOS = ("onedr0p__home-ops", "jmerhib__pi-cluster")
 
 
-def _images(manifests) -> dict[str, set[str]]:
+def _images(manifests: ManifestSet) -> dict[str, set[str]]:
     return {
         w.key: {str(c.image_ref) for c in w.template.all_containers} for w in manifests.workloads
     }

@@ -19,14 +19,15 @@ from hypothesis import strategies as st
 from archfit.errors import InputError
 from archfit.manifests.documents import ReadResult
 from archfit.sources import ReadSettings, load_manifests, parallel, read_documents
+from archfit.sources.files import read_file
 from archfit.sources.parallel import (
-    ENV_JOBS,
     MIN_BYTES,
     ParallelReadError,
     jobs_setting,
     planned_workers,
     read_files_parallel,
 )
+from archfit.sources.runtime import ENV_JOBS
 
 
 def _jobs_from(environ: dict[str, str]) -> int | None:
@@ -193,7 +194,7 @@ def _listed(root: Path) -> list[tuple[Path, str]]:
 
 def test_a_worker_error_is_a_clean_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write_tree(tmp_path, 12)
-    real, parent = parallel.read_file, os.getpid()
+    real, parent = read_file, os.getpid()
 
     def exhausted(path: Path, display: str | None = None) -> ReadResult:
         if os.getpid() != parent:
@@ -213,7 +214,7 @@ def test_a_worker_that_dies_is_a_clean_error_not_a_hang(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _write_tree(tmp_path, 12)
-    real, parent = parallel.read_file, os.getpid()
+    real, parent = read_file, os.getpid()
 
     def killed(path: Path, display: str | None = None) -> ReadResult:
         if os.getpid() != parent:
