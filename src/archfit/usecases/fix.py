@@ -10,16 +10,16 @@ written. Running `fix` twice changes nothing the second time (the placement is a
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archfit.errors import ArchfitError, InputError
-from archfit.fsutil import write_atomic
-from archfit.manifests.documents import read_documents
 from archfit.manifests.helm.release import DOCUMENT, LAYOUT
 from archfit.manifests.rewrite.plan import WorkloadFix, check_yaml, plan_fixes
 from archfit.model.check import CheckReport
+from archfit.sources import ReadSettings, read_documents, write_atomic
 from archfit.sources.discovery import CLI_SPELLING, Spelling
 
 __all__ = ["FixOutcome", "WriteFailed", "run_fix", "unified_diff"]
@@ -73,6 +73,7 @@ def run_fix(
     lock: Path | None = None,
     config: Path | None = None,
     check: Callable[[Sequence[Path]], CheckReport] | None = None,
+    reading: ReadSettings | None = None,
     spelling: Spelling = CLI_SPELLING,
     entry: str | None = None,
 ) -> FixOutcome:
@@ -86,7 +87,13 @@ def run_fix(
         from archfit.usecases.check import run_check  # noqa: PLC0415
 
         report = run_check(
-            targets, cluster=cluster, lock=lock, config=config, spelling=spelling, entry=entry
+            targets,
+            cluster=cluster,
+            lock=lock,
+            config=config,
+            spelling=spelling,
+            entry=entry,
+            reading=reading,
         )
     else:
         report = check(targets)
@@ -98,7 +105,9 @@ def run_fix(
         if verdicts[v.workload.key, v.workload.source] is v
     ]
     fixes, held = _not_generated(fixes)
-    plan = plan_fixes(fixes, roots=targets, read=_read, patches_dir=patches_dir)
+    plan = plan_fixes(
+        fixes, roots=targets, read=_read, patches_dir=patches_dir, resolve=os.path.realpath
+    )
     originals = {path: _read(path) for path in plan.files}
     for path, text in plan.files.items():
         check_yaml(text, path)
@@ -139,7 +148,7 @@ def _not_generated(fixes: list[WorkloadFix]) -> tuple[list[WorkloadFix], list[st
             continue
         key = (workload.source.file, int(workload.annotations.get(DOCUMENT, "0")))
         if key not in kinds:
-            found = read_documents([Path(key[0])]).documents
+            found = read_documents([Path(key[0])]).documents  # the file holding the release
             kinds[key] = next((d.kind for d in found if d.index == key[1]), "")
         if kinds[key] != "ApplicationSet":
             kept.append(fix)

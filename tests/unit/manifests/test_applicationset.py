@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from archfit.manifests import load_manifests
 from archfit.manifests.sources.applicationset import glob_regex, normalized
 from archfit.manifests.sources.appset_template import TemplateError, render_go
+from archfit.sources import load_manifests
 
 
 def keys(root: Path) -> set[str]:

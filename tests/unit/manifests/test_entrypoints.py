@@ -10,7 +10,7 @@ import pytest
 
 import archfit
 from archfit.errors import InputError
-from archfit.manifests import load_manifests
+from archfit.sources import load_manifests
 
 
 def placed(root: Path, entry: str | None = None) -> set[tuple[str, str]]:

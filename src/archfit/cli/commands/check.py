@@ -107,7 +107,7 @@ def run(application: Application, options: CheckOptions) -> int:
     from archfit.report.check_text import check_report_text  # noqa: PLC0415
     from archfit.usecases.check import run_check  # noqa: PLC0415
 
-    report = run_check(options.paths, **options.usecase_kwargs())
+    report = run_check(options.paths, reading=application.reading(), **options.usecase_kwargs())
     if options.format == "json":
         application.terminal.json(check_report_json(report))
     else:
@@ -180,9 +180,7 @@ def register(app: typer.Typer) -> None:
             )
         if resolve:
             if entry is not None and options.extra.get("manifests") is None:
-                from archfit.manifests import load_manifests  # noqa: PLC0415 - heavy readers
-
-                options.extra["manifests"] = load_manifests(paths or [], entry=entry)
+                options.extra["manifests"] = application.reading().load(paths or [], entry=entry)
             resolver = registry_opts.resolver_config_from(ctx.params)
             options.extra.update(
                 registry_opts.resolve_check_kwargs(

@@ -80,6 +80,7 @@ def register(app: typer.Typer) -> None:
             lock=lock,
             config=config,
             entry=entry,
+            reading=application.reading(),
         )
         terminal = application.terminal
         if output_format == "json":

@@ -79,7 +79,9 @@ def register(app: typer.Typer) -> None:
         target = lockfile_target(paths, lock_file)
         if not target.parent.is_dir():
             raise Abort(f"{target}: the directory for the lockfile does not exist")
-        plan = plan_lock(paths, target, update=update, entry_point=entry)
+        plan = plan_lock(
+            paths, target, update=update, entry_point=entry, reading=application.reading()
+        )
         for finding in plan.findings:
             terminal.warn(finding.message)
         resolutions = None

@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
             lock=lock,
             explain=explain and output_format == "json",
         )
-        report = run_simulate(paths, options, entry=entry)
+        report = run_simulate(paths, options, entry=entry, reading=application.reading())
         if output_format == "json":
             application.terminal.json(simulate_report_json(report, explain=explain))
         else:

@@ -13,7 +13,13 @@ from archfit.manifests.sources.fluxkustomization import FluxKustomizationSource
 from archfit.manifests.sources.functions import FunctionSource
 from archfit.manifests.sources.helmcharts import KustomizeHelmChartsSource, WrapperChartSource
 from archfit.manifests.sources.helmrelease import FluxHelmReleaseSource
-from archfit.manifests.sources.interface import Source, SourceContext, SourceOutput
+from archfit.manifests.sources.interface import (
+    FileTree,
+    NoFiles,
+    Source,
+    SourceContext,
+    SourceOutput,
+)
 from archfit.manifests.sources.kustomize import KustomizeSource
 from archfit.manifests.sources.raw import RawYamlSource
 
@@ -22,11 +28,13 @@ __all__ = [
     "ArgoApplicationSetSource",
     "ArgoApplicationSource",
     "ArgoDirectorySource",
+    "FileTree",
     "FluxHelmReleaseSource",
     "FluxKustomizationSource",
     "FunctionSource",
     "KustomizeHelmChartsSource",
     "KustomizeSource",
+    "NoFiles",
     "RawYamlSource",
     "Source",
     "SourceContext",

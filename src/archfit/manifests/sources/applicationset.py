@@ -36,7 +36,7 @@ import yaml
 from archfit.manifests.documents import Document
 from archfit.manifests.sources._common import file_text
 from archfit.manifests.sources.appset_template import TemplateError, render_value
-from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 from archfit.model.workload import SourceRef
 
 __all__ = ["ArgoApplicationSetSource", "glob_regex", "normalized"]
@@ -250,7 +250,7 @@ def _git_generator(
         for rel in files:
             if not pattern.match(rel):
                 continue
-            for data in _config_file(base / rel):
+            for data in _config_file(context.files, base / rel):
                 directory, _, filename = rel.rpartition("/")
                 params: dict[str, Any] = dict(data) if go else _flatten(data)
                 params.update(_path_params(directory, filename=filename, go=go, prefix=prefix))
@@ -258,9 +258,9 @@ def _git_generator(
     return out, []
 
 
-def _config_file(path: Path) -> Iterator[Mapping[str, Any]]:
+def _config_file(files: FileTree, path: Path) -> Iterator[Mapping[str, Any]]:
     """The parameter sets of one git-files file: a mapping, or each mapping of a list."""
-    text = file_text(str(path))
+    text = file_text(files, str(path))
     if text is None:
         return
     try:
