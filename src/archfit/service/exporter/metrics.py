@@ -16,7 +16,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from archfit.model.image import ImageRef
-from archfit.policy.rules.size import pi_limits
 from archfit.service.exporter.view import RESOURCES, ClusterView
 from archfit.usecases.live_findings import ImageLookup, pending_no_arch
 
@@ -147,40 +146,19 @@ class ViewCollector(Collector):
         yield family
 
     def _platform_failures(self) -> Iterator[Metric]:
-        view = self.view
-        counts: Counter[tuple[str, str, str, str]] = Counter()
-        for key in view.failing:
-            record = view.pods[key]
-            counts[
-                (
-                    record.namespace,
-                    record.owner or "Pod",
-                    view.node_arch(record.node),
-                    record.platform_failure or "",
-                )
-            ] += 1
         family = GaugeMetricFamily(
             "archfit_pods_platform_failure",
             "Pods whose containers fail because the image does not match the node "
             "(reason exec_format_error or no_match_for_platform), per owner and node arch",
             labels=["namespace", "owner", "node_arch", "reason"],
         )
-        for labels, value in sorted(counts.items()):
+        for labels, value in sorted(self.view.counters["platform_failure"].items()):
             family.add_metric(list(labels), value)
         yield family
 
     def _daemonsets(self) -> Iterator[Metric]:
-        view = self.view
-        desired: Counter[tuple[str, str, str]] = Counter()
-        ready: Counter[tuple[str, str, str]] = Counter()
-        for key in view.daemonset_pods:
-            record = view.pods[key]
-            if record.node is None or record.daemonset is None:
-                continue
-            namespace, _, name = record.daemonset.partition("/")
-            group = (namespace, name, view.node_arch(record.node))
-            desired[group] += 1
-            ready[group] += record.ready
+        desired = self.view.counters["daemonset_desired"]
+        ready = self.view.counters["daemonset_ready"]
         desired_family = GaugeMetricFamily(
             "archfit_daemonset_pods_desired",
             "DaemonSet pods scheduled on the nodes of one arch (one per node the DaemonSet "
@@ -194,34 +172,18 @@ class ViewCollector(Collector):
         )
         for group in sorted(desired):
             desired_family.add_metric(list(group), desired[group])
-            ready_family.add_metric(list(group), ready[group])
+            ready_family.add_metric(list(group), ready.get(group, 0))
         yield desired_family
         yield ready_family
 
     def _heavy_on_pis(self) -> Iterator[Metric]:
-        view = self.view
-        pis = [record for record in view.nodes.values() if record.is_pi]
-        cpu_limit, memory_limit = pi_limits(view.settings.size, (r.node for r in pis))
-        counts: Counter[tuple[str, str, str]] = Counter()
-        for record in view.pods_on(r.name for r in pis):
-            if record.daemonset is not None or record.phase in {"Succeeded", "Failed"}:
-                continue
-            reason = (
-                "heavy_image"
-                if record.heavy_image
-                else "requests"
-                if record.cpu > cpu_limit or record.memory > memory_limit
-                else ""
-            )
-            if reason:
-                counts[(record.namespace, record.owner or "Pod", reason)] += 1
         family = GaugeMetricFamily(
             "archfit_heavy_pods_on_pi",
             "Pods on Raspberry Pis that the size rule calls heavy (a heavy image such as a "
             "database, or requests above what a Pi offers)",
             labels=["namespace", "owner", "reason"],
         )
-        for labels, value in sorted(counts.items()):
+        for labels, value in sorted(self.view.counters["heavy_on_pi"].items()):
             family.add_metric(list(labels), value)
         yield family
 

@@ -14,7 +14,7 @@ exporter and `archfit check --live` agree on what is an exec format error and wh
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,13 +23,13 @@ from typing import Any
 from archfit.errors import InvalidValue
 from archfit.kube.client import WatchEvent
 from archfit.model.image import ImageRef
-from archfit.model.k8s import node_from_k8s
+from archfit.model.k8s import node_from_k8s, workload_from_k8s
 from archfit.model.k8s_live import event_from_k8s, pod_state_from_k8s
 from archfit.model.live import ClusterEvent, PodState
 from archfit.model.node import GPU_RESOURCES, INSTANCE_TYPE_LABEL, Node
 from archfit.model.resources import pod_requests
 from archfit.model.workload import SourceRef
-from archfit.policy.rules.size import is_heavy_image
+from archfit.policy.rules.size import is_heavy_image, pi_limits
 from archfit.policy.settings import Settings
 from archfit.service.exporter.pending import pending_reasons
 from archfit.usecases.live_findings import exec_format_errors
@@ -76,7 +76,9 @@ class PodRecord:
     cpu: Decimal = _ZERO
     memory: Decimal = _ZERO
     pending: tuple[str, ...] = ()
-    state: PodState | None = None  # kept for unbound pods only: their placement is explained
+    state: PodState | None = None  # the template is kept for unbound pods only
+    # What this pod adds to the view's counters (family, labels, amount), taken back on change.
+    counted: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -132,8 +134,14 @@ class ClusterView:
         self.pods: dict[tuple[str, str], PodRecord] = {}
         self.pods_by_node: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.unbound: set[tuple[str, str]] = set()
-        self.failing: set[tuple[str, str]] = set()
-        self.daemonset_pods: set[tuple[str, str]] = set()
+        # Per-series counts kept current per event, so that a scrape reads them as they are:
+        # platform_failure (namespace, owner, node arch, reason), daemonset_desired and
+        # daemonset_ready (namespace, daemonset, arch), heavy_on_pi (namespace, owner, reason).
+        self.counters: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
+        self.pi_limits: tuple[Decimal, Decimal] = pi_limits(self.settings.size, ())
+        # Requests per distinct pod resources spec: the pods of one controller share it.
+        self._requests: dict[str, dict[str, Decimal]] = {}
+        self._heavy: dict[str, bool] = {}
         # Sum of the requests of the running (not Succeeded/Failed) pods bound to each node.
         self.requested: dict[str, dict[str, float]] = defaultdict(
             lambda: dict.fromkeys(RESOURCE_KEYS, 0.0)
@@ -169,6 +177,7 @@ class ClusterView:
         elif resource == "pods":
             for key in list(self.pods):
                 self._drop_pod(key)
+            self._requests.clear()
         elif resource == "replicasets":
             self.parents["ReplicaSet"].clear()
         elif resource == "jobs":
@@ -182,8 +191,12 @@ class ClusterView:
     def _apply_nodes(self, kind: str, obj: Mapping[str, Any]) -> None:
         name = _key(obj)[1]
         if kind == "DELETED":
-            if self.nodes.pop(name, None) is not None:
+            gone = self.nodes.pop(name, None)
+            if gone is not None:
                 self.placement_generation += 1
+                self._recount([name])
+                if gone.is_pi:
+                    self._update_pi_limits()
             return
         try:
             node = node_from_k8s(obj)
@@ -193,7 +206,7 @@ class ClusterView:
         old = self.nodes.get(name)
         if old is None or old.node.labels != node.labels or old.node.taints != node.taints:
             self.placement_generation += 1
-        self.nodes[name] = NodeRecord(
+        self.nodes[name] = record = NodeRecord(
             name=name,
             arch=node.arch,
             instance_type=node.labels.get(INSTANCE_TYPE_LABEL, ""),
@@ -203,6 +216,10 @@ class ClusterView:
             allocatable=_amounts({k: q.value for k, q in node.allocatable.items()}),
             node=node,
         )
+        if old is None or (old.arch, old.is_pi) != (record.arch, record.is_pi):
+            self._recount([name])
+        if record.is_pi or (old is not None and old.is_pi):
+            self._update_pi_limits()
 
     def _apply_owner(self, kind_name: str, kind: str, obj: Mapping[str, Any]) -> None:
         key = _key(obj)
@@ -247,7 +264,9 @@ class ClusterView:
         self.pod_events[pod][key[1]] = event
         record = self.pods.get(pod)
         if record is not None and record.state is not None:
+            self._uncount(record)
             self._classify(record, record.state)
+            self._count(record)
 
     def _owner(self, state: PodState) -> str:
         owner = state.owner or ""
@@ -278,8 +297,7 @@ class ClusterView:
                 if not on_node:
                     del self.pods_by_node[record.node]
         self.unbound.discard(key)
-        self.failing.discard(key)
-        self.daemonset_pods.discard(key)
+        self._uncount(record)
         for image in {img for _, img in (record.state.images if record.state else ())}:
             self.images_in_use[image] -= 1
             if self.images_in_use[image] <= 0:
@@ -296,10 +314,6 @@ class ClusterView:
             record.platform_failure = "no_match_for_platform"
         else:
             record.platform_failure = None
-        if record.platform_failure:
-            self.failing.add(key)
-        else:
-            self.failing.discard(key)
         if record.node is None and record.phase == "Pending":
             said = state.unschedulable_message or next(
                 (e.message for e in events if e.reason == "FailedScheduling"), ""
@@ -315,12 +329,11 @@ class ClusterView:
         if "kind" not in obj:  # list items carry no kind; the converter needs it
             obj = {**obj, "kind": "Pod", "apiVersion": "v1"}
         try:
-            state = pod_state_from_k8s(obj, _SOURCE, with_template=True)
+            state = pod_state_from_k8s(obj, _SOURCE)
+            requests = self._pod_requests(obj, state)
         except InvalidValue:
             self.health.errors["pods"] += 1
             return
-        template = state.template
-        requests = pod_requests(template) if template is not None else {}
         amounts = _amounts(requests)
         amounts["pods"] = 1.0
         ref = _controller_ref(obj)
@@ -328,10 +341,7 @@ class ClusterView:
         heavy = False
         for _, image in state.images:
             self.images_in_use[image] += 1
-            try:
-                heavy = heavy or is_heavy_image(self.settings.size, ImageRef.parse(image))
-            except InvalidValue:
-                continue
+            heavy = heavy or self._heavy_image(image)
         record = PodRecord(
             namespace=key[0],
             name=key[1],
@@ -346,9 +356,10 @@ class ClusterView:
             memory=requests.get("memory", _ZERO),
         )
         # The template is dropped for bound pods: a large cluster's pods then cost little.
-        record.state = state if state.node_name is None else _without_template(state)
+        record.state = state
         self._classify(record, state)
         self.pods[key] = record
+        self._count(record)
         if record.node is None:
             if record.phase == "Pending":
                 self.unbound.add(key)
@@ -358,8 +369,82 @@ class ClusterView:
                 sums = self.requested[record.node]
                 for name, amount in amounts.items():
                     sums[name] += amount
-        if record.daemonset is not None:
-            self.daemonset_pods.add(key)
+
+    def _heavy_image(self, image: str) -> bool:
+        found = self._heavy.get(image)
+        if found is None:
+            try:
+                found = is_heavy_image(self.settings.size, ImageRef.parse(image))
+            except InvalidValue:
+                found = False
+            self._heavy[image] = found
+        return found
+
+    def _pod_requests(self, obj: Mapping[str, Any], state: PodState) -> dict[str, Decimal]:
+        """The pod's requests (`archfit.model.resources.pod_requests`), converted once per
+        distinct resources spec: converting every pod's template would halve the events/s."""
+        spec = obj.get("spec") or {}
+        fingerprint = repr(
+            (
+                [
+                    (c.get("resources"), c.get("restartPolicy"))
+                    for c in spec.get("initContainers") or ()
+                ],
+                [c.get("resources") for c in spec.get("containers") or ()],
+                spec.get("overhead"),
+            )
+        )
+        found = self._requests.get(fingerprint)
+        if found is None:
+            template = state.template or workload_from_k8s(obj, _SOURCE).template
+            found = self._requests[fingerprint] = pod_requests(template)
+        return found
+
+    def _contributions(self, record: PodRecord) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        out: list[tuple[str, tuple[str, ...]]] = []
+        node = self.nodes.get(record.node or "")
+        arch = node.arch if node is not None else "unknown"
+        owner = record.owner or "Pod"
+        if record.platform_failure:
+            out.append(
+                ("platform_failure", (record.namespace, owner, arch, record.platform_failure))
+            )
+        if record.daemonset is not None and record.node is not None:
+            namespace, _, name = record.daemonset.partition("/")
+            out.append(("daemonset_desired", (namespace, name, arch)))
+            if record.ready:
+                out.append(("daemonset_ready", (namespace, name, arch)))
+        if node is not None and node.is_pi and record.daemonset is None and _counts(record):
+            cpu_limit, memory_limit = self.pi_limits
+            if record.heavy_image:
+                out.append(("heavy_on_pi", (record.namespace, owner, "heavy_image")))
+            elif record.cpu > cpu_limit or record.memory > memory_limit:
+                out.append(("heavy_on_pi", (record.namespace, owner, "requests")))
+        return tuple(out)
+
+    def _count(self, record: PodRecord) -> None:
+        record.counted = self._contributions(record)
+        for family, labels in record.counted:
+            self.counters[family][labels] += 1
+
+    def _uncount(self, record: PodRecord) -> None:
+        for family, labels in record.counted:
+            counter = self.counters[family]
+            counter[labels] -= 1
+            if counter[labels] <= 0:
+                del counter[labels]
+        record.counted = ()
+
+    def _recount(self, nodes: Iterable[str]) -> None:
+        for record in list(self.pods_on(nodes)):
+            self._uncount(record)
+            self._count(record)
+
+    def _update_pi_limits(self) -> None:
+        limits = pi_limits(self.settings.size, (r.node for r in self.nodes.values() if r.is_pi))
+        if limits != self.pi_limits:
+            self.pi_limits = limits
+            self._recount([r.name for r in self.nodes.values() if r.is_pi])
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -376,17 +461,3 @@ class ClusterView:
 def _counts(record: PodRecord) -> bool:
     """Whether the pod holds its requests on its node (the scheduler releases them at the end)."""
     return record.phase not in {"Succeeded", "Failed"}
-
-
-def _without_template(state: PodState) -> PodState:
-    return PodState(
-        namespace=state.namespace,
-        name=state.name,
-        node_name=state.node_name,
-        phase=state.phase,
-        images=state.images,
-        containers=state.containers,
-        owner=state.owner,
-        controller=state.controller,
-        unschedulable_message=state.unschedulable_message,
-    )
