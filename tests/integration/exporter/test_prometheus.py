@@ -10,11 +10,8 @@ sums worked out by hand from those objects (see tests/unit/service/exporter/test
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -25,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.integration.exporter.replayed import serve_state
+from tests.integration.exporter.replayed import get, run_exporter, serve_state, wait_for
 from tests.integration.kube.replay import ReplayServer, make_certs, write_kubeconfig
 from tests.monitoring.conftest import MONITORING, tool
 from tests.support import exporter_state
@@ -38,28 +35,6 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
-def _wait(what: str, check: Any, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except OSError:
-            last = None
-        if last:
-            return last
-        time.sleep(0.25)
-    pytest.fail(f"timed out waiting for {what} (last: {last!r})")
 
 
 @pytest.fixture
@@ -78,37 +53,8 @@ def apiserver(shared_dir: Path, tmp_path: Path) -> Iterator[ReplayServer]:
 @pytest.fixture
 def exporter(apiserver: ReplayServer, tmp_path: Path) -> Iterator[str]:
     kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", apiserver.url, apiserver.certs)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "archfit.cli.main",
-            "exporter",
-            "--listen",
-            "127.0.0.1:0",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--no-resolve",
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        assert "serving metrics on http://127.0.0.1:" in line, line
-        url = line.strip().rsplit(" ", 1)[1]
-        # Keep reading its log so that a full pipe never blocks it.
-        drain = threading.Thread(target=proc.stderr.read, daemon=True)
-        drain.start()
-        _wait("/readyz", lambda: _get(f"{url}/readyz")[0] == 200)
+    with run_exporter(kubeconfig) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        if proc.stderr is not None:
-            proc.stderr.close()
 
 
 @pytest.fixture
@@ -142,7 +88,7 @@ def prometheus(exporter: str, tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait("Prometheus ready", lambda: _get(f"{url}/-/ready")[0] == 200)
+        wait_for("Prometheus ready", lambda: get(f"{url}/-/ready")[0] == 200)
         yield url
     finally:
         proc.terminate()
@@ -151,7 +97,7 @@ def prometheus(exporter: str, tmp_path: Path) -> Iterator[str]:
 
 def _api(prometheus: str, path: str, **params: str) -> Any:
     query = f"?{urllib.parse.urlencode(params)}" if params else ""
-    status, body = _get(f"{prometheus}/api/v1/{path}{query}")
+    status, body = get(f"{prometheus}/api/v1/{path}{query}")
     assert status == 200, body
     return json.loads(body)["data"]
 
@@ -162,7 +108,7 @@ def _by_arch(prometheus: str, expr: str) -> dict[str, float]:
 
 
 def test_scrape_passes_promtool_check_metrics(exporter: str) -> None:
-    status, body = _get(f"{exporter}/metrics")
+    status, body = get(f"{exporter}/metrics")
     assert status == 200
     result = subprocess.run(
         [tool("promtool"), "check", "metrics"], input=body, capture_output=True, check=False
@@ -194,11 +140,11 @@ def test_alerts_fire_and_records_match_hand_sums(prometheus: str) -> None:
         }
         return seen if wanted <= seen else None
 
-    _wait(
+    wait_for(
         "a scrape",
         lambda: _api(prometheus, "query", query='up{job="archfit-exporter"} == 1')["result"],
     )
-    _wait("the alerts", active)
+    wait_for("the alerts", active)
     # Before the first scrape `up` is absent, so ArchfitExporterDown is briefly pending; ask
     # again after one more rule evaluation.
     time.sleep(2)
