@@ -163,3 +163,9 @@ def test_queries_reference_known_metrics(shared_dir: Path) -> None:
 )
 def test_metric_names(expr: str, names: set[str]) -> None:
     assert metric_names(expr) == names
+
+
+def test_docs_describe_every_exporter_metric(shared_dir: Path) -> None:
+    docs = (MONITORING.parents[1] / "docs" / "monitoring.md").read_text()
+    documented = set(re.findall(r"`(archfit_[a-z_]+)`", docs))
+    assert exporter_names(shared_dir / "fixtures" / "apiserver") == documented
