@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -28,8 +29,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from archfit.errors import ArchfitError
-from archfit.kube.client import KubeApi, WatchEvent
-from archfit.kube.errors import KubeConfigError
+from archfit.kube.client import KubeApi, ListResult
+from archfit.kube.errors import Expired, KubeConfigError
+from archfit.manifests.documents import gc_paused
 from archfit.service.exporter.images import BackgroundImages
 from archfit.service.exporter.metrics import ViewCollector
 from archfit.service.exporter.view import RESOURCES, ClusterView
@@ -67,11 +69,22 @@ class Exporter:
         return registry
 
     async def sync(self, resource: str) -> None:
-        listed = await self.api.list_all(resource, chunk_size=self.settings.chunk_size)
-        self.view.apply(
-            resource, WatchEvent("SYNC", {}, listed.resource_version, tuple(listed.items))
-        )
-        self._versions[resource] = listed.resource_version
+        """List `resource` page by page into the view, then drop what the list did not have.
+        Objects are applied as each page arrives, so memory never holds the whole list."""
+        result = ListResult()
+        seen: set[tuple[str, str]] = set()
+        while True:
+            try:
+                async for obj in self.api.list(
+                    resource, chunk_size=self.settings.chunk_size, result=result
+                ):
+                    seen.add(self.view.upsert(resource, obj))
+                break
+            except Expired:  # the continue token expired: list again from the start
+                result = ListResult()
+                seen.clear()
+        self.view.synced(resource, seen)
+        self._versions[resource] = result.resource_version
 
     async def initial_sync(self) -> None:
         """List every resource in order, retrying each with backoff until it is read."""
@@ -117,8 +130,18 @@ class Exporter:
                     # Repeated failures: start again from a fresh list.
                     self._versions.pop(resource, None)
 
+    async def prime(self) -> None:
+        """The initial sync, with the garbage collector handled for a large view."""
+        # The initial sync builds hundreds of thousands of small acyclic objects: collections
+        # during it walk the growing heap for nothing. Afterwards the view is moved out of the
+        # collector's generations (gc.freeze), so that scrapes do not walk it either.
+        with gc_paused():
+            await self.initial_sync()
+        gc.collect()
+        gc.freeze()
+
     async def start(self) -> None:
-        await self.initial_sync()
+        await self.prime()
         for resource in RESOURCES:
             self._tasks.append(asyncio.create_task(self.follow(resource), name=f"watch-{resource}"))
         if self.images is not None and self.resolve is not None:

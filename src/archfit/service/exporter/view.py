@@ -67,7 +67,7 @@ class PodRecord:
     node: str | None
     phase: str
     owner: str  # the top-level controller as Kind/name, or "" for a bare pod
-    requests: dict[str, float]
+    requests: Mapping[str, float]  # shared by the pods of one resources spec: never mutated
     ready: bool
     daemonset: str | None  # namespace/name of the DaemonSet that owns it
     # Set when a container fails with `exec format error` or its image has no matching platform.
@@ -140,7 +140,7 @@ class ClusterView:
         self.counters: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
         self.pi_limits: tuple[Decimal, Decimal] = pi_limits(self.settings.size, ())
         # Requests per distinct pod resources spec: the pods of one controller share it.
-        self._requests: dict[str, dict[str, Decimal]] = {}
+        self._requests: dict[str, tuple[Mapping[str, Decimal], Mapping[str, float]]] = {}
         self._heavy: dict[str, bool] = {}
         # Sum of the requests of the running (not Succeeded/Failed) pods bound to each node.
         self.requested: dict[str, dict[str, float]] = defaultdict(
@@ -169,6 +169,32 @@ class ClusterView:
             self.health.last_sync[resource] = time.time()
         elif event.type != "BOOKMARK":
             handler(event.type, event.object)
+
+    def upsert(self, resource: str, obj: Mapping[str, Any]) -> tuple[str, str]:
+        """Apply one listed object (a page of the initial sync); returns its key."""
+        self.health.events[resource] += 1
+        getattr(self, f"_apply_{resource}")("ADDED", obj)
+        return _key(obj)
+
+    def synced(self, resource: str, seen: set[tuple[str, str]]) -> None:
+        """A complete list of `resource` has been applied with `upsert`: forget what it lacked."""
+        handler = getattr(self, f"_apply_{resource}")
+        for key in [k for k in self._keys(resource) if k not in seen]:
+            handler("DELETED", {"metadata": {"namespace": key[0], "name": key[1]}})
+        self.health.last_sync[resource] = time.time()
+
+    def _keys(self, resource: str) -> list[tuple[str, str]]:
+        if resource == "nodes":
+            return [("", name) for name in self.nodes]
+        if resource == "pods":
+            return list(self.pods)
+        if resource == "replicasets":
+            return list(self.parents["ReplicaSet"])
+        if resource == "jobs":
+            return list(self.parents["Job"])
+        if resource == "daemonsets":
+            return list(self.daemonsets)
+        return list(self.event_index)
 
     def _reset(self, resource: str) -> None:
         if resource == "nodes":
@@ -330,12 +356,10 @@ class ClusterView:
             obj = {**obj, "kind": "Pod", "apiVersion": "v1"}
         try:
             state = pod_state_from_k8s(obj, _SOURCE)
-            requests = self._pod_requests(obj, state)
+            requests, amounts = self._pod_requests(obj, state)
         except InvalidValue:
             self.health.errors["pods"] += 1
             return
-        amounts = _amounts(requests)
-        amounts["pods"] = 1.0
         ref = _controller_ref(obj)
         owner = self._owner(state)
         heavy = False
@@ -380,7 +404,9 @@ class ClusterView:
             self._heavy[image] = found
         return found
 
-    def _pod_requests(self, obj: Mapping[str, Any], state: PodState) -> dict[str, Decimal]:
+    def _pod_requests(
+        self, obj: Mapping[str, Any], state: PodState
+    ) -> tuple[Mapping[str, Decimal], Mapping[str, float]]:
         """The pod's requests (`archfit.model.resources.pod_requests`), converted once per
         distinct resources spec: converting every pod's template would halve the events/s."""
         spec = obj.get("spec") or {}
@@ -397,7 +423,9 @@ class ClusterView:
         found = self._requests.get(fingerprint)
         if found is None:
             template = state.template or workload_from_k8s(obj, _SOURCE).template
-            found = self._requests[fingerprint] = pod_requests(template)
+            requests = pod_requests(template)
+            amounts = {**_amounts(requests), "pods": 1.0}
+            found = self._requests[fingerprint] = (requests, amounts)
         return found
 
     def _contributions(self, record: PodRecord) -> tuple[tuple[str, tuple[str, ...]], ...]:
