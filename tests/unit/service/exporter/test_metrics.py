@@ -11,6 +11,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.support import exporter_state
 
 from archfit.kube.client import WatchEvent
+from archfit.model.image import ImageRef
+from archfit.model.imageinfo import ImageInfo
+from archfit.model.platform import Platform
+from archfit.service.exporter.images import BackgroundImages
 from archfit.service.exporter.metrics import ViewCollector
 from archfit.service.exporter.server import Exporter
 from archfit.service.exporter.view import RESOURCES, ClusterView
@@ -149,3 +153,25 @@ def test_collector_reads_no_api() -> None:
     names = {m.name for m in collector.collect()}
     assert "archfit_watch_restarts" in names
     assert "archfit_synced" in names
+
+
+def test_images_missing_an_arch_of_the_cluster(fixtures: Path) -> None:
+    view = _view(exporter_state.recorded(fixtures))
+    images = BackgroundImages(view)
+    legacy = ImageRef.parse("registry.example.com/legacy-app:1.4.2")
+    nginx = ImageRef.parse("docker.io/library/nginx:1.27.3")
+    amd64, arm64 = Platform.of("linux", "amd64"), Platform.of("linux", "arm64")
+    images.known[legacy] = ImageInfo(legacy, "resolved", "sha256:" + "7e" * 32, (amd64,))
+    images.known[nginx] = ImageInfo(nginx, "resolved", "sha256:" + "ab" * 32, (amd64, arm64))
+    names = {m.name: m for m in ViewCollector(view, images).collect()}
+    samples = {
+        (s.labels["image"], s.labels["arch"]): s.value
+        for s in names["archfit_image_missing_arch"].samples
+    }
+    # The cluster runs amd64 and arm64; legacy-app ships amd64 only, nginx both; the other
+    # images in use are not resolved and say nothing.
+    assert samples == {("registry.example.com/legacy-app:1.4.2", "arm64"): 1}
+    # What is left to resolve: every image in use but the two answered.
+    left = {str(ref) for ref in images.unanswered(now=0.0)}
+    assert "docker.io/library/nginx:1.27.3" not in left
+    assert "docker.io/library/postgres:16.6" in left
