@@ -16,7 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from archfit.model.image import ImageRef
-from archfit.service.exporter.view import RESOURCES, ClusterView
+from archfit.service.exporter.view import RESOURCE_KEYS, RESOURCES, ClusterView
 from archfit.usecases.live_findings import ImageLookup, pending_no_arch
 
 __all__ = ["CAPACITY", "ViewCollector"]
@@ -64,8 +64,9 @@ class ViewCollector(Collector):
 
     def _capacity(self) -> Iterator[Metric]:
         view = self.view
-        allocatable: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        requested: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        width = len(RESOURCE_KEYS)
+        allocatable: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * width)
+        requested: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * width)
         count: Counter[tuple[str, str]] = Counter()
         ready: Counter[tuple[str, str]] = Counter()
         control_planes = 0
@@ -74,11 +75,16 @@ class ViewCollector(Collector):
             count[group] += 1
             ready[group] += node.ready
             control_planes += node.control_plane
-            allocatable[group].update(node.allocatable)
+            into = allocatable[group]
+            for i, amount in enumerate(node.allocatable):
+                into[i] += amount
             sums = view.requested.get(name)
             if sums is not None:
-                requested[group].update(sums)
+                into = requested[group]
+                for i, amount in enumerate(sums):
+                    into[i] += amount
         for key, part, what in CAPACITY:
+            index = RESOURCE_KEYS.index(key)
             for kind, source in (("allocatable", allocatable), ("requested", requested)):
                 family = GaugeMetricFamily(
                     f"archfit_{kind}_{part}",
@@ -87,7 +93,7 @@ class ViewCollector(Collector):
                     labels=_GROUP,
                 )
                 for group in sorted(count):
-                    family.add_metric(list(group), float(source[group][key]))
+                    family.add_metric(list(group), source[group][index])
                 yield family
         nodes = GaugeMetricFamily(
             "archfit_nodes", "Nodes per arch and instance type", labels=_GROUP

@@ -56,7 +56,7 @@ class NodeRecord:
     ready: bool
     control_plane: bool
     is_pi: bool
-    allocatable: dict[str, float]
+    allocatable: tuple[float, ...]  # in RESOURCE_KEYS order
     node: Node
 
 
@@ -67,7 +67,7 @@ class PodRecord:
     node: str | None
     phase: str
     owner: str  # the top-level controller as Kind/name, or "" for a bare pod
-    requests: Mapping[str, float]  # shared by the pods of one resources spec: never mutated
+    requests: tuple[float, ...]  # in RESOURCE_KEYS order, shared by pods of one spec
     ready: bool
     daemonset: str | None  # namespace/name of the DaemonSet that owns it
     # Set when a container fails with `exec format error` or its image has no matching platform.
@@ -100,6 +100,14 @@ def _ready(status: Mapping[str, Any]) -> bool:
         if isinstance(cond, Mapping) and cond.get("type") == "Ready":
             return cond.get("status") == "True"
     return False
+
+
+def _vector(values: Mapping[str, Decimal], pods: float | None = None) -> tuple[float, ...]:
+    """Amounts in RESOURCE_KEYS order (sums are then plain float additions per scrape)."""
+    amounts = _amounts(values)
+    if pods is not None:
+        amounts["pods"] = pods
+    return tuple(amounts.get(key, 0.0) for key in RESOURCE_KEYS)
 
 
 def _amounts(values: Mapping[str, Decimal]) -> dict[str, float]:
@@ -140,12 +148,10 @@ class ClusterView:
         self.counters: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
         self.pi_limits: tuple[Decimal, Decimal] = pi_limits(self.settings.size, ())
         # Requests per distinct pod resources spec: the pods of one controller share it.
-        self._requests: dict[str, tuple[Mapping[str, Decimal], Mapping[str, float]]] = {}
+        self._requests: dict[str, tuple[Mapping[str, Decimal], tuple[float, ...]]] = {}
         self._heavy: dict[str, bool] = {}
         # Sum of the requests of the running (not Succeeded/Failed) pods bound to each node.
-        self.requested: dict[str, dict[str, float]] = defaultdict(
-            lambda: dict.fromkeys(RESOURCE_KEYS, 0.0)
-        )
+        self.requested: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(RESOURCE_KEYS))
         # Owner chains: ReplicaSet → Deployment, Job → CronJob (namespace, name) → Kind/name.
         self.parents: dict[str, dict[tuple[str, str], str]] = {"ReplicaSet": {}, "Job": {}}
         self.daemonsets: dict[tuple[str, str], int] = {}  # desiredNumberScheduled
@@ -239,7 +245,7 @@ class ClusterView:
             ready=_ready(obj.get("status") or {}),
             control_plane=node.is_control_plane,
             is_pi=self.settings.nodes.raspberry_pi.matches(node.labels),
-            allocatable=_amounts({k: q.value for k, q in node.allocatable.items()}),
+            allocatable=_vector({k: q.value for k, q in node.allocatable.items()}),
             node=node,
         )
         if old is None or (old.arch, old.is_pi) != (record.arch, record.is_pi):
@@ -315,8 +321,8 @@ class ClusterView:
         if record.node is not None:
             if _counts(record):
                 sums = self.requested[record.node]
-                for name, amount in record.requests.items():
-                    sums[name] -= amount
+                for i, amount in enumerate(record.requests):
+                    sums[i] -= amount
             on_node = self.pods_by_node.get(record.node)
             if on_node is not None:
                 on_node.discard(key)
@@ -391,8 +397,8 @@ class ClusterView:
             self.pods_by_node[record.node].add(key)
             if _counts(record):
                 sums = self.requested[record.node]
-                for name, amount in amounts.items():
-                    sums[name] += amount
+                for i, amount in enumerate(amounts):
+                    sums[i] += amount
 
     def _heavy_image(self, image: str) -> bool:
         found = self._heavy.get(image)
@@ -406,7 +412,7 @@ class ClusterView:
 
     def _pod_requests(
         self, obj: Mapping[str, Any], state: PodState
-    ) -> tuple[Mapping[str, Decimal], Mapping[str, float]]:
+    ) -> tuple[Mapping[str, Decimal], tuple[float, ...]]:
         """The pod's requests (`archfit.model.resources.pod_requests`), converted once per
         distinct resources spec: converting every pod's template would halve the events/s."""
         spec = obj.get("spec") or {}
@@ -424,7 +430,7 @@ class ClusterView:
         if found is None:
             template = state.template or workload_from_k8s(obj, _SOURCE).template
             requests = pod_requests(template)
-            amounts = {**_amounts(requests), "pods": 1.0}
+            amounts = _vector(requests, pods=1.0)
             found = self._requests[fingerprint] = (requests, amounts)
         return found
 
