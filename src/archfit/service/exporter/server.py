@@ -156,6 +156,12 @@ class Exporter:
         self._tasks.clear()
 
 
+def _report_failure(task: asyncio.Task[None]) -> None:
+    # Only a configuration error ends the start (API errors are retried): /readyz stays 503.
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the exporter cannot start: %s", task.exception())
+
+
 def make_app(exporter: Exporter) -> Starlette:
     """The HTTP app; its lifespan starts the watches and stops them on shutdown. The initial
     sync runs in the background so that /healthz answers while a large cluster is listed."""
@@ -175,6 +181,7 @@ def make_app(exporter: Exporter) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         starting = asyncio.create_task(exporter.start(), name="initial-sync")
+        starting.add_done_callback(_report_failure)
         try:
             yield
         finally:
