@@ -14,11 +14,11 @@ import uvicorn
 from archfit.errors import InputError
 from archfit.kube.client import KubeApi
 from archfit.kube.config import load_target
-from archfit.manifests.lockfile_io import read_lockfile
 from archfit.policy import LockfileImages, Settings
 from archfit.service.exporter.images import BackgroundImages
 from archfit.service.exporter.server import Exporter, WatchSettings, make_app
 from archfit.service.exporter.view import ClusterView
+from archfit.sources import read_lockfile
 
 __all__ = ["ExporterOptions", "parse_listen", "serve"]
 

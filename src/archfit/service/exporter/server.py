@@ -31,10 +31,10 @@ from starlette.routing import Route
 from archfit.errors import ArchfitError
 from archfit.kube.client import KubeApi, ListResult
 from archfit.kube.errors import Expired, KubeConfigError
-from archfit.manifests.documents import gc_paused
 from archfit.service.exporter.images import BackgroundImages
 from archfit.service.exporter.metrics import ViewCollector
 from archfit.service.exporter.view import RESOURCES, ClusterView
+from archfit.sources.runtime import gc_paused
 
 __all__ = ["Exporter", "WatchSettings", "make_app"]
 
