@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from archfit.manifests import load_manifests
+from archfit.sources import load_manifests
 
 TEMPLATE = """\
 apiVersion: apps/v1

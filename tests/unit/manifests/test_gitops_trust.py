@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archfit.manifests import load_manifests
+from archfit.sources import load_manifests
 from archfit.usecases.check import run_check
 from archfit.usecases.fix import run_fix
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archfit.manifests import load_manifests
-from archfit.manifests.sources import kustomize as kustomize_source
+from archfit.sources import load_manifests
+from archfit.sources import renderers as kustomize_source
 
 
 @pytest.fixture(autouse=True)

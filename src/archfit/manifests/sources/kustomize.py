@@ -3,9 +3,9 @@
 For every kustomization that no other kustomization in the input includes (a top overlay):
 
 - when its tree uses transformers archfit does not apply itself (patches, replacements,
-  components, name prefixes/suffixes, replicas) and a renderer is available (`kustomize build`, or
-  `kubectl kustomize` when `kubectl` answers within a few seconds; it may be a stub), the overlay
-  is rendered and each rendered object is traced back to the file and line it came from, by
+  components, name prefixes/suffixes, replicas) and the context has a Kustomize renderer
+  (`archfit.sources.renderers`: `kustomize build`, or `kubectl kustomize`), the overlay is
+  rendered and each rendered object is traced back to the file and line it came from, by
   Kustomize's own origin annotations (asked for in a temporary kustomization, never in the
   user's files) and then by exact name allowing the tree's prefixes and suffixes;
 - otherwise the listed `resources` are read recursively (bases outside the paths given too), the
@@ -22,30 +22,22 @@ Secrets (without the hash suffix) so that Flux `valuesFrom` can find chart value
 from __future__ import annotations
 
 import copy
-import json
 import os
-import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
+from archfit.manifests.renderers import KustomizeRenderer
 from archfit.manifests.sources._common import Namespaces, file_text
-from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 from archfit.model.finding import Finding
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import SourceRef
 
-__all__ = ["KustomizeSource", "kustomize_command"]
+__all__ = ["KustomizeSource"]
 
-RENDER_TIMEOUT_S = 30
-_KLOG = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [^\]]+\] "command failed" err="?')
-PROBE_TIMEOUT_S = 5
 _RENDER_KEYS = (
     "patches",
     "patchesStrategicMerge",
@@ -60,44 +52,6 @@ _RENDER_KEYS = (
 # placement archfit reads.
 _RELEVANT_KINDS = frozenset(POD_SPEC_PATHS) | {"HelmRelease", "Application", "Service", "Function"}
 _PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements")
-
-
-@lru_cache(maxsize=1)
-def kustomize_command() -> tuple[str, ...] | None:
-    """The command that renders a kustomization directory, or None when none works here."""
-    if shutil.which("kustomize"):
-        return ("kustomize", "build")
-    if shutil.which("kubectl"):
-        probe = _output(["kubectl", "kustomize", "--help"], PROBE_TIMEOUT_S)
-        if probe is not None and "kustomiz" in probe.lower():
-            return ("kubectl", "kustomize")
-    return None
-
-
-def _output(args: list[str], timeout: float) -> str | None:
-    """What `args` writes on stdout, or None when it cannot run, times out or fails."""
-    text, _ = _run(args, timeout)
-    return text
-
-
-def _run(args: list[str], timeout: float, cwd: str | None = None) -> tuple[str | None, str]:
-    """stdout (None on failure) and, on failure, the first line of what went wrong."""
-    try:
-        done = subprocess.run(
-            args, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd
-        )
-    except subprocess.TimeoutExpired:
-        return None, f"{args[0]} did not finish within {timeout:g} s"
-    except OSError as err:
-        return None, f"{args[0]} cannot run: {err.strerror or err}"
-    if done.returncode == 0:
-        return done.stdout, ""
-    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-    if not lines:
-        return None, f"{args[0]} exited with {done.returncode}"
-    # kubectl logs through klog: `E1204 01:12:47.769747 23318 run.go:72] "command failed" err="…"`.
-    first = _KLOG.sub("", lines[0])
-    return None, first.removeprefix("Error: ")
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -149,7 +103,7 @@ class KustomizeSource:
         notes: list[str] = []
         findings: list[Finding] = []
         for kdoc in kdocs.values():
-            emitted.extend(_generated(kdoc, namespaces))
+            emitted.extend(_generated(kdoc, namespaces, context.files))
         included = {
             os.path.normpath(Path(directory) / entry)
             for directory, kdoc in kdocs.items()
@@ -179,8 +133,12 @@ class KustomizeSource:
             superseded.update(d.source for d in tree.patch_files)
             relevant = any(d.kind in _RELEVANT_KINDS for d in tree.documents)
             wanted = tree.needs_render and relevant and not tree.remote
-            command = kustomize_command() if wanted else None
-            rendered, error = _render(command, Path(directory), tree) if command else (None, "")
+            renderer = context.renderers.kustomize if wanted else None
+            rendered, tool, error = (
+                _render(renderer, Path(directory), tree, context.files)
+                if renderer
+                else (None, "", None)
+            )
             if rendered is not None:
                 emitted.extend(rendered)
                 superseded.update(d.source for d in tree.documents)
@@ -190,7 +148,7 @@ class KustomizeSource:
                     Finding(
                         "render-failed",
                         "warning",
-                        f"`{' '.join(command or ())}` failed: {error}; archfit read the "
+                        f"`{tool}` failed: {error}; archfit read the "
                         "resources unrendered instead (namespace and images applied, "
                         "patches, prefixes and replicas not)",
                         source=kdoc.source,
@@ -245,7 +203,7 @@ def _entries(value: Any) -> list[str]:
 def _kustomization_in(directory: Path, context: SourceContext) -> Document | None:
     for name in sorted(KUSTOMIZATION_FILES):
         path = directory / name
-        if path.is_file() and context.read is not None:
+        if context.read is not None and context.files.is_file(path):
             result = context.read([path])
             for doc in result.documents:
                 if doc.kind in {"Kustomization", "Component"}:
@@ -259,7 +217,7 @@ def _docs_of(
     key = os.path.normpath(path)
     if key in by_file:
         return by_file[key]
-    if context.read is None or not path.is_file():
+    if context.read is None or not context.files.is_file(path):
         return []
     return list(context.read([path]).documents)
 
@@ -301,7 +259,7 @@ def _walk(
                 tree.remote.append(entry)
                 continue
             target = Path(os.path.normpath(directory / entry))
-            if target.is_dir():
+            if context.files.is_dir(target):
                 inner = _find_kustomization(target, by_file, context)
                 if inner is not None:
                     _walk(target, inner, by_file, context, tree=tree, seen=seen)
@@ -391,29 +349,23 @@ def _transformed(
 
 
 def _render(
-    command: tuple[str, ...], directory: Path, tree: _Tree
-) -> tuple[list[Document] | None, str]:
+    renderer: KustomizeRenderer, directory: Path, tree: _Tree, files: FileTree
+) -> tuple[list[Document] | None, str, str | None]:
     """The rendered objects, each traced to the document it came from; or None and the
-    renderer's first error line.
+    renderer's first error line (None when there is no renderer here); and the renderer's name.
 
-    The overlay is rendered through a kustomization in a temporary directory that only lists
-    it and asks for Kustomize's origin annotations (`buildMetadata: [originAnnotations]`): the
-    user's files are never touched. Each object is traced by its origin file; several documents
-    of one kind in that file are told apart by exact name, allowing the prefixes and suffixes
-    of the tree (never by a substring: `prod-web-api` is not `web`).
+    The renderer asks Kustomize for origin annotations without touching the user's files
+    (`archfit.sources.renderers.KustomizeCommand`). Each object is traced by its origin file;
+    several documents of one kind in that file are told apart by exact name, allowing the
+    prefixes and suffixes of the tree (never by a substring: `prod-web-api` is not `web`).
     """
-    with tempfile.TemporaryDirectory(prefix="archfit-kustomize-") as wrapper:
-        target = os.path.relpath(directory.resolve(), wrapper)
-        Path(wrapper, "kustomization.yaml").write_text(
-            f"resources:\n- {json.dumps(target)}\nbuildMetadata: [originAnnotations]\n"
-        )
-        rendered, error = _run([*command, wrapper], RENDER_TIMEOUT_S)
-    if rendered is None:
-        return None, error
-    result = read_text(rendered, str(directory / "kustomization.yaml"))
+    build = renderer.build(directory)
+    if build.output is None:
+        return None, build.tool, build.error
+    result = read_text(build.output, str(directory / "kustomization.yaml"))
     by_origin: dict[tuple[str, str], list[Document]] = {}
     for doc in tree.documents:
-        key = (os.path.normpath(Path(doc.source.file).resolve()), doc.kind)
+        key = (os.path.normpath(files.resolve(Path(doc.source.file))), doc.kind)
         by_origin.setdefault(key, []).append(doc)
     affixes = _affixes(tree)
     out = []
@@ -421,7 +373,7 @@ def _render(
         body, origin = _without_origin(doc.body)
         candidates = tree.documents
         if origin is not None:
-            path = os.path.normpath(Path(wrapper, origin))
+            path = os.path.normpath(Path(build.origin_root or directory, origin))
             candidates = by_origin.get((path, doc.kind), [])
         match = _by_name(doc, [c for c in candidates if c.kind == doc.kind], affixes)
         where = match.source if match is not None else doc.source
@@ -432,7 +384,7 @@ def _render(
                 match.index if match is not None else doc.index,
             )
         )
-    return out, ""
+    return out, build.tool, None
 
 
 _ORIGIN = "config.kubernetes.io/origin"
@@ -485,7 +437,7 @@ def _by_name(
     return named[0] if len(named) == 1 else None
 
 
-def _generated(kdoc: Document, namespaces: Namespaces) -> list[Document]:
+def _generated(kdoc: Document, namespaces: Namespaces, files: FileTree) -> list[Document]:
     """ConfigMaps and Secrets from `configMapGenerator`/`secretGenerator` (files and literals)."""
     out = []
     directory = Path(kdoc.source.file).parent
@@ -501,7 +453,7 @@ def _generated(kdoc: Document, namespaces: Namespaces) -> list[Document]:
                 name, _, rel = entry.partition("=")
                 rel = rel or name
                 name = name if "=" in entry else PurePath(rel).name
-                text = file_text(str(directory / rel))
+                text = file_text(files, str(directory / rel))
                 if text is not None:
                     data[name] = text
             for literal in gen.get("literals") or []:
