@@ -90,7 +90,7 @@ padding:8px 12px;min-width:120px;background:var(--alt)}.card b{display:block;fon
 .group{margin:10px 0}.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));
 gap:8px}.node{border:1px solid var(--bd);border-radius:6px;padding:6px 8px;background:var(--alt)}
 .node.cordoned{opacity:.6}.node h4{margin:0 0 4px;font-size:13px}
-.bar{display:flex;align-items:center;gap:6px;font-size:12px}.bl{width:48px;color:var(--mut)}.bt{flex:1;height:8px;background:#e3e7ed;
+.bar{display:flex;align-items:center;gap:6px;font-size:12px}.bl{width:52px;color:var(--mut);white-space:nowrap;overflow-wrap:normal}.bt{flex:1;height:8px;background:#e3e7ed;
 border-radius:4px;overflow:hidden}.bf{display:block;height:100%}.bf.lo{background:var(--lo)}
 .bf.mid{background:var(--mid)}.bf.hi{background:var(--hi)}.bv{width:38px;text-align:right}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:13px}
