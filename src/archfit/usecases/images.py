@@ -166,6 +166,7 @@ def image_info(resolution: Resolution) -> ImageInfo:
             resolution.digest,
             tuple(sorted(resolution.platforms)),
             detail=detail,
+            kind=resolution.kind,
         )
     return ImageInfo(resolution.ref, "error", detail=resolution.error or "not resolved")
 

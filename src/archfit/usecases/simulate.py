@@ -7,9 +7,8 @@
                                                       control-plane and N−1 survivability
 
 Nothing is written. Pods that carry `spec.nodeName` are bound as they are (a snapshot of a
-running cluster); a controller whose pods are in the input is not expanded again, and
-children (ReplicaSets, Jobs) next to their controller are stood for by it
-(`archfit.model.ownership.running_state`).
+running cluster), Pending pods are scheduled as themselves, and controllers are topped up to
+their replicas as theirs would be (`archfit.scheduling.snapshot`).
 """
 
 from __future__ import annotations
@@ -20,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from archfit.errors import InputError
 from archfit.model.node import Node
-from archfit.model.ownership import running_state
 from archfit.scheduling.admission import admission_from_documents
 from archfit.scheduling.framework.cluster import DisruptionBudget, Service, Storage
+from archfit.scheduling.platforms import ImageLookup, image_outcome
 from archfit.scheduling.results import SimulateOptions, SimulateReport, parse_add
 from archfit.scheduling.simulate import Simulation, SimulationConfig
 from archfit.scheduling.suggest import suggest
@@ -128,27 +127,57 @@ def _objects(manifests: ManifestSet) -> dict[str, Any]:
     }
 
 
-def _image_check(lock: Path | None, target: Path) -> Callable[[str], bool | None]:
+def _image_lookup(lock: Path | None, target: Path) -> ImageLookup:
+    """Platforms of images as written in pods, from the lockfile (cached per reference)."""
     from archfit.manifests.lockfile_io import read_lockfile  # noqa: PLC0415
     from archfit.model.image import ImageRef  # noqa: PLC0415
-    from archfit.model.platform import Platform  # noqa: PLC0415
+    from archfit.model.imageinfo import ImageInfo  # noqa: PLC0415
+    from archfit.policy.images import LockfileImages  # noqa: PLC0415
 
     path = lock if lock is not None else target / LOCK_FILE
-    if not path.is_file():
-        return lambda image: None
-    lockfile = read_lockfile(path)
+    images = LockfileImages(read_lockfile(path), source=path.name) if path.is_file() else None
+    answers: dict[str, ImageInfo | None] = {}
+
+    def lookup(image: str) -> ImageInfo | None:
+        if image not in answers:
+            try:
+                ref = ImageRef.parse(image)
+            except InputError:
+                answers[image] = None
+            else:
+                answers[image] = (
+                    images.lookup(ref)
+                    if images is not None
+                    else ImageInfo.unresolved(ref, f"no {LOCK_FILE}")
+                )
+        return answers[image]
+
+    return lookup
+
+
+def _arm64_check(lookup: ImageLookup) -> Callable[[str], bool | None]:
+    from archfit.model.platform import Platform  # noqa: PLC0415
+
     arm64 = Platform.of("linux", "arm64")
 
     def check(image: str) -> bool | None:
-        try:
-            entry = lockfile.get(ImageRef.parse(image))
-        except InputError:
+        info = lookup(image)
+        if info is None or info.status != "resolved":
             return None
-        if entry is None:
-            return None
-        return any(p == arm64 for p in entry.platforms)
+        return any(p == arm64 for p in info.platforms)
 
     return check
+
+
+def _image_outcomes(report: SimulateReport, lookup: ImageLookup) -> None:
+    by_name = {n.name: n for n in report.nodes}
+    for result in report.pods:
+        node = by_name.get(result.node) if result.node is not None else None
+        if node is None:
+            continue
+        outcome = image_outcome(result.pod.template, node, lookup)
+        if outcome is not None:
+            report.images[result.pod.key] = outcome
 
 
 def run_simulate(
@@ -172,12 +201,14 @@ def run_simulate(
     nodes, added = _nodes(options, manifests, target_dir)
     objects = _objects(manifests)
     config = SimulationConfig(version=options.version, seed=options.seed, explain=options.explain)
-    simulation = Simulation(nodes, running_state(manifests.workloads), config=config, **objects)
+    simulation = Simulation(nodes, manifests.workloads, config=config, **objects)
     pods = simulation.run()
     report = SimulateReport(
         options, simulation, pods, tuple(nodes), tuple(added), tuple(options.remove)
     )
     report.notes.extend(f.message for f in manifests.findings if f.severity == "error")
+    lookup = _image_lookup(options.lock, target_dir)
+    _image_outcomes(report, lookup)
     if options.fail:
         report.what_ifs.append(fail(simulation, list(options.fail)))
     for name in options.drain:
@@ -198,7 +229,5 @@ def run_simulate(
                     key = displaced.workload or f"Pod/{displaced.pod}"
                     report.fragile.setdefault(key, []).extend(verdict.nodes)
     if options.suggest:
-        report.suggestions, report.suggested = suggest(
-            simulation, _image_check(options.lock, target_dir)
-        )
+        report.suggestions, report.suggested = suggest(simulation, _arm64_check(lookup))
     return report
