@@ -38,6 +38,9 @@ def test_writes_one_self_contained_page(
     assert 'id="pi"' in html
     # The N-1 sweep of the example: losing drizzt leaves two StatefulSet pods stuck.
     assert "<tr><td>drizzt</td><td>StatefulSet/databases/mariadb: <b>stuck</b>" in html
+    # valheim (amd64 only) placed on the Pi jarlaxle, among the pods that would crash.
+    assert "6 placed pods would crash" in html
+    assert 'title="games/valheim-' in html
     assert list(tmp_path.iterdir()) == [out]
 
 

@@ -66,10 +66,17 @@ def _bars(row: UsageRow) -> str:
     return "".join(out)
 
 
-def _tile(node: Node, row: UsageRow) -> str:
+def _tile(node: Node, row: UsageRow, crashing: Sequence[str] = ()) -> str:
     css = "node cordoned" if node.unschedulable else "node"
     state = " (cordoned)" if node.unschedulable else ""
-    return f'<div class="{css}"><h4>{esc(node.name)}{state}</h4>{_bars(row)}</div>'
+    crash = (
+        f'<p class="sev-error" title="{esc(", ".join(crashing))}">{len(crashing)} pod'
+        f"{'s' if len(crashing) != 1 else ''} would crash here (image lacks "
+        f"{esc(node.arch)})</p>"
+        if crashing
+        else ""
+    )
+    return f'<div class="{css}"><h4>{esc(node.name)}{state}</h4>{_bars(row)}{crash}</div>'
 
 
 def _histogram(rows: Sequence[UsageRow]) -> str:
@@ -83,6 +90,10 @@ def _histogram(rows: Sequence[UsageRow]) -> str:
 
 def map_section(report: SimulateReport) -> str:
     by_name = {n.name: n for n in report.nodes}
+    # Pods placed where their images cannot run (exec format error), per node.
+    crashing: dict[str, list[str]] = {}
+    for result, outcome in report.would_crash:
+        crashing.setdefault(outcome.node, []).append(result.pod.key)
     groups: dict[tuple[str, str], list[UsageRow]] = {}
     for row in node_usage(report.simulation.cluster):
         node = by_name[row.name]
@@ -91,13 +102,13 @@ def map_section(report: SimulateReport) -> str:
     for (arch, role), rows in sorted(groups.items()):
         title = f"{arch} · {role} · {len(rows)} node{'s' if len(rows) != 1 else ''}"
         if len(rows) <= TILES_PER_GROUP:
-            tiles = "".join(_tile(by_name[r.name], r) for r in rows)
+            tiles = "".join(_tile(by_name[r.name], r, crashing.get(r.name, ())) for r in rows)
             parts.append(
                 f'<div class="group"><h3>{esc(title)}</h3><div class="tiles">{tiles}</div></div>'
             )
             continue
         busiest = sorted(rows, key=lambda r: -(r.usage["cpu"].percent or 0.0))[:12]
-        tiles = "".join(_tile(by_name[r.name], r) for r in busiest)
+        tiles = "".join(_tile(by_name[r.name], r, crashing.get(r.name, ())) for r in busiest)
         parts.append(
             f'<div class="group"><h3>{esc(title)}</h3>{_histogram(rows)}'
             f'<p class="note">{len(rows)} nodes, aggregated; the 12 with the most cpu '
@@ -109,6 +120,11 @@ def map_section(report: SimulateReport) -> str:
         if pending
         else ""
     )
+    if report.would_crash:
+        note += (
+            f'<p class="sev-error">{len(report.would_crash)} placed pods would crash: their '
+            "images lack the node's architecture.</p>"
+        )
     return (
         '<section id="map"><h2>Cluster map</h2><p class="mut">Nodes by architecture and role; '
         "each bar is what the simulated pods request against the node's allocatable.</p>"
