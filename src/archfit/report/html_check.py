@@ -53,12 +53,17 @@ def arch_cells(verdict: WorkloadVerdict, archs: Sequence[str]) -> list[Cell]:
     return cells
 
 
-def _why(verdict: WorkloadVerdict) -> str:
+def _why(verdict: WorkloadVerdict, archs: Sequence[str]) -> str:
     """The placement archfit computed and the rules behind the workload's findings (HTML)."""
     parts = []
     allowed = verdict.allowed_architectures
     if allowed is not None:
-        parts.append(esc(f"arch rule: {', '.join(sorted(allowed)) or 'none'}"))
+        # The cluster's architectures; others the images ship are only counted.
+        shown = sorted(allowed & set(archs))
+        others = len(allowed) - len(shown)
+        more = f" (+{others} the cluster lacks)" if others else ""
+        names = ", ".join(shown) or ("none of the cluster's" if allowed else "none")
+        parts.append(esc(f"arch rule: {names}{more}"))
     for req in verdict.placement.required:
         values = f" [{', '.join(req.values)}]" if req.values else ""
         parts.append(f"requires <code>{esc(req.key)} {esc(req.operator)}{esc(values)}</code>")
@@ -94,7 +99,7 @@ def matrix_section(report: CheckReport) -> str:
         rows.append(
             f'<tr data-namespace="{esc(w.namespace)}" data-findings="{esc(finding_ids)}">'
             f"<td>{esc(w.kind)}/{esc(w.namespace)}/<b>{esc(w.name)}</b></td>{cells}"
-            f"<td{title}>{esc(where)}</td><td>{_why(verdict)}</td>"
+            f"<td{title}>{esc(where)}</td><td>{_why(verdict, archs)}</td>"
             f'<td class="hide-s">{esc(finding_ids) or "ok"}</td></tr>'
         )
     ns_options = "".join(f'<option value="{esc(n)}">{esc(n)}</option>' for n in namespaces)
