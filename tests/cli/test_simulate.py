@@ -113,6 +113,47 @@ def test_bad_input_exits_2(
     assert message in capsys.readouterr().err
 
 
+def test_the_inventory_above_the_target_is_found(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `check examples/homelab/apps` has always found the example's cluster.yaml one level
+    # up; simulate finds it the same way, and both reports name it.
+    monkeypatch.chdir(ROOT)
+    report = _json(capsys, "examples/homelab/apps", "--suggest", code=1)
+    assert report["summary"]["nodes"] == 14
+    assert report["inputs"] == {
+        "paths": ["examples/homelab/apps"],
+        "cluster": "examples/homelab/cluster.yaml",
+        "lockfile": "examples/homelab/archfit.lock",
+    }
+    assert main(["simulate", "examples/homelab/apps"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "  cluster    homelab: from examples/homelab/cluster.yaml"
+
+
+def test_an_explicit_cluster_wins_over_the_one_found(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps.yaml").write_text((TINY / "apps.yaml").read_text())
+    (tmp_path / "cluster.yaml").write_text((HOMELAB / "cluster.yaml").read_text())
+    found = _json(capsys, str(tmp_path), code=0)
+    assert found["summary"]["nodes"] == 14
+    given = _json(capsys, str(tmp_path), "--cluster", str(TINY / "cluster.yaml"), code=0)
+    assert given["summary"]["nodes"] == 3
+    assert given["inputs"]["cluster"] == str(TINY / "cluster.yaml")
+
+
+def test_no_inventory_up_to_the_repository_top_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "cluster.yaml").write_text((TINY / "cluster.yaml").read_text())
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "apps.yaml").write_text((TINY / "apps.yaml").read_text())
+    assert main(["simulate", str(tmp_path / "repo")]) == 2
+    assert "no nodes: pass --cluster" in capsys.readouterr().err
+
+
 _AMD64_ONLY_LOCK = """\
 apiVersion: archfit.dev/v1alpha1
 kind: ImageLock

@@ -108,6 +108,11 @@ def simulate_report_json(report: SimulateReport, *, explain: bool = False) -> di
         "schemaVersion": SCHEMA_VERSION,
         "kubernetesVersion": report.simulation.scheduler.semantics.version,
         "seed": report.options.seed,
+        "inputs": {
+            "paths": list(report.inputs.paths),
+            "cluster": report.inputs.cluster,
+            "lockfile": report.inputs.lockfile,
+        },
         "summary": {
             "nodes": len(report.nodes),
             "pods": len(pods),

@@ -121,6 +121,17 @@ def _verdict(w: WhatIf) -> list[str]:
     return lines
 
 
+def _inputs(report: SimulateReport) -> list[str]:
+    """Which files were read, in the words of `archfit check`'s header."""
+    inputs = report.inputs
+    name = f"{inputs.cluster_name}: " if inputs.cluster_name else ""
+    origin = f"from {inputs.cluster}" if inputs.cluster else "from Node objects in the input"
+    lines = [f"  cluster    {name}{origin}"]
+    if inputs.lockfile:
+        lines.append(f"  images     from {inputs.lockfile}")
+    return lines
+
+
 def simulate_report_text(report: SimulateReport) -> str:
     cluster = report.simulation.cluster
     pods = report.pods
@@ -132,6 +143,7 @@ def simulate_report_text(report: SimulateReport) -> str:
         f"(kube-scheduler {report.simulation.scheduler.semantics.version}, seed "
         f"{report.options.seed}): {scheduled} scheduled, {len(report.unschedulable)} "
         f"unschedulable, {len(preempted)} preempted, {len(report.would_crash)} would crash",
+        *_inputs(report),
         "",
         "Nodes",
         *_usage_table(

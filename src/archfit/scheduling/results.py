@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archfit.errors import InputError
+from archfit.model.check import CheckInputs
 from archfit.model.node import Node
 from archfit.scheduling.platforms import ImageOutcome
 from archfit.scheduling.simulate import PodResult, Simulation
@@ -59,6 +60,7 @@ class SimulateReport:
     suggestions: list[Suggestion] = field(default_factory=list)
     suggested: Simulation | None = None
     notes: list[str] = field(default_factory=list)
+    inputs: CheckInputs = field(default_factory=CheckInputs)
     # Per scheduled pod (by `namespace/name`): its images cannot run on its node, or nobody
     # knows their platforms. Pods absent here run where they were placed.
     images: dict[str, ImageOutcome] = field(default_factory=dict)

@@ -208,12 +208,10 @@ def plan_check_images(
     manifests: Any = None,
 ) -> CheckImagePlan:
     """Read the manifests (unless given, e.g. the live cluster's) and the lockfile `check`
-    would use (same discovery: `--lock`, else beside archfit.yaml, else in the first path's
-    directory, else none)."""
+    would use (the same discovery: `--lock`, else the nearest archfit.lock upwards)."""
     from archfit.manifests import images_in, load_manifests, read_lockfile  # noqa: PLC0415
-    from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
     from archfit.policy import LockfileImages  # noqa: PLC0415
-    from archfit.usecases.check import LOCK_FILE  # noqa: PLC0415
+    from archfit.sources.discovery import LOCK_FILE, discover  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
     if not targets and manifests is None:
@@ -221,15 +219,7 @@ def plan_check_images(
     for target in targets:
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
-    if lock is not None and not lock.is_file():
-        raise InputError("lockfile not found (given with --lock)", where=str(lock))
-    target_dir = Path()
-    if targets:
-        target_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    policy = config or find_config(target_dir)
-    dirs = [d for d in (policy.parent if policy else None, target_dir) if d is not None]
-    candidates = [lock] if lock is not None else [d / LOCK_FILE for d in dirs]
-    lock_path = next((c for c in candidates if c.is_file()), None)
+    lock_path = discover(targets, config=config, lock=lock).lock
     lockfile = read_lockfile(lock_path, optional=True) if lock_path is not None else None
     base = LockfileImages(lockfile, source=lock_path.name if lock_path else LOCK_FILE)
     if manifests is None:

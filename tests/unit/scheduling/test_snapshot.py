@@ -90,7 +90,7 @@ def test_statefulset_gets_its_missing_ordinals() -> None:
 
 def test_daemonset_gets_pods_only_on_nodes_without_one() -> None:
     nodes = [node("n1").build(), node("n2").build(), node("n3").build()]
-    pinned = {
+    pinned: dict[str, Any] = {
         "affinity": {
             "nodeAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": {
