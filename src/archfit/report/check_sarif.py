@@ -17,7 +17,6 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from archfit import __version__
 from archfit.model.check import CheckReport
 from archfit.model.finding import Finding
 from archfit.report.finding_help import finding_doc_url, finding_help
@@ -105,8 +104,9 @@ def _result(finding: Finding, index: int, fallback: str | None) -> dict[str, Any
     return result
 
 
-def check_report_sarif(report: CheckReport) -> dict[str, Any]:
-    """The whole report as one SARIF log with one run, as JSON-ready values."""
+def check_report_sarif(report: CheckReport, *, tool_version: str) -> dict[str, Any]:
+    """The whole report as one SARIF log with one run, as JSON-ready values; `tool_version` is
+    archfit's version (passed in: the package root sits above this layer)."""
     findings = report.all_findings
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
@@ -123,8 +123,8 @@ def check_report_sarif(report: CheckReport) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "archfit",
-                        "version": __version__,
-                        "semanticVersion": __version__,
+                        "version": tool_version,
+                        "semanticVersion": tool_version,
                         "informationUri": "https://archfit.dev/",
                         "rules": rules,
                     }

@@ -95,8 +95,8 @@ _HELP: dict[str, str] = {
         "report has the reasons per node."
     ),
     "no-lockfile": (
-        "No `archfit.lock` was given or found beside `archfit.yaml` or in the checked "
-        "directory, so every image is unresolved."
+        "No `archfit.lock` was given or found in the checked directory or above it (up to "
+        "the top of the repository), so every image is unresolved."
     ),
     "no-inventory": (
         "No cluster inventory was given or found (`cluster.yaml`, `--cluster`, or Node "

@@ -47,7 +47,7 @@ def test_one_rule_per_id_and_results_at_file_line() -> None:
         source=SourceRef("apps/web/nginx.yaml", 7),
         rule="arch",
     )
-    run = check_report_sarif(_report(MSSQL, LIGHT, other))["runs"][0]
+    run = check_report_sarif(_report(MSSQL, LIGHT, other), tool_version="0.1.0")["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == ["arch-mismatch", "light-workload-not-on-pi"]
     assert rules[1]["defaultConfiguration"] == {"level": "note"}
@@ -71,7 +71,7 @@ def test_one_rule_per_id_and_results_at_file_line() -> None:
 
 
 def test_a_finding_without_a_file_is_placed_at_the_first_input() -> None:
-    result = check_report_sarif(_report(NO_LOCK))["runs"][0]["results"][0]
+    result = check_report_sarif(_report(NO_LOCK), tool_version="0.1.0")["runs"][0]["results"][0]
     assert result["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "apps", "uriBaseId": "%SRCROOT%"}
     }
@@ -80,7 +80,9 @@ def test_a_finding_without_a_file_is_placed_at_the_first_input() -> None:
 def test_paths_become_uri_references() -> None:
     spaced = Finding("floating-tag", "warning", "x", source=SourceRef("my apps/a b.yaml", 2))
     absolute = Finding("floating-tag", "warning", "y", source=SourceRef("/srv/git/a.yaml", 3))
-    results = check_report_sarif(_report(spaced, absolute))["runs"][0]["results"]
+    results = check_report_sarif(_report(spaced, absolute), tool_version="0.1.0")["runs"][0][
+        "results"
+    ]
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results]
     assert uris == ["my%20apps/a%20b.yaml", "file:///srv/git/a.yaml"]
 
@@ -109,8 +111,8 @@ def test_fingerprints_ignore_lines_but_not_the_finding() -> None:
         "invalid-yaml", "error", "bad YAML at a.yaml:14:1", source=SourceRef("a.yaml")
     )
     assert finding_fingerprint(reader) == finding_fingerprint(shifted)
-    first = check_report_sarif(_report(MSSQL, LIGHT))["runs"][0]["results"]
-    again = check_report_sarif(_report(MSSQL, LIGHT))["runs"][0]["results"]
+    first = check_report_sarif(_report(MSSQL, LIGHT), tool_version="0.1.0")["runs"][0]["results"]
+    again = check_report_sarif(_report(MSSQL, LIGHT), tool_version="0.1.0")["runs"][0]["results"]
     assert [r["partialFingerprints"] for r in first] == [r["partialFingerprints"] for r in again]
     assert set(first[0]["partialFingerprints"]) == {FINGERPRINT_KEY}
 

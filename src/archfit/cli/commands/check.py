@@ -124,9 +124,10 @@ def run(application: Application, options: CheckOptions) -> int:
     if options.format == "json":
         application.terminal.json(check_report_json(report))
     elif options.format == "sarif":
+        from archfit import __version__  # noqa: PLC0415
         from archfit.report.check_sarif import check_report_sarif  # noqa: PLC0415
 
-        application.terminal.json(check_report_sarif(report))
+        application.terminal.json(check_report_sarif(report, tool_version=__version__))
     else:
         application.terminal.raw(check_report_text(report, fail_on=options.fail_on))
     return exit_code(report.worst(), options.fail_on)
