@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_check import scaled_nodes  # noqa: E402
 from tests.support.chromium import Chromium  # noqa: E402
 
-from archfit.manifests import load_manifests  # noqa: E402
 from archfit.report.html_report import report_html  # noqa: E402
+from archfit.sources import load_manifests  # noqa: E402
 from archfit.usecases.report import run_report  # noqa: E402
 
 EXAMPLE = ROOT / "examples/homelab"

@@ -103,6 +103,14 @@ _HELP: dict[str, str] = {
         "objects among the inputs). Placements are still computed, for the architectures "
         "in `nodes.architectures`, but no node is checked and `eligible_nodes` is `null`."
     ),
+    "not-deployed": (
+        "Info, rule `inputs`, from the manifest reader. The input has entry points (Flux "
+        "root Kustomizations, Argo CD root Applications; see "
+        "[sources](sources.md#entry-points)) and some files holding workloads or findings "
+        "are reached from none of them: scaffolding, examples, templates. They are left "
+        "out of the analysis and listed once, in `details.files`; their problems "
+        "(`invalid-yaml`, …) are not reported."
+    ),
 }
 
 

@@ -38,6 +38,7 @@ from archfit.usecases.config import load_settings
 
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
+    from archfit.sources import ReadSettings
 
 __all__ = ["CLUSTER_FILE", "CONFIG_FILE", "LOCK_FILE", "run_check"]
 
@@ -55,13 +56,15 @@ def run_check(
     images: ImagePlatforms | None = None,
     manifests: ManifestSet | None = None,
     more_findings: Callable[[ImagePlatforms], Iterable[Finding]] | None = None,
+    reading: ReadSettings | None = None,
     spelling: Spelling = CLI_SPELLING,
+    entry: str | None = None,
 ) -> CheckReport:
     """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs
     (naming explicit inputs as `spelling` says: CLI options or API arguments)."""
     # The readers pull in YAML machinery; importing them here keeps `import archfit.usecases`
     # cheap for entry points that only need the types.
-    from archfit.manifests import load_inventory, load_manifests, read_lockfile  # noqa: PLC0415
+    from archfit.sources import ReadSettings, load_inventory, read_lockfile  # noqa: PLC0415
 
     if not paths and manifests is None:
         raise InputError("no path given; expected a directory or manifest files to check")
@@ -75,7 +78,7 @@ def run_check(
 
     top: list[Finding] = []
     if manifests is None:
-        manifests = load_manifests(targets)
+        manifests = (reading or ReadSettings()).load(targets, entry=entry)
     top.extend(manifests.findings)
 
     lock_path = found.lock

@@ -57,7 +57,7 @@ def run_report(
     progress: Callable[[str], None] | None = None,
 ) -> ReportInputs:
     """Check and simulate; `sweep` forces the N−1 sweep on clusters of any size."""
-    from archfit.manifests import load_manifests  # noqa: PLC0415 - YAML readers load lazily
+    from archfit.sources import load_manifests  # noqa: PLC0415 - YAML readers load lazily
 
     targets = [Path(p) for p in paths]
     for target in targets:

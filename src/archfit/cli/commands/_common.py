@@ -9,7 +9,7 @@ import typer
 
 from archfit.cli.application import Abort
 
-__all__ = ["CONFIG", "FORMAT", "FORMATS", "LOCK", "require_choice"]
+__all__ = ["CONFIG", "ENTRY", "FORMAT", "FORMATS", "LOCK", "require_choice"]
 
 FORMATS = ("text", "json")
 
@@ -19,6 +19,13 @@ LOCK: Any = typer.Option(
 )
 CONFIG: Any = typer.Option(
     None, "--config", envvar="ARCHFIT_CONFIG", help="Policy file (archfit.yaml)."
+)
+ENTRY: Any = typer.Option(
+    None,
+    "--entry",
+    envvar="ARCHFIT_ENTRY",
+    help="Read one entry point of the repository (a cluster or environment, e.g. "
+    "clusters/prod: its name, directory or root file); default: every entry point found.",
 )
 
 

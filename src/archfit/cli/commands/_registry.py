@@ -185,7 +185,9 @@ def resolve_check_kwargs(
         resolution_findings,
     )
 
-    plan = plan_check_images(paths, lock=lock, config=config, manifests=manifests)
+    plan = plan_check_images(
+        paths, lock=lock, config=config, manifests=manifests, reading=application.reading()
+    )
     resolutions = []
     if plan.missing:
         with application.terminal.progress() as progress:

@@ -15,7 +15,7 @@ import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
 from archfit.cli.commands import _registry as registry_opts
-from archfit.cli.commands._common import CONFIG, FORMATS, LOCK, require_choice
+from archfit.cli.commands._common import CONFIG, ENTRY, FORMATS, LOCK, require_choice
 from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, live_check_kwargs
 
 __all__ = [
@@ -53,6 +53,7 @@ Examples:
   archfit check . --fail-on warning      # CI: fail on warnings too
   archfit check . --format sarif > archfit.sarif   # code scanning (docs/ci.md)
   archfit check . --resolve              # ask registries for images not in archfit.lock
+  archfit check . --entry clusters/prod  # one cluster of a multi-cluster repository
   archfit check --live --context prod    # the running cluster, plus live findings
   archfit check apps/ --live             # manifests against the live nodes
 
@@ -120,7 +121,7 @@ def run(application: Application, options: CheckOptions) -> int:
     from archfit.report.check_text import check_report_text  # noqa: PLC0415
     from archfit.usecases.check import run_check  # noqa: PLC0415
 
-    report = run_check(options.paths, **options.usecase_kwargs())
+    report = run_check(options.paths, reading=application.reading(), **options.usecase_kwargs())
     if options.format == "json":
         application.terminal.json(check_report_json(report))
     elif options.format == "sarif":
@@ -150,6 +151,7 @@ def register(app: typer.Typer) -> None:
         ),
         lock: Path | None = LOCK,
         config: Path | None = CONFIG,
+        entry: str | None = ENTRY,
         output_format: str = FORMAT,
         fail_on: str = typer.Option(
             "error",
@@ -189,11 +191,15 @@ def register(app: typer.Typer) -> None:
             fail_on=fail_on,
         )
         application: Application = ctx.obj
+        if entry is not None:
+            options.extra["entry"] = entry
         if live or context is not None or kubeconfig is not None:
             options.extra.update(
                 live_check_kwargs(application, paths or [], kubeconfig=kubeconfig, context=context)
             )
         if resolve:
+            if entry is not None and options.extra.get("manifests") is None:
+                options.extra["manifests"] = application.reading().load(paths or [], entry=entry)
             resolver = registry_opts.resolver_config_from(ctx.params)
             options.extra.update(
                 registry_opts.resolve_check_kwargs(

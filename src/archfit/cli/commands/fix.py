@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from archfit.cli.application import Abort, Application
-from archfit.cli.commands._common import CONFIG, FORMAT, FORMATS, LOCK, require_choice
+from archfit.cli.commands._common import CONFIG, ENTRY, FORMAT, FORMATS, LOCK, require_choice
 
 __all__ = ["register"]
 
@@ -63,6 +63,7 @@ def register(app: typer.Typer) -> None:
         ),
         lock: Path | None = LOCK,
         config: Path | None = CONFIG,
+        entry: str | None = ENTRY,
         output_format: str = FORMAT,
     ) -> None:
         require_choice("--format", output_format, FORMATS)
@@ -72,7 +73,14 @@ def register(app: typer.Typer) -> None:
             raise Abort(f"archfit fix needs the `fix` extra (ruamel.yaml): {err}") from None
         application: Application = ctx.obj
         outcome = run_fix(
-            paths, dry_run=dry_run, patches_dir=patches, cluster=cluster, lock=lock, config=config
+            paths,
+            dry_run=dry_run,
+            patches_dir=patches,
+            cluster=cluster,
+            lock=lock,
+            config=config,
+            entry=entry,
+            reading=application.reading(),
         )
         terminal = application.terminal
         if output_format == "json":

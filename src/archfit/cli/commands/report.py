@@ -65,8 +65,8 @@ def register(app: typer.Typer) -> None:
             "workload short.",
         ),
     ) -> None:
-        from archfit.fsutil import write_atomic  # noqa: PLC0415 - heavy imports stay lazy
         from archfit.report.html_report import report_html  # noqa: PLC0415
+        from archfit.sources.atomic import write_atomic  # noqa: PLC0415 - heavy imports stay lazy
         from archfit.usecases.report import run_report  # noqa: PLC0415
 
         application: Application = ctx.obj

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
-from archfit.cli.commands._common import FORMATS, require_choice
+from archfit.cli.commands._common import ENTRY, FORMATS, require_choice
 
 __all__ = ["FORMATS", "register"]
 
@@ -68,6 +68,7 @@ def register(app: typer.Typer) -> None:
             envvar="ARCHFIT_LOCK",
             help="Image lockfile for --suggest (default: archfit.lock beside the manifests).",
         ),
+        entry: str | None = ENTRY,
         output_format: str = typer.Option(
             "text", "--format", envvar="ARCHFIT_FORMAT", help="text or json (docs/simulate.md)."
         ),
@@ -124,7 +125,7 @@ def register(app: typer.Typer) -> None:
             lock=lock,
             explain=explain and output_format == "json",
         )
-        report = run_simulate(paths, options)
+        report = run_simulate(paths, options, entry=entry, reading=application.reading())
         if output_format == "json":
             application.terminal.json(simulate_report_json(report, explain=explain))
         else:
