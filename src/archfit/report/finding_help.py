@@ -34,11 +34,17 @@ _HELP: dict[str, str] = {
         "images are multi-arch."
     ),
     "gpu-unconstrained": (
-        "The workload uses a GPU without a GPU resource request — through "
-        "`runtimeClassName: nvidia`, a device host path such as `/dev/dri`, or "
-        "`resourceClaims` — so nothing keeps it on nodes of that vendor. (A request such "
-        "as `nvidia.com/gpu: 1` confines the pod by itself and is not reported.) The "
-        "placement requires the vendor's node label (`gpu.vendorLabels`)."
+        "The workload uses a GPU without requesting one — through `runtimeClassName: "
+        "nvidia`, a device host path such as `/dev/dri`, or `NVIDIA_VISIBLE_DEVICES` — so"
+        " nothing keeps it on nodes of that vendor. A request such as `nvidia.com/gpu: 1`"
+        " (or `amd.com/gpu`, `gpu.intel.com/*`) and a device claimed through "
+        "`resourceClaims` confine the pod by themselves: nothing is reported and `fix` "
+        "adds nothing. The placement requires a label the inventory's GPU nodes of that "
+        "vendor carry: `gpu.vendorLabels` when set, else one found on them "
+        "(`nvidia.com/gpu.present`, `intel.feature.node.kubernetes.io/gpu`, Node Feature "
+        "Discovery's `feature.node.kubernetes.io/pci-<class>_<vendor>.present` or "
+        "`pci-<vendor>.present`). Without an inventory, or when no GPU node carries such "
+        "a label, archfit writes no label and the hint says why."
     ),
     "storage-on-excluded-node": (
         "A volume uses a distributed-storage class (`storage.classes`, default "
@@ -47,11 +53,21 @@ _HELP: dict[str, str] = {
         "nothing keeps the pods off nodes labelled `kubernetes.io/storage=none` "
         "(`storage.excludedNodeLabel`), where the volume cannot attach."
     ),
+    "placement-conflict": (
+        "The requirements the findings ask for, taken together, leave no node of the "
+        "inventory for the workload's pods, although the pods as written have one (say, "
+        "an amd64-only image on a cluster whose only amd64 node is a Longhorn-less node)."
+        " `archfit fix` then writes no placement for the workload: an edit must never "
+        "leave a schedulable workload Pending. The other findings stay, so each cause can"
+        " be resolved or ignored on its own."
+    ),
     "too-large-for-pi": (
         "The workload is heavy — an image matches `size.heavyImages` (databases, search "
         "engines, brokers), or its pod requests more cpu or memory than the smallest Pi "
         "of the inventory offers — and nothing keeps it off the Pis. DaemonSets are "
-        "exempt."
+        "exempt, and an image name counts only for long-running servers (a Job or CronJob"
+        " running `mongosh` is a client). Without Raspberry Pis in the inventory the rule"
+        " says nothing (one `pi-rules-skipped` line says why)."
     ),
     "light-workload-not-on-pi": (
         "A light service (`light.images`: MQTT brokers, Pi-hole, Home Assistant, small "
