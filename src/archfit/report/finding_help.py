@@ -7,7 +7,7 @@ from __future__ import annotations
 __all__ = ["FINDINGS_DOC_URL", "finding_doc_url", "finding_help"]
 
 # The published copy of docs/findings.md; its sections are anchored by finding id.
-FINDINGS_DOC_URL = "https://archfit.dev/docs/findings.md"
+FINDINGS_DOC_URL = "https://github.com/archfit/archfit/blob/main/docs/findings.md"
 
 # Findings without a section of their own: the manifest reader's and the live ones.
 _GENERIC = (
