@@ -27,3 +27,4 @@ class Abort(Exception):  # noqa: N818 - it is an instruction, not an error condi
 class Application:
     terminal: Terminal = field(default_factory=Terminal)
     verbose: int = 0
+    quiet: bool = False

@@ -31,7 +31,7 @@ from archfit.usecases.config import load_settings
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
 
-__all__ = ["CLUSTER_FILE", "CONFIG_FILE", "LOCK_FILE", "run_check"]
+__all__ = ["CLUSTER_FILE", "CONFIG_FILE", "LOCK_FILE", "require_objects", "run_check"]
 
 CONFIG_FILE = "archfit.yaml"
 CLUSTER_FILE = "cluster.yaml"
@@ -56,6 +56,19 @@ def _beside(name: str, *dirs: Path | None) -> Path | None:
     return None
 
 
+def require_objects(manifests: ManifestSet, targets: Sequence[Path]) -> None:
+    """Raise `InputError` when `manifests` hold no Kubernetes object and no problem report (an
+    unreadable or broken file is reported as a finding instead)."""
+    kube_objects = [d for d in manifests.documents if not d.api_version.startswith("archfit.dev")]
+    if kube_objects or manifests.workloads or manifests.nodes or manifests.findings:
+        return
+    where = ", ".join(str(t) for t in targets)
+    raise InputError(
+        f"no Kubernetes objects found in {where} (expected YAML mappings with apiVersion and "
+        "kind; pass --allow-empty to accept an empty input)"
+    )
+
+
 def run_check(
     paths: Sequence[Path | str],
     *,
@@ -67,8 +80,11 @@ def run_check(
     images: ImagePlatforms | None = None,
     manifests: ManifestSet | None = None,
     more_findings: Callable[[ImagePlatforms], Iterable[Finding]] | None = None,
+    allow_empty: bool = False,
 ) -> CheckReport:
-    """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs."""
+    """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs,
+    and for paths that hold no Kubernetes object at all (a CI job pointed at the wrong directory
+    must not pass) unless `allow_empty`."""
     # The readers pull in YAML machinery; importing them here keeps `import archfit.usecases`
     # cheap for entry points that only need the types.
     from archfit.manifests import (  # noqa: PLC0415
@@ -93,6 +109,8 @@ def run_check(
     top: list[Finding] = []
     if manifests is None:
         manifests = load_manifests(targets)
+    if targets and not allow_empty:
+        require_objects(manifests, targets)
     top.extend(manifests.findings)
 
     lock_path = _existing(lock, "lockfile", "--lock") or _beside(LOCK_FILE, base, target_dir)

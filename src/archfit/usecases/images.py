@@ -28,11 +28,13 @@ __all__ = [
     "Progress",
     "RegistryStats",
     "ResolvedImages",
+    "find_check_lockfile",
     "images_from_paths",
     "inspect_images",
     "plan_check_images",
     "resolution_findings",
     "resolution_json",
+    "unreachable_finding",
 ]
 
 CHILD_DIGEST_PINNED = "child-digest-pinned"
@@ -118,6 +120,21 @@ class RegistryStats:
         return text
 
 
+def unreachable_finding(failed: Sequence[Resolution]) -> Finding:
+    """One finding listing every image no registry answered for (rather than one per image)."""
+    names = ", ".join(sorted(r.ref.familiar for r in failed))
+    return Finding(
+        "unresolved-images",
+        "warning",
+        f"{len(failed)} images could not be resolved online, so their platforms are unknown: "
+        f"{names}",
+        hint="check the network and registry credentials, or add them to archfit.lock with "
+        "`archfit lock` where the registries answer",
+        rule="images",
+        details={"images": sorted(str(r.ref) for r in failed)},
+    )
+
+
 def resolution_findings(resolution: Resolution) -> list[Finding]:
     """Findings about one resolved image (independent of any workload)."""
     if resolution.child_of is None:
@@ -199,6 +216,26 @@ class CheckImagePlan:
         return ResolvedImages(self.base, resolutions)
 
 
+def find_check_lockfile(
+    paths: Sequence[Path], *, lock: Path | None, config: Path | None
+) -> Path | None:
+    """The lockfile `check` reads: `--lock`, else beside archfit.yaml, else in the first path's
+    directory; None when there is none (then `check` resolves online unless --offline)."""
+    from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
+    from archfit.usecases.check import LOCK_FILE  # noqa: PLC0415
+
+    if lock is not None and not lock.is_file():
+        raise InputError("lockfile not found (given with --lock)", where=str(lock))
+    targets = [Path(p) for p in paths]
+    target_dir = Path()
+    if targets:
+        target_dir = targets[0] if targets[0].is_dir() else targets[0].parent
+    policy = config or find_config(target_dir)
+    dirs = [d for d in (policy.parent if policy else None, target_dir) if d is not None]
+    candidates = [lock] if lock is not None else [d / LOCK_FILE for d in dirs]
+    return next((c for c in candidates if c.is_file()), None)
+
+
 def plan_check_images(
     paths: Sequence[Path],
     *,
@@ -210,7 +247,6 @@ def plan_check_images(
     would use (same discovery: `--lock`, else beside archfit.yaml, else in the first path's
     directory, else none)."""
     from archfit.manifests import images_in, load_manifests, read_lockfile  # noqa: PLC0415
-    from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
     from archfit.policy import LockfileImages  # noqa: PLC0415
     from archfit.usecases.check import LOCK_FILE  # noqa: PLC0415
 
@@ -220,15 +256,7 @@ def plan_check_images(
     for target in targets:
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
-    if lock is not None and not lock.is_file():
-        raise InputError("lockfile not found (given with --lock)", where=str(lock))
-    target_dir = Path()
-    if targets:
-        target_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    policy = config or find_config(target_dir)
-    dirs = [d for d in (policy.parent if policy else None, target_dir) if d is not None]
-    candidates = [lock] if lock is not None else [d / LOCK_FILE for d in dirs]
-    lock_path = next((c for c in candidates if c.is_file()), None)
+    lock_path = find_check_lockfile(targets, lock=lock, config=config)
     lockfile = read_lockfile(lock_path, optional=True) if lock_path is not None else None
     base = LockfileImages(lockfile, source=lock_path.name if lock_path else LOCK_FILE)
     if manifests is None:

@@ -7,15 +7,26 @@ them as keyword arguments. To add an option, add a parameter to the command, a f
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import typer
+from typer._click.core import ParameterSource
 
-from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
+from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
 from archfit.cli.commands import _registry as registry_opts
-from archfit.cli.commands._common import CONFIG, FORMAT, FORMATS, LOCK, require_choice
+from archfit.cli.commands._common import (
+    CONFIG,
+    FORMAT,
+    FORMATS,
+    LOCK,
+    OFFLINE,
+    emit_report,
+    output_format_of,
+    require_choice,
+)
 from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, live_check_kwargs
 
 __all__ = ["FAIL_ON", "FORMATS", "CheckOptions", "check_options", "exit_code", "register"]
@@ -81,7 +92,7 @@ def check_options(
     fail_on: str,
 ) -> CheckOptions:
     """Validate the command line into `CheckOptions`; bad values abort with exit code 2."""
-    require_choice("--format", output_format, FORMATS)
+    output_format = output_format_of(output_format)
     require_choice("--fail-on", fail_on, FAIL_ON)
     return CheckOptions(
         paths=tuple(paths),
@@ -106,12 +117,32 @@ def run(application: Application, options: CheckOptions) -> int:
     from archfit.report.check_text import check_report_text  # noqa: PLC0415
     from archfit.usecases.check import run_check  # noqa: PLC0415
 
+    started = time.perf_counter()
     report = run_check(options.paths, **options.usecase_kwargs())
-    if options.format == "json":
-        application.terminal.json(check_report_json(report))
+    if application.verbose:
+        inputs = report.inputs
+        where = ", ".join(inputs.paths) or "the cluster"
+        application.terminal.info(
+            f"read {len(report.workloads)} workloads from {where}"
+            f", {len(report.nodes)} nodes from {inputs.cluster or 'the input'}, images from "
+            f"{inputs.lockfile or 'no lockfile'}, policy {inputs.config or 'built-in'}; "
+            f"checked in {time.perf_counter() - started:.2f}s"
+        )
+    if options.format != "text":
+        emit_report(application.terminal, options.format, check_report_json(report))
     else:
         application.terminal.raw(check_report_text(report, fail_on=options.fail_on))
     return exit_code(report.worst(), options.fail_on)
+
+
+def _first_run(paths: list[Path], lock: Path | None, config: Path | None) -> bool:
+    """No lockfile to be found: resolve online what the manifests use. A lockfile, where
+    present, is authoritative (reproducible CI), and `--resolve` asks beyond it."""
+    if not paths:
+        return False
+    from archfit.usecases.images import find_check_lockfile  # noqa: PLC0415
+
+    return find_check_lockfile(paths, lock=lock, config=config) is None
 
 
 def register(app: typer.Typer) -> None:
@@ -149,7 +180,12 @@ def register(app: typer.Typer) -> None:
         resolve: bool = typer.Option(
             False,
             "--resolve",
-            help="Resolve images missing from the lockfile online (see `archfit images`).",
+            help="Resolve images missing from the lockfile online even when there is a "
+            "lockfile (without one, they are resolved online unless --offline).",
+        ),
+        offline: bool = OFFLINE,
+        allow_empty: bool = typer.Option(
+            False, "--allow-empty", help="Exit 0 on paths that hold no Kubernetes object."
         ),
         # Registry options, read from ctx.params by resolver_config_from.
         cache_dir: Path | None = registry_opts.CACHE_DIR,
@@ -174,7 +210,12 @@ def register(app: typer.Typer) -> None:
             options.extra.update(
                 live_check_kwargs(application, paths or [], kubeconfig=kubeconfig, context=context)
             )
-        if resolve:
+        options.extra["allow_empty"] = allow_empty
+        if resolve and offline:
+            if ctx.get_parameter_source("offline") != ParameterSource.ENVIRONMENT:
+                raise Abort("--resolve and --offline contradict each other; give one")
+            offline = False  # a flag on the command line beats ARCHFIT_OFFLINE
+        if not offline and (resolve or _first_run(paths or [], lock, config)):
             resolver = registry_opts.resolver_config_from(ctx.params)
             options.extra.update(
                 registry_opts.resolve_check_kwargs(

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from archfit.cli.application import Abort, Application
-from archfit.cli.commands._common import CONFIG, FORMAT, FORMATS, LOCK, require_choice
+from archfit.cli.commands._common import CONFIG, FORMAT, LOCK, emit_report, output_format_of
 
 __all__ = ["register"]
 
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         config: Path | None = CONFIG,
         output_format: str = FORMAT,
     ) -> None:
-        require_choice("--format", output_format, FORMATS)
+        output_format = output_format_of(output_format)
         try:
             from archfit.usecases.fix import run_fix  # noqa: PLC0415 - keeps --help fast
         except ImportError as err:  # pragma: no cover - the `fix` extra is missing
@@ -75,15 +75,17 @@ def register(app: typer.Typer) -> None:
             paths, dry_run=dry_run, patches_dir=patches, cluster=cluster, lock=lock, config=config
         )
         terminal = application.terminal
-        if output_format == "json":
-            terminal.json(
+        if output_format != "text":
+            emit_report(
+                terminal,
+                output_format,
                 {
                     "dry_run": outcome.dry_run,
                     "files": sorted(outcome.files),
                     "changes": list(outcome.written),
                     "notes": list(outcome.notes),
                     "diff": outcome.diff,
-                }
+                },
             )
             return
         if dry_run and outcome.files:

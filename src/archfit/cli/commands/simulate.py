@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
-from archfit.cli.commands._common import FORMATS, require_choice
+from archfit.cli.commands._common import FORMAT, FORMATS, emit_report, output_format_of
 
 __all__ = ["FORMATS", "register"]
 
@@ -68,9 +68,7 @@ def register(app: typer.Typer) -> None:
             envvar="ARCHFIT_LOCK",
             help="Image lockfile for --suggest (default: archfit.lock beside the manifests).",
         ),
-        output_format: str = typer.Option(
-            "text", "--format", envvar="ARCHFIT_FORMAT", help="text or json (docs/simulate.md)."
-        ),
+        output_format: str = FORMAT,
         explain: bool = typer.Option(
             False, "--explain", help="JSON: add per-node filter reasons and per-plugin scores."
         ),
@@ -103,7 +101,7 @@ def register(app: typer.Typer) -> None:
             False, "--suggest", help="Which workloads could move to the arm64 nodes."
         ),
     ) -> None:
-        require_choice("--format", output_format, FORMATS)
+        output_format = output_format_of(output_format)
         from archfit.report.simulate_json import simulate_report_json  # noqa: PLC0415
         from archfit.report.simulate_text import simulate_report_text  # noqa: PLC0415
         from archfit.scheduling.results import SimulateOptions  # noqa: PLC0415
@@ -122,11 +120,13 @@ def register(app: typer.Typer) -> None:
             drain=_split(drain),
             suggest=suggest,
             lock=lock,
-            explain=explain and output_format == "json",
+            explain=explain and output_format != "text",
         )
         report = run_simulate(paths, options)
-        if output_format == "json":
-            application.terminal.json(simulate_report_json(report, explain=explain))
+        if output_format != "text":
+            emit_report(
+                application.terminal, output_format, simulate_report_json(report, explain=explain)
+            )
         else:
             application.terminal.raw(simulate_report_text(report))
         code = EXIT_FINDINGS if report.exit_failed else EXIT_OK

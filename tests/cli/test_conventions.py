@@ -1,0 +1,108 @@
+"""Command-line conventions kubectl and helm users expect, through the installed console script:
+one-line usage errors (exit 2), --version, completion scripts, -v/-q after the subcommand, the
+kubectl plugin's name in usage text, and NO_COLOR."""
+
+from __future__ import annotations
+
+import pytest
+
+from archfit import __version__
+from tests.support.console import archfit
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ("check", "--bogus", "x"),
+            "archfit check: No such option: --bogus (see 'archfit check -h')",
+        ),
+        (
+            ("simulate", "examples/homelab", "--seed", "abc"),
+            "archfit simulate: Invalid value for '--seed' (env var: 'ARCHFIT_SEED'):",
+        ),
+        (("nosuchcommand",), "archfit: No such command 'nosuchcommand'."),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args: tuple[str, ...], expected: str) -> None:
+    run = archfit(*args)
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err.count("\n") == 1, run.err
+    assert run.err.startswith(f"archfit: error: {expected}"), run.err
+    assert "╭" not in run.err
+
+
+def test_version_flag_and_command() -> None:
+    assert archfit("--version").out == f"archfit {__version__}\n"
+    assert archfit("version").out == f"archfit {__version__}\n"
+
+
+@pytest.mark.parametrize(
+    ("shell", "marker"),
+    [
+        ("bash", "complete -o default -F _archfit_completion archfit"),
+        ("zsh", "#compdef archfit"),
+        ("fish", "complete --command archfit"),
+    ],
+)
+def test_completion_scripts(shell: str, marker: str) -> None:
+    run = archfit("completion", shell)
+    assert run.code == 0, run.err
+    assert marker in run.out
+    assert "_ARCHFIT_COMPLETE" in run.out
+
+
+def test_completion_rejects_unknown_shell() -> None:
+    run = archfit("completion", "tcsh")
+    assert (run.code, run.err) == (
+        2,
+        "archfit: error: completion: expected one of bash, zsh, fish, got 'tcsh'\n",
+    )
+
+
+def test_completion_answers_the_shell() -> None:
+    run = archfit(
+        env={"_ARCHFIT_COMPLETE": "complete_bash", "COMP_WORDS": "archfit chec", "COMP_CWORD": "1"}
+    )
+    assert run.code == 0, run.err
+    assert "check" in run.out.split()
+
+
+def test_kubectl_plugin_usage_says_kubectl_archfit() -> None:
+    run = archfit("check", "--bogus", script="kubectl-archfit")
+    assert run.err == (
+        "archfit: error: kubectl archfit check: No such option: --bogus "
+        "(see 'kubectl archfit check -h')\n"
+    )
+    assert archfit("check", "-h", script="kubectl-archfit").out.startswith(
+        "Usage: kubectl archfit check [OPTIONS]"
+    )
+
+
+def test_verbose_after_subcommand_prints_what_was_read_and_timings() -> None:
+    quiet = archfit("check", "examples/homelab")
+    run = archfit("check", "examples/homelab", "-vv")
+    assert run.code == quiet.code == 1
+    assert run.out == quiet.out  # stdout is the report either way
+    assert "read 26 workloads" in run.err, run.err
+    assert "archfit: done in " in run.err
+
+
+def test_quiet_drops_warnings_but_not_errors(tmp_path: pytest.TempPathFactory) -> None:
+    run = archfit("check", "examples/homelab", "-q", "--format", "json")
+    assert run.err == ""
+    bad = archfit("check", "-q", "--fail-on", "sometimes", "examples/homelab")
+    assert bad.code == 2
+    assert bad.err.startswith("archfit: error: --fail-on")
+
+
+def test_no_color_is_respected_on_a_terminal() -> None:
+    # rich treats FORCE_COLOR as a terminal; NO_COLOR must still win.
+    coloured = archfit("check", "--fail-on", "x", "examples/homelab", env={"FORCE_COLOR": "1"})
+    plain = archfit(
+        "check", "--fail-on", "x", "examples/homelab", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}
+    )
+    assert "\x1b[" in coloured.err
+    assert "\x1b[" not in plain.err
+    assert plain.err.startswith("archfit: error: --fail-on")
