@@ -126,27 +126,43 @@ class ReadResult:
         self.files_read += other.files_read
 
 
-def _problem(file: str, line: int, message: str) -> Finding:
+# A file that is not text, or cannot be read, has no YAML syntax to fix: its own id and hint.
+_PROBLEM_HINTS = {
+    "invalid-yaml": "fix the YAML syntax at that line; the rest of the file was still read",
+    "not-yaml": "this is not a YAML text file: remove it from the tree or rename it (only "
+    "*.yaml and *.yml files are read)",
+    "unreadable": "make the file readable by this user (or remove it); the rest was still read",
+}
+
+
+def _problem(file: str, line: int, message: str, id_: str = "invalid-yaml") -> Finding:
     where = SourceRef(file, line)
     return Finding(
-        id="invalid-yaml",
+        id=id_,
         severity="error",
         message=f"{where}: {message}",
         subject=file,
         source=where,
-        hint="fix the YAML syntax at that line; the rest of the file was still read",
+        hint=_PROBLEM_HINTS[id_],
         rule="manifests",
     )
 
 
-def iter_yaml_files(root: Path) -> Iterator[Path]:
-    """`*.yaml`/`*.yml` below `root` in sorted order, skipping hidden entries and symlink loops."""
+def iter_yaml_files(root: Path, unreadable: list[tuple[Path, str]] | None = None) -> Iterator[Path]:
+    """`*.yaml`/`*.yml` below `root` in sorted order, skipping hidden entries and symlink loops.
+    Directories that cannot be listed (and entries that cannot be examined) are appended to
+    `unreadable` with the reason, when given, so that they are reported rather than skipped."""
     seen: set[tuple[int, int]] = set()
+
+    def skipped(path: Path, err: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append((path, err.strerror or str(err)))
 
     def walk(directory: Path) -> Iterator[Path]:
         try:
             st = directory.stat()
-        except OSError:
+        except OSError as err:
+            skipped(directory, err)
             return
         if (st.st_dev, st.st_ino) in seen:
             return
@@ -154,7 +170,8 @@ def iter_yaml_files(root: Path) -> Iterator[Path]:
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
-        except OSError:
+        except OSError as err:
+            skipped(directory, err)
             return
         subdirs = []
         for entry in entries:
@@ -162,7 +179,8 @@ def iter_yaml_files(root: Path) -> Iterator[Path]:
                 continue
             try:
                 is_dir = entry.is_dir()
-            except OSError:
+            except OSError as err:
+                skipped(directory / entry.name, err)
                 continue
             if is_dir:
                 subdirs.append(directory / entry.name)
@@ -188,6 +206,7 @@ def decode_text(data: bytes, file: str) -> tuple[str | None, Finding | None]:
             line,
             f"not UTF-8 text (byte 0x{data[start]:02x} at offset {start}); "
             "expected a UTF-8 encoded YAML file",
+            "not-yaml",
         )
 
 
@@ -366,7 +385,9 @@ def read_file(path: Path, display: str | None = None) -> ReadResult:
         data = path.read_bytes()
     except OSError as err:
         result = ReadResult(files_read=0)
-        result.problems.append(_problem(file, 0, f"cannot read file: {err.strerror or err}"))
+        result.problems.append(
+            _problem(file, 0, f"cannot read file: {err.strerror or err}", "unreadable")
+        )
         return result
     text, problem = decode_text(data, file)
     reader = _Reader(file, kustomization=path.name in KUSTOMIZATION_FILES)
@@ -450,8 +471,13 @@ def _plan(paths: Iterable[Path | str]) -> list[tuple[Path, str] | Finding]:
     for raw in paths:
         given = Path(raw)
         if given.is_dir():
-            for file in iter_yaml_files(given):
+            unreadable: list[tuple[Path, str]] = []
+            for file in iter_yaml_files(given, unreadable):
                 add(file, str(file))
+            plan.extend(
+                _problem(str(path), 0, f"cannot read: {reason}", "unreadable")
+                for path, reason in unreadable
+            )
         elif given.exists():
             add(given, str(raw))
         else:

@@ -100,11 +100,20 @@ def register(app: typer.Typer) -> None:
         suggest: bool = typer.Option(
             False, "--suggest", help="Which workloads could move to the arm64 nodes."
         ),
+        keep_going: bool = typer.Option(
+            False,
+            "--keep-going",
+            help="Simulate what could be read when part of the input cannot be (exit 1).",
+        ),
+        allow_empty: bool = typer.Option(
+            False, "--allow-empty", help="Exit 0 on paths that hold no Kubernetes object."
+        ),
     ) -> None:
         output_format = output_format_of(output_format)
         from archfit.report.simulate_json import simulate_report_json  # noqa: PLC0415
         from archfit.report.simulate_text import simulate_report_text  # noqa: PLC0415
         from archfit.scheduling.results import SimulateOptions  # noqa: PLC0415
+        from archfit.usecases.inputs import load_complete, located  # noqa: PLC0415
         from archfit.usecases.simulate import run_simulate  # noqa: PLC0415
 
         application: Application = ctx.obj
@@ -122,13 +131,16 @@ def register(app: typer.Typer) -> None:
             lock=lock,
             explain=explain and output_format != "text",
         )
-        report = run_simulate(paths, options)
+        manifests, problems = load_complete(paths, keep_going=keep_going, allow_empty=allow_empty)
+        for problem in problems:
+            application.terminal.warn(f"left out: {located(problem)}")
+        report = run_simulate(paths, options, manifests=manifests)
         if output_format != "text":
             emit_report(
                 application.terminal, output_format, simulate_report_json(report, explain=explain)
             )
         else:
             application.terminal.raw(simulate_report_text(report))
-        code = EXIT_FINDINGS if report.exit_failed else EXIT_OK
+        code = EXIT_FINDINGS if report.exit_failed or problems else EXIT_OK
         if code:
             raise typer.Exit(code)

@@ -30,6 +30,7 @@ from typing import Any
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
 from archfit.manifests.sources._common import Namespaces, file_text
 from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.kustomization_fields import kustomization_findings, require_shape
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import SourceRef
 
@@ -109,6 +110,7 @@ class KustomizeSource:
         }
         if not kdocs:
             return SourceOutput()
+        findings = kustomization_findings(kdocs.values())
         namespaces = Namespaces(documents)
         given = {id(d) for d in documents}
         by_file: dict[str, list[Document]] = {}
@@ -164,7 +166,10 @@ class KustomizeSource:
                     emitted.append(copy_)
                     superseded.add(doc.source)
         return SourceOutput(
-            documents=tuple(emitted), superseded=frozenset(superseded), notes=tuple(notes)
+            documents=tuple(emitted),
+            superseded=frozenset(superseded),
+            notes=tuple(notes),
+            findings=tuple(findings),
         )
 
 
@@ -213,6 +218,7 @@ def _walk(
     if key in seen:
         return
     seen.add(key)
+    require_shape(kdoc)
     body = kdoc.body
     if any(body.get(k) for k in _RENDER_KEYS):
         tree.needs_render = True
