@@ -69,13 +69,14 @@ def require_shape(doc: Document) -> None:
     """Raise `InputError` naming the file and field when a field of `doc` (a Kustomization or
     Component) has a type kustomize rejects; null (an empty key) is accepted as kustomize does."""
     body = doc.body
-    for key, wanted, ok in (
-        *((k, "a list", lambda v: isinstance(v, list)) for k in _LISTS),
-        *((k, "a mapping", lambda v: isinstance(v, Mapping)) for k in _MAPPINGS),
-        *((k, "a string", lambda v: isinstance(v, str)) for k in _STRINGS),
-    ):
+    expected: list[tuple[str, str, type | tuple[type, ...]]] = [
+        *((k, "a list", list) for k in _LISTS),
+        *((k, "a mapping", Mapping) for k in _MAPPINGS),
+        *((k, "a string", str) for k in _STRINGS),
+    ]
+    for key, wanted, types in expected:
         value = body.get(key)
-        if value is not None and not ok(value):
+        if value is not None and not isinstance(value, types):
             raise InputError(
                 f"{key}: expected {wanted}, got {_type_name(value)} ({value!r:.40}); kustomize "
                 "cannot build this overlay",
