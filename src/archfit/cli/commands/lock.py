@@ -99,7 +99,9 @@ def register(app: typer.Typer) -> None:
             )
         elif not check:
             resolutions = []
-        outcome = apply_lock(plan, resolutions, write=not check)
+        # When no image resolved (no registry answered), writing would only record the outage.
+        nothing_resolved = bool(resolutions) and not any(r.ok for r in resolutions or [])
+        outcome = apply_lock(plan, resolutions, write=not check and not nothing_resolved)
         if outcome.failed and application.verbose:
             for resolution in outcome.failed:
                 terminal.error(opts.failure_line(resolution))
