@@ -27,7 +27,7 @@ from archfit.cli.commands._common import (
     output_format_of,
     require_choice,
 )
-from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, live_check_kwargs
+from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, NAMESPACE, live_check_kwargs
 
 __all__ = ["FAIL_ON", "FORMATS", "CheckOptions", "check_options", "exit_code", "register"]
 
@@ -51,6 +51,7 @@ Examples:
   archfit check . --fail-on warning      # CI: fail on warnings too
   archfit check . --resolve              # ask registries for images not in archfit.lock
   archfit check --live --context prod    # the running cluster, plus live findings
+  archfit check --live -n media          # only the workloads of one namespace
   archfit check apps/ --live             # manifests against the live nodes
 
 \b
@@ -177,6 +178,7 @@ def register(app: typer.Typer) -> None:
         ),
         context: str | None = CONTEXT,
         kubeconfig: Path | None = KUBECONFIG,
+        namespace: str | None = NAMESPACE,
         resolve: bool = typer.Option(
             False,
             "--resolve",
@@ -206,9 +208,15 @@ def register(app: typer.Typer) -> None:
             fail_on=fail_on,
         )
         application: Application = ctx.obj
-        if live or context is not None or kubeconfig is not None:
+        if live or context is not None or kubeconfig is not None or namespace is not None:
             options.extra.update(
-                live_check_kwargs(application, paths or [], kubeconfig=kubeconfig, context=context)
+                live_check_kwargs(
+                    application,
+                    paths or [],
+                    kubeconfig=kubeconfig,
+                    context=context,
+                    namespace=namespace,
+                )
             )
         options.extra["allow_empty"] = allow_empty
         if resolve and offline:
