@@ -88,7 +88,7 @@ def _namespaced(apiserver: ReplayServer, fixtures: Path) -> None:
     apiserver.fallback = answer
 
 
-def test_check_live_one_namespace(
+def test_check_live_one_namespace(  # noqa: PLR0917 - pytest passes fixtures by name
     kubeconfig: Path,
     apiserver: ReplayServer,
     apiserver_fixtures: Path,
