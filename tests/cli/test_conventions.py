@@ -4,6 +4,8 @@ kubectl plugin's name in usage text, and NO_COLOR."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from archfit import __version__
@@ -89,7 +91,7 @@ def test_verbose_after_subcommand_prints_what_was_read_and_timings() -> None:
     assert "archfit: done in " in run.err
 
 
-def test_quiet_drops_warnings_but_not_errors(tmp_path: pytest.TempPathFactory) -> None:
+def test_quiet_drops_warnings_but_not_errors() -> None:
     run = archfit("check", "examples/homelab", "-q", "--format", "json")
     assert run.err == ""
     bad = archfit("check", "-q", "--fail-on", "sometimes", "examples/homelab")
@@ -106,3 +108,30 @@ def test_no_color_is_respected_on_a_terminal() -> None:
     assert "\x1b[" in coloured.err
     assert "\x1b[" not in plain.err
     assert plain.err.startswith("archfit: error: --fail-on")
+
+
+def test_label_with_a_cluster_file_needs_no_kubeconfig(tmp_path: Path) -> None:
+    # No kubeconfig anywhere: HOME is empty and KUBECONFIG unset.
+    env = {"HOME": str(tmp_path), "KUBECONFIG": ""}
+    cluster = "examples/homelab/cluster.yaml"
+    plan = archfit("label", "--cluster", cluster, env=env)
+    assert plan.code == 0, plan.err
+    assert plan.out.splitlines()[1].split() == [
+        "khelben",
+        "archfit.dev/gpu-vendor",
+        "-",
+        "amd",
+        "add",
+        "device",
+        "plugin",
+        "advertises",
+        "a",
+        "GPU",
+    ]
+    commands = archfit("label", "--cluster", cluster, "--kubectl", env=env)
+    assert "kubectl label node elminster --overwrite archfit.dev/gpu-vendor=nvidia" in (
+        commands.out.splitlines()
+    )
+    talos = archfit("label", "--cluster", cluster, "--talos", str(tmp_path / "talos"), env=env)
+    assert talos.code == 0, talos.err
+    assert len(list((tmp_path / "talos").glob("*.yaml"))) == 14
