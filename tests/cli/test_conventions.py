@@ -135,3 +135,21 @@ def test_label_with_a_cluster_file_needs_no_kubeconfig(tmp_path: Path) -> None:
     talos = archfit("label", "--cluster", cluster, "--talos", str(tmp_path / "talos"), env=env)
     assert talos.code == 0, talos.err
     assert len(list((tmp_path / "talos").glob("*.yaml"))) == 14
+
+
+def test_tables_keep_one_unit_per_column_and_say_what_is_short() -> None:
+    run = archfit("simulate", "examples/homelab", "--fail-each")
+    assert run.code == 1
+    lines = run.out.splitlines()
+    arch = lines.index("Architectures")
+    assert lines[arch + 1 : arch + 4] == [
+        "  ARCH   NODES  CPU              MEMORY              PODS         EPHEMERAL     GPU",
+        "  amd64  9      15.1/66.2 (23%)  49.4Gi/294Gi (17%)  47/990 (5%)  0/3.1Ti (0%)  2/4 (50%)",
+        "  arm64  5      2.4/16 (15%)     4.5Gi/24Gi (19%)    25/550 (5%)  0/250Gi (0%)  -",
+    ]
+    sweep = lines.index("N-1: each node fails alone (worst first)")
+    assert lines[sweep + 1 : sweep + 4] == [
+        "  NODE       VERDICT  PODS SHORT  WHY        THEIR CPU  PODS MOVED",
+        "  drizzt     FAILS    2           2 stuck    0.45       10",
+        "  khelben    FAILS    1           1 stuck    2          6",
+    ]
