@@ -153,3 +153,12 @@ def test_tables_keep_one_unit_per_column_and_say_what_is_short() -> None:
         "  drizzt     FAILS    2           2 stuck    0.45       10",
         "  khelben    FAILS    1           1 stuck    2          6",
     ]
+
+
+def test_progress_only_on_a_terminal_and_only_on_stderr() -> None:
+    # FORCE_COLOR makes rich treat stderr as a terminal (as a real one would be).
+    on_terminal = archfit("simulate", "examples/homelab", "--fail-each", env={"FORCE_COLOR": "1"})
+    piped = archfit("simulate", "examples/homelab", "--fail-each")
+    assert "N-1 sweep" in on_terminal.err
+    assert "N-1 sweep" not in piped.err
+    assert on_terminal.out == piped.out  # stdout is the report either way, free of progress

@@ -48,7 +48,8 @@ class _RichProgress:
             transient=True,
         )
         self._progress.start()
-        self._task = self._progress.add_task(description, total=total)
+        # A total of 0 (not known up front) shows a pulsing bar rather than a full one.
+        self._task = self._progress.add_task(description, total=total or None)
 
     def advance(self, step: int = 1) -> None:
         if self._progress is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -131,10 +132,35 @@ def register(app: typer.Typer) -> None:
             lock=lock,
             explain=explain and output_format != "text",
         )
+        terminal = application.terminal
+        started = time.perf_counter()
         manifests, problems = load_complete(paths, keep_going=keep_going, allow_empty=allow_empty)
         for problem in problems:
-            application.terminal.warn(f"left out: {located(problem)}")
-        report = run_simulate(paths, options, manifests=manifests)
+            terminal.warn(f"left out: {located(problem)}")
+        if application.verbose:
+            terminal.info(
+                f"read {len(manifests.workloads)} workloads from {manifests.files_read} files in "
+                f"{time.perf_counter() - started:.2f}s"
+            )
+            for note in manifests.notes if application.verbose > 1 else ():
+                terminal.info(note)
+        started = time.perf_counter()
+        swept: list[str] = []
+        with terminal.progress() as bar:
+            # The N-1 sweep re-runs the schedule once per node: a bar (on a terminal) per node.
+            def each(node: str) -> None:
+                if not swept:
+                    bar.start(len(manifests.nodes), "N-1 sweep")
+                swept.append(node)
+                bar.advance()
+
+            report = run_simulate(paths, options, manifests=manifests, progress=each)
+        if application.verbose:
+            terminal.info(
+                f"simulated {len(report.pods)} pods on {len(report.nodes)} nodes in "
+                f"{time.perf_counter() - started:.2f}s"
+                + (f" (N-1 sweep over {len(swept)} nodes)" if swept else "")
+            )
         if output_format != "text":
             emit_report(
                 application.terminal, output_format, simulate_report_json(report, explain=explain)
