@@ -31,7 +31,14 @@ from archfit.usecases.config import load_settings
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
 
-__all__ = ["CLUSTER_FILE", "CONFIG_FILE", "LOCK_FILE", "require_objects", "run_check"]
+__all__ = [
+    "CLUSTER_FILE",
+    "CONFIG_FILE",
+    "LOCK_FILE",
+    "find_check_lockfile",
+    "require_objects",
+    "run_check",
+]
 
 CONFIG_FILE = "archfit.yaml"
 CLUSTER_FILE = "cluster.yaml"
@@ -54,6 +61,25 @@ def _beside(name: str, *dirs: Path | None) -> Path | None:
         if directory is not None and (directory / name).is_file():
             return directory / name
     return None
+
+
+def find_check_lockfile(
+    paths: Sequence[Path], *, lock: Path | None, config: Path | None
+) -> Path | None:
+    """The lockfile `check` reads: `--lock`, else beside archfit.yaml, else in the first path's
+    directory; None when there is none (then `check` resolves online unless --offline)."""
+    from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
+
+    if lock is not None and not lock.is_file():
+        raise InputError("lockfile not found (given with --lock)", where=str(lock))
+    targets = [Path(p) for p in paths]
+    target_dir = Path()
+    if targets:
+        target_dir = targets[0] if targets[0].is_dir() else targets[0].parent
+    policy = config or find_config(target_dir)
+    dirs = [d for d in (policy.parent if policy else None, target_dir) if d is not None]
+    candidates = [lock] if lock is not None else [d / LOCK_FILE for d in dirs]
+    return next((c for c in candidates if c.is_file()), None)
 
 
 def require_objects(manifests: ManifestSet, targets: Sequence[Path]) -> None:

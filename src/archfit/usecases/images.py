@@ -28,7 +28,6 @@ __all__ = [
     "Progress",
     "RegistryStats",
     "ResolvedImages",
-    "find_check_lockfile",
     "images_from_paths",
     "inspect_images",
     "plan_check_images",
@@ -216,26 +215,6 @@ class CheckImagePlan:
         return ResolvedImages(self.base, resolutions)
 
 
-def find_check_lockfile(
-    paths: Sequence[Path], *, lock: Path | None, config: Path | None
-) -> Path | None:
-    """The lockfile `check` reads: `--lock`, else beside archfit.yaml, else in the first path's
-    directory; None when there is none (then `check` resolves online unless --offline)."""
-    from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
-    from archfit.usecases.check import LOCK_FILE  # noqa: PLC0415
-
-    if lock is not None and not lock.is_file():
-        raise InputError("lockfile not found (given with --lock)", where=str(lock))
-    targets = [Path(p) for p in paths]
-    target_dir = Path()
-    if targets:
-        target_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    policy = config or find_config(target_dir)
-    dirs = [d for d in (policy.parent if policy else None, target_dir) if d is not None]
-    candidates = [lock] if lock is not None else [d / LOCK_FILE for d in dirs]
-    return next((c for c in candidates if c.is_file()), None)
-
-
 def plan_check_images(
     paths: Sequence[Path],
     *,
@@ -248,7 +227,7 @@ def plan_check_images(
     directory, else none)."""
     from archfit.manifests import images_in, load_manifests, read_lockfile  # noqa: PLC0415
     from archfit.policy import LockfileImages  # noqa: PLC0415
-    from archfit.usecases.check import LOCK_FILE  # noqa: PLC0415
+    from archfit.usecases.check import LOCK_FILE, find_check_lockfile  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
     if not targets and manifests is None:

@@ -141,7 +141,7 @@ def _first_run(paths: list[Path], lock: Path | None, config: Path | None) -> boo
     present, is authoritative (reproducible CI), and `--resolve` asks beyond it."""
     if not paths:
         return False
-    from archfit.usecases.images import find_check_lockfile  # noqa: PLC0415
+    from archfit.usecases.check import find_check_lockfile  # noqa: PLC0415
 
     return find_check_lockfile(paths, lock=lock, config=config) is None
 
