@@ -253,7 +253,7 @@ def test_verbose_shows_requests_and_rate_limits(
 
 
 @pytest.mark.parametrize("command", ["check", "fix"])
-def test_first_run_without_a_lockfile_resolves_online(
+def test_first_run_without_a_lockfile_resolves_online(  # noqa: PLR0917 - pytest fixtures
     plain_registry: RunningRegistry,
     tmp_path: Path,
     registry_args: list[str],
