@@ -162,3 +162,39 @@ def test_progress_only_on_a_terminal_and_only_on_stderr() -> None:
     assert "N-1 sweep" in on_terminal.err
     assert "N-1 sweep" not in piped.err
     assert on_terminal.out == piped.out  # stdout is the report either way, free of progress
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "apiVersion: v1\nclusters: [\n  - a: b\n",
+            ":3: invalid YAML: expected the node content, but found '-'",
+        ),
+        (
+            "apiVersion: v1\nkind: Config\nclusters: 5\n",
+            ": clusters: expected a list of entries with name: and cluster:",
+        ),
+    ],
+)
+def test_malformed_kubeconfig_is_one_line(tmp_path: Path, text: str, expected: str) -> None:
+    config = tmp_path / "kubeconfig"
+    config.write_text(text)
+    run = archfit("check", "--live", "--kubeconfig", str(config))
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"archfit: error: {config}{expected}\n"
+
+
+def test_readme_first_command_stays_offline_and_matches_the_golden_file() -> None:
+    # Not offline by flag or environment: the bundled lockfile is authoritative, so nothing is
+    # asked of a registry (a proxy that refuses everything would make any request fail loudly).
+    refuse = "http://127.0.0.1:9"
+    run = archfit(
+        "check",
+        "examples/homelab",
+        env={"ARCHFIT_OFFLINE": "", "HTTPS_PROXY": refuse, "HTTP_PROXY": refuse},
+    )
+    assert run.code == 1
+    assert run.err == ""
+    golden = Path(__file__).resolve().parent / "golden" / "check-homelab.txt"
+    assert run.out == golden.read_text()
