@@ -30,10 +30,18 @@ def test_everything_placed_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
         "scheduled": 4,
         "unschedulable": 0,
         "preempted": 0,
+        "wouldCrash": 0,
+        "unknownImagePlatforms": 4,  # no archfit.lock beside the fixture: nothing vouched for
     }
     web = [p for p in report["pods"] if p["owner"] and p["owner"].startswith("ReplicaSet/web-")]
     assert len(web) == 2
-    assert set(web[0]) == {"namespace", "name", "owner", "node", "message"}
+    assert set(web[0]) == {"namespace", "name", "owner", "node", "message", "image"}
+    assert web[0]["image"] == {
+        "outcome": "unknown",
+        "image": "nginx:1.27",
+        "reason": "no archfit.lock",
+        "message": "nginx:1.27: platforms unknown (no archfit.lock)",
+    }
     assert {p["node"] for p in web} == {"worker", "pi"}  # default spreading over hostnames
     exporters = {p["node"] for p in report["pods"] if p["owner"] == "DaemonSet/exporter"}
     assert exporters == {"worker", "pi"}
@@ -103,3 +111,87 @@ def test_bad_input_exits_2(
 ) -> None:
     assert main(["simulate", str(TINY), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_inventory_above_the_target_is_found(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `check examples/homelab/apps` has always found the example's cluster.yaml one level
+    # up; simulate finds it the same way, and both reports name it.
+    monkeypatch.chdir(ROOT)
+    report = _json(capsys, "examples/homelab/apps", "--suggest", code=1)
+    assert report["summary"]["nodes"] == 14
+    assert report["inputs"] == {
+        "paths": ["examples/homelab/apps"],
+        "cluster": "examples/homelab/cluster.yaml",
+        "lockfile": "examples/homelab/archfit.lock",
+    }
+    assert main(["simulate", "examples/homelab/apps"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "  cluster    homelab: from examples/homelab/cluster.yaml"
+
+
+def test_an_explicit_cluster_wins_over_the_one_found(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps.yaml").write_text((TINY / "apps.yaml").read_text())
+    (tmp_path / "cluster.yaml").write_text((HOMELAB / "cluster.yaml").read_text())
+    found = _json(capsys, str(tmp_path), code=0)
+    assert found["summary"]["nodes"] == 14
+    given = _json(capsys, str(tmp_path), "--cluster", str(TINY / "cluster.yaml"), code=0)
+    assert given["summary"]["nodes"] == 3
+    assert given["inputs"]["cluster"] == str(TINY / "cluster.yaml")
+
+
+def test_no_inventory_up_to_the_repository_top_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "cluster.yaml").write_text((TINY / "cluster.yaml").read_text())
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "apps.yaml").write_text((TINY / "apps.yaml").read_text())
+    assert main(["simulate", str(tmp_path / "repo")]) == 2
+    assert "no nodes: pass --cluster" in capsys.readouterr().err
+
+
+_AMD64_ONLY_LOCK = """\
+apiVersion: archfit.dev/v1alpha1
+kind: ImageLock
+images:
+  docker.io/library/nginx:1.27:
+    digest: sha256:1111111111111111111111111111111111111111111111111111111111111111
+    kind: index
+    platforms: [linux/amd64]
+  docker.io/prom/node-exporter:v1.8.2:
+    digest: sha256:2222222222222222222222222222222222222222222222222222222222222222
+    kind: manifest
+    platforms: [linux/amd64]
+"""
+
+
+def test_pods_placed_where_their_images_cannot_run_would_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("apps.yaml", "cluster.yaml"):
+        (tmp_path / name).write_text((TINY / name).read_text())
+    (tmp_path / "archfit.lock").write_text(_AMD64_ONLY_LOCK)
+    report = _json(capsys, str(tmp_path), code=1)
+    assert report["summary"]["scheduled"] == 4
+    assert report["summary"]["wouldCrash"] == 2
+    assert report["summary"]["unknownImagePlatforms"] == 0
+    on_pi = {p["name"].split("-")[0]: p["image"] for p in report["pods"] if p["node"] == "pi"}
+    assert on_pi["web"]["outcome"] == "would-crash"
+    assert on_pi["web"]["reason"] == "no match for platform in manifest"
+    assert on_pi["exporter"]["reason"] == "exec format error"
+    assert on_pi["exporter"]["message"] == (
+        "prom/node-exporter:v1.8.2 ships only linux/amd64; on pi (linux/arm64) "
+        "it fails with exec format error"
+    )
+    assert all("image" not in p for p in report["pods"] if p["node"] == "worker")
+
+    assert main(["simulate", str(tmp_path)]) == 1
+    text = capsys.readouterr().out
+    assert "4 scheduled, 0 unschedulable, 0 preempted, 2 would crash" in text
+    assert "Pods that would crash on their node" in text
+    arm64_row = next(line for line in text.splitlines() if line.startswith("  arm64"))
+    assert arm64_row.split()[-1] == "2"  # the WOULD CRASH column of the architecture

@@ -97,13 +97,10 @@ class LiveCluster:
 async def iter_snapshot_objects(
     api: KubeApi, plural: str, *, namespace: str | None = None
 ) -> AsyncIterator[dict[str, Any]]:
-    """The sanitized objects of one resource for a snapshot (pods: bound ones and bare ones)."""
+    """The sanitized objects of one resource for a snapshot; pods bound or Pending alike (a
+    simulation schedules a Pending pod as itself, and counts it among its controller's)."""
     ns = namespace if RESOURCES[plural].namespaced else None
     async for obj in api.list(plural, namespace=ns):
-        if plural == "pods":
-            bound = bool((obj.get("spec") or {}).get("nodeName"))
-            if not bound and is_child(obj):
-                continue
         yield sanitize(obj)
 
 

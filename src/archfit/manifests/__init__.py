@@ -7,11 +7,11 @@ Logic without network I/O; files are read at the edge of this package. The entry
 - `read_documents(paths)` → `ReadResult`: just the decoded Kubernetes objects with file:line;
 - `load_inventory(path)` → `Inventory`: a cluster file or `kubectl get nodes` output;
 - `read_lockfile(path)` / `write_lockfile(path, lock)`: `archfit.lock`;
-- `find_config(start)`: the `archfit.yaml` that applies to a directory;
 - `images_in(manifest_set)`: every image used, normalised, with where.
+
+Which `archfit.yaml`, `cluster.yaml` and `archfit.lock` apply is `archfit.sources.discovery`.
 """
 
-from archfit.manifests.config_discovery import find_config
 from archfit.manifests.documents import Document, ReadResult, read_documents
 from archfit.manifests.images import images_in
 from archfit.manifests.inventory import Inventory, load_inventory
@@ -24,7 +24,6 @@ __all__ = [
     "ManifestSet",
     "ReadResult",
     "build_manifest_set",
-    "find_config",
     "images_in",
     "load_inventory",
     "load_manifests",

@@ -56,7 +56,7 @@ class WorkloadVerdict:
 
 @dataclass(frozen=True, slots=True)
 class CheckInputs:
-    """What the check read (paths as given or discovered), for the report's header."""
+    """What a command read (paths as given or discovered), for the report's header."""
 
     paths: tuple[str, ...] = ()
     cluster: str | None = None

@@ -26,6 +26,9 @@ class ImageInfo:
     digest: str | None = None
     platforms: tuple[Platform, ...] = ()
     detail: str = ""
+    # "index" (a multi-platform index or list), "manifest" (one platform), or None (unknown):
+    # a node missing from an index fails to pull; a foreign single manifest pulls and crashes.
+    kind: str | None = None
 
     @property
     def linux_platforms(self) -> tuple[Platform, ...]:

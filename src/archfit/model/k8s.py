@@ -18,6 +18,7 @@ from archfit.model.k8s_affinity import affinity as _affinity
 from archfit.model.k8s_affinity import label_selector, node_selector
 from archfit.model.k8s_fields import (
     Obj,
+    _bool,
     _int,
     _labels,
     _list,
@@ -136,7 +137,7 @@ def _volume(value: Any, path: str) -> Volume:
                 name,
                 source,
                 claim_name=_str(body.get("claimName"), f"{path}.{source}.claimName"),
-                read_only=bool(body.get("readOnly", False)),
+                read_only=_bool(body.get("readOnly"), f"{path}.{source}.readOnly"),
             )
         if source == "hostPath":
             return Volume(name, source, host_path=_str(body.get("path"), f"{path}.hostPath.path"))
@@ -160,7 +161,8 @@ def _volume(value: Any, path: str) -> Volume:
 def pod_template_from_spec(spec_value: Any, meta_value: Any, path: str) -> PodTemplate:
     """Read a pod spec at document path `path` (e.g. `spec.template.spec`) with its metadata."""
     spec = _map(spec_value, path)
-    meta = _map(meta_value, path.rsplit(".", 1)[0] + ".metadata" if "." in path else "metadata")
+    meta_path = path.rsplit(".", 1)[0] + ".metadata" if "." in path else "metadata"
+    meta = _map(meta_value, meta_path)
 
     def containers(key: str, kind: ContainerKind) -> tuple[Container, ...]:
         return tuple(
@@ -214,8 +216,8 @@ def pod_template_from_spec(spec_value: Any, meta_value: Any, path: str) -> PodTe
         for i, g in enumerate(_list(spec.get("schedulingGates"), f"{path}.schedulingGates"))
     )
     return PodTemplate(
-        labels=_labels(meta.get("labels"), "metadata.labels"),
-        annotations=_labels(meta.get("annotations"), "metadata.annotations"),
+        labels=_labels(meta.get("labels"), f"{meta_path}.labels"),
+        annotations=_labels(meta.get("annotations"), f"{meta_path}.annotations"),
         containers=containers("containers", "container"),
         init_containers=containers("initContainers", "init"),
         ephemeral_containers=containers("ephemeralContainers", "ephemeral"),
@@ -234,7 +236,7 @@ def pod_template_from_spec(spec_value: Any, meta_value: Any, path: str) -> PodTe
         preemption_policy=_str(spec.get("preemptionPolicy"), f"{path}.preemptionPolicy") or None,
         runtime_class_name=_str(spec.get("runtimeClassName"), f"{path}.runtimeClassName") or None,
         overhead=_resources(spec.get("overhead"), f"{path}.overhead"),
-        host_network=bool(spec.get("hostNetwork", False)),
+        host_network=_bool(spec.get("hostNetwork"), f"{path}.hostNetwork"),
         scheduler_name=_str(
             spec.get("schedulerName"), f"{path}.schedulerName", "default-scheduler"
         ),
@@ -455,7 +457,7 @@ def node_from_k8s(obj: Obj, *, capabilities: NodeCapabilities | None = None) -> 
         taints=tuple(taints),
         allocatable=allocatable or capacity,
         capacity=capacity or allocatable,
-        unschedulable=bool(spec.get("unschedulable", False)),
+        unschedulable=_bool(spec.get("unschedulable"), "spec.unschedulable"),
         roles=roles,
         capabilities=capabilities or NodeCapabilities(),
         annotations=_labels(meta.get("annotations"), "metadata.annotations"),

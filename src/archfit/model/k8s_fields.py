@@ -45,6 +45,15 @@ def _str(value: Any, path: str, default: str = "") -> str:
     return str(value)
 
 
+def _bool(value: Any, path: str, default: bool = False) -> bool:
+    # The API server rejects `"false"` for a boolean field; `bool("false")` would read True.
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise InvalidValue(f"expected a boolean, got {value!r}", where=path)
+    return value
+
+
 def _int(value: Any, path: str, default: int | None = None) -> int | None:
     if value is None:
         return default

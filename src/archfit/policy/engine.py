@@ -4,7 +4,7 @@
     inventory nodes ─────────┼─> constrain rules ─> architectures ∩, requirements ─┐
     settings ────────────────┘                                                      │
                                prefer rules (see the combined requirements) <──────┘
-                               ─> Placement ─> eligibility per node (model.fit) ─> verdict
+                               ─> Placement ─> eligibility per node (nodefilter) ─> verdict
 
 The architectures allowed by every rule become one `kubernetes.io/arch In [...]` requirement
 when the cluster has other architectures. Eligibility asks, for every inventory node, whether
@@ -26,7 +26,6 @@ from types import MappingProxyType
 from archfit.model.affinity import merge_required
 from archfit.model.check import ImageUse, WorkloadVerdict
 from archfit.model.finding import Finding
-from archfit.model.fit import filter_node, fit_error
 from archfit.model.image import ImageRef
 from archfit.model.imageinfo import ImageInfo
 from archfit.model.node import ARCH_LABEL, Node
@@ -46,6 +45,7 @@ from archfit.policy.images import ImagePlatforms
 from archfit.policy.nodeclasses import Outcome, referenced_keys
 from archfit.policy.registry import ELIGIBILITY_RULE, UNSCHEDULABLE, build_rules
 from archfit.policy.settings import Settings
+from archfit.scheduling.nodefilter import LonePodFilter, fit_error
 
 __all__ = ["IGNORE_ANNOTATION", "Engine"]
 
@@ -76,6 +76,7 @@ class Engine:
         self._cache: dict[ImageRef, ImageInfo] = {}
         self._index = InventoryIndex(self.nodes, settings)
         self._classes = self._index.classes
+        self._filter_phase = LonePodFilter()
         self._verdicts: dict[object, Outcome] = {}
         self._outcomes: dict[object, Outcome] = {}
         self._no_arch: Mapping[str, tuple[str, ...]] | None = None
@@ -206,16 +207,9 @@ class Engine:
                 template.node_selector, required, node_name=template.node_name
             )
             partition = self._classes.partition(keys, by_name)
-            per_class = tuple(
-                filter_node(
-                    template,
-                    c.representative,
-                    required=required,
-                    tolerations=tolerations,
-                    requests=requests,
-                )
-                for c in partition.classes
-            )
+            phase = self._filter_phase
+            pod = phase.pod(template, required=required, tolerations=tolerations)
+            per_class = tuple(phase.reasons(pod, c.representative) for c in partition.classes)
             outcome_key = (id(partition), per_class)
             known = self._outcomes.get(outcome_key)
             if known is None:
@@ -319,13 +313,12 @@ def _naive_eligibility(
 ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]], str]:
     """Every node asked on its own: the reference the class-based `Engine._outcome` must
     equal (eligible nodes, rejections and FailedScheduling message)."""
-    requests = pod_requests(template)
+    phase = LonePodFilter()
+    pod = phase.pod(template, required=required, tolerations=tolerations)
     eligible: list[str] = []
     rejections: dict[str, tuple[str, ...]] = {}
     for node in nodes:
-        reasons = filter_node(
-            template, node, required=required, tolerations=tolerations, requests=requests
-        )
+        reasons = phase.reasons(pod, node)
         if reasons:
             rejections[node.name] = reasons
         else:

@@ -21,8 +21,8 @@ from typing import Any, ClassVar, Literal, Protocol
 from archfit.errors import InvalidValue
 from archfit.model.affinity import admits, merge_required
 from archfit.model.check import ImageUse
+from archfit.model.daemonset import daemonset_tolerations
 from archfit.model.finding import Finding, Severity
-from archfit.model.fit import daemonset_tolerations, untolerated_taint
 from archfit.model.imageinfo import ImageInfo
 from archfit.model.node import ARCH_LABEL, Node
 from archfit.model.platform import NodeCapabilities, Platform
@@ -36,6 +36,7 @@ from archfit.model.workload import (
 )
 from archfit.policy.nodeclasses import NodeClasses, referenced_keys
 from archfit.policy.settings import Settings
+from archfit.scheduling.framework.helpers import DO_NOT_SCHEDULE_EFFECTS, untolerated_taint
 
 __all__ = [
     "ARCH_ANNOTATION",
@@ -216,7 +217,7 @@ class RuleContext:
             return False
         if not admits(node.name, node.labels, template.node_selector, required):
             return False
-        if untolerated_taint(self.tolerations, node.taints) is not None:
+        if untolerated_taint(node.taints, self.tolerations, DO_NOT_SCHEDULE_EFFECTS) is not None:
             return False
         # An extended resource (a GPU) the node does not advertise keeps the pods off it just as
         # surely as a selector; cpu and memory are judged by the size rule and eligibility.

@@ -39,4 +39,6 @@ class LockfileImages:
         entry = self._lockfile.get(ref)
         if entry is None:
             return ImageInfo.unresolved(ref, f"not in {self._source}")
-        return ImageInfo(ref, "resolved", entry.digest, tuple(sorted(entry.platforms)))
+        return ImageInfo(
+            ref, "resolved", entry.digest, tuple(sorted(entry.platforms)), kind=entry.kind
+        )

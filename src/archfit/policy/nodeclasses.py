@@ -1,7 +1,7 @@
 """Inventory nodes grouped into classes that no node-only filter can tell apart.
 
 A pod's node-only filters (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
-NodeResourcesFit, see `archfit.model.fit`) read a node's name, its labels, taints,
+NodeResourcesFit, see `archfit.scheduling.nodefilter`) read a node's name, its labels, taints,
 `unschedulable` flag and allocatable resources, and nothing else. NodeAffinity reads only the
 labels whose keys the pod's nodeSelector and node selector terms name, and the name only through
 `matchFields` (`metadata.name`); NodeName reads the name only when the pod sets `nodeName`. So
@@ -23,9 +23,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from archfit.model.fit import fit_error_of_counts
 from archfit.model.node import Node
 from archfit.model.selectors import NodeSelector
+from archfit.scheduling.nodefilter import fit_error_of_counts
 
 __all__ = ["NodeClass", "NodeClasses", "Outcome", "Partition", "referenced_keys"]
 

@@ -56,17 +56,19 @@ class Authenticator:
         """Remember how `host` wants to be authenticated (the scope is per request)."""
         self._challenges[host] = Challenge(challenge.scheme, challenge.realm, challenge.service)
 
-    def credential(self, endpoint: Endpoint, registry: str, repository: str) -> Credential | None:
+    async def credential(
+        self, endpoint: Endpoint, registry: str, repository: str
+    ) -> Credential | None:
         if endpoint.credential is not None:
             return endpoint.credential
         if endpoint.mirror or self._credentials is None:
             # Pull-secret and docker credentials belong to the registry named in the image;
             # a mirror uses only the credential configured for it.
             return None
-        return self._credentials.lookup(registry, repository)
+        return await self._credentials.lookup(registry, repository)
 
-    def credential_note(self, endpoint: Endpoint, registry: str, repository: str) -> str:
-        cred = self.credential(endpoint, registry, repository)
+    async def credential_note(self, endpoint: Endpoint, registry: str, repository: str) -> str:
+        cred = await self.credential(endpoint, registry, repository)
         if cred is None:
             return f"no credentials configured for {registry}"
         return f"credentials from {cred.source or 'configuration'} were refused"
@@ -75,7 +77,7 @@ class Authenticator:
         challenge = self._challenges.get(endpoint.host)
         if challenge is None:
             return None
-        credential = self.credential(endpoint, registry, repository)
+        credential = await self.credential(endpoint, registry, repository)
         if challenge.scheme == "basic":
             if credential is None:
                 raise AuthenticationError(

@@ -294,7 +294,7 @@ class RegistryClient:
             if status == 401:
                 challenge = parse_challenge(reply.headers.get("www-authenticate"))
                 if challenged or challenge is None:
-                    note = self._auth.credential_note(endpoint, registry, repository)
+                    note = await self._auth.credential_note(endpoint, registry, repository)
                     raise AuthenticationError(f"{what}: unauthorized ({note})")
                 challenged = True
                 self._auth.challenged(endpoint.host, challenge)

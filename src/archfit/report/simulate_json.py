@@ -2,7 +2,10 @@
 
 Keys are only ever added. `pods[]` has the shape of the recorded kube-scheduler fixtures:
 `namespace`, `name`, `owner` (`Kind/name` of the controlling owner, or null), `node` (null when
-unschedulable) and `message` (the FailedScheduling text, or null); with `explain=True` also
+unschedulable) and `message` (the FailedScheduling text, or null), `image` when a scheduled
+pod's images cannot run on its node (`outcome: would-crash`, `reason` `exec format error` or
+`no match for platform in manifest`) or their platforms are unknown (`outcome: unknown`);
+with `explain=True` also
 `filters` (node → the plugin that rejected it and its reason) and `scores` (node → plugin →
 normalised score × weight, plus `total`, as kube-scheduler logs at verbosity 10). Units: cpu in
 millicores, memory and ephemeral-storage in bytes.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archfit.scheduling.platforms import ImageOutcome
 from archfit.scheduling.results import SimulateReport
 from archfit.scheduling.simulate import PodResult
 from archfit.scheduling.utilisation import UsageRow, arch_usage, node_usage
@@ -35,7 +39,7 @@ def _usage(row: UsageRow) -> dict[str, Any]:
     return out
 
 
-def _pod(result: PodResult, explain: bool) -> dict[str, Any]:
+def _pod(result: PodResult, explain: bool, image: ImageOutcome | None) -> dict[str, Any]:
     pod = result.pod
     out: dict[str, Any] = {
         "namespace": pod.namespace,
@@ -44,6 +48,13 @@ def _pod(result: PodResult, explain: bool) -> dict[str, Any]:
         "node": result.node,
         "message": result.message if result.node is None else None,
     }
+    if image is not None:
+        out["image"] = {
+            "outcome": image.outcome,
+            "image": image.image,
+            "reason": image.reason,
+            "message": image.message,
+        }
     if result.bound_in_input:
         out["boundInInput"] = True
     if result.preempted_by:
@@ -93,12 +104,19 @@ def simulate_report_json(report: SimulateReport, *, explain: bool = False) -> di
         "kind": REPORT_KIND,
         "kubernetesVersion": report.simulation.scheduler.semantics.version,
         "seed": report.options.seed,
+        "inputs": {
+            "paths": list(report.inputs.paths),
+            "cluster": report.inputs.cluster,
+            "lockfile": report.inputs.lockfile,
+        },
         "summary": {
             "nodes": len(report.nodes),
             "pods": len(pods),
             "scheduled": sum(1 for r in pods if r.node is not None),
             "unschedulable": len(report.unschedulable),
             "preempted": sum(1 for r in pods if r.preempted_by),
+            "wouldCrash": len(report.would_crash),
+            "unknownImagePlatforms": len(report.unknown_images),
         },
         "nodes": [
             {"name": row.name, "arch": row.arch, "added": row.name in added, **_usage(row)}
@@ -107,7 +125,7 @@ def simulate_report_json(report: SimulateReport, *, explain: bool = False) -> di
         "architectures": [
             {"arch": row.arch, "nodes": row.nodes, **_usage(row)} for row in arch_usage(cluster)
         ],
-        "pods": [_pod(r, explain) for r in pods],
+        "pods": [_pod(r, explain, report.images.get(r.pod.key)) for r in pods],
         "whatIfs": [_what_if(w) for w in report.what_ifs],
         "controlPlane": [{"code": f.code, "message": f.message} for f in report.control_plane],
     }

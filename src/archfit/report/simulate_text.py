@@ -3,7 +3,8 @@ unschedulable pods with the scheduler's message, and what-if verdicts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 from archfit.model.quantity import Quantity
 from archfit.scheduling.results import SimulateReport
@@ -59,13 +60,24 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def _usage_table(first: str, rows: Sequence[UsageRow], *, added: set[str]) -> list[str]:
+def _usage_table(
+    first: str,
+    rows: Sequence[UsageRow],
+    *,
+    added: set[str],
+    crashes: Mapping[str, int] | None = None,
+) -> list[str]:
+    """One row per node or architecture; `crashes` (pods that would crash there, by row name)
+    adds a column, shown only when some pod would."""
     headers = [first, "ARCH" if first == "NODE" else "NODES", *(_HEADERS[r] for r in RESOURCES)]
+    if crashes is not None:
+        headers.append("WOULD CRASH")
     body = [
         [
             row.name + (" (added)" if row.name in added else ""),
             row.arch if first == "NODE" else str(row.nodes),
             *(_cell(r, row.usage.get(r)) for r in RESOURCES),
+            *([str(crashes.get(row.name, 0))] if crashes is not None else []),
         ]
         for row in rows
     ]
@@ -81,6 +93,40 @@ def _short_because(w: WhatIf) -> str:
     return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "-"
 
 
+def _crash_counts(report: SimulateReport) -> tuple[dict[str, int], dict[str, int]] | None:
+    if not report.would_crash:
+        return None
+    arch_of = {n.name: n.arch for n in report.nodes}
+    by_node: Counter[str] = Counter()
+    by_arch: Counter[str] = Counter()
+    for _, outcome in report.would_crash:
+        by_node[outcome.node] += 1
+        by_arch[arch_of.get(outcome.node, "")] += 1
+    return dict(by_node), dict(by_arch)
+
+
+def _image_sections(report: SimulateReport) -> list[str]:
+    lines: list[str] = []
+    if report.would_crash:
+        lines += ["", "Pods that would crash on their node (the scheduler ignores image platforms)"]
+        for result, outcome in report.would_crash:
+            owner = f" ({result.pod.owner})" if result.pod.owner else ""
+            lines.append(f"  {result.pod.key}{owner} on {outcome.node}")
+            lines.append(f"    {outcome.message}")
+    unknown = report.unknown_images
+    if unknown:
+        by_image: dict[tuple[str, str], int] = {}
+        for _, outcome in unknown:
+            key = (outcome.image, outcome.reason)
+            by_image[key] = by_image.get(key, 0) + 1
+        lines += ["", f"Pods whose image platforms are unknown ({len(unknown)}): not vouched for"]
+        lines += [
+            f"  {image}: {count} pod(s), {reason}"
+            for (image, reason), count in sorted(by_image.items())
+        ]
+    return lines
+
+
 def _verdict(w: WhatIf) -> list[str]:
     title = f"{w.kind} {', '.join(w.nodes)}: {'OK' if w.ok else 'FAILS'}"
     lines = [title]
@@ -92,22 +138,37 @@ def _verdict(w: WhatIf) -> list[str]:
     return lines
 
 
+def _inputs(report: SimulateReport) -> list[str]:
+    """Which files were read, in the words of `archfit check`'s header."""
+    inputs = report.inputs
+    name = f"{inputs.cluster_name}: " if inputs.cluster_name else ""
+    origin = f"from {inputs.cluster}" if inputs.cluster else "from Node objects in the input"
+    lines = [f"  cluster    {name}{origin}"]
+    if inputs.lockfile:
+        lines.append(f"  images     from {inputs.lockfile}")
+    return lines
+
+
 def simulate_report_text(report: SimulateReport) -> str:
     cluster = report.simulation.cluster
     pods = report.pods
     scheduled = sum(1 for r in pods if r.node is not None)
     preempted = [r for r in pods if r.preempted_by]
+    crashes = _crash_counts(report)
     lines = [
         f"Simulated {len(pods)} pods on {len(report.nodes)} nodes "
         f"(kube-scheduler {report.simulation.scheduler.semantics.version}, seed "
         f"{report.options.seed}): {scheduled} scheduled, {len(report.unschedulable)} "
-        f"unschedulable, {len(preempted)} preempted",
+        f"unschedulable, {len(preempted)} preempted, {len(report.would_crash)} would crash",
+        *_inputs(report),
         "",
         "Nodes",
-        *_usage_table("NODE", node_usage(cluster), added=set(report.added)),
+        *_usage_table(
+            "NODE", node_usage(cluster), added=set(report.added), crashes=crashes and crashes[0]
+        ),
         "",
         "Architectures",
-        *_usage_table("ARCH", arch_usage(cluster), added=set()),
+        *_usage_table("ARCH", arch_usage(cluster), added=set(), crashes=crashes and crashes[1]),
     ]
     if report.removed:
         lines += ["", f"Removed nodes: {', '.join(report.removed)}"]
@@ -117,6 +178,7 @@ def simulate_report_text(report: SimulateReport) -> str:
             owner = f" ({r.pod.owner})" if r.pod.owner else ""
             lines.append(f"  {r.pod.key}{owner}")
             lines.append(f"    {r.message}")
+    lines += _image_sections(report)
     if preempted:
         lines += ["", "Preempted pods"]
         lines += [f"  {r.pod.key} by {r.preempted_by}" for r in preempted]

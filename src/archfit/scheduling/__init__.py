@@ -9,8 +9,14 @@ package per kube-scheduler plugin; `registry` the default profile. Exactness is 
 cases recorded from a real kube-scheduler (tests/integration/scheduler).
 """
 
-from archfit.scheduling.scheduler import Decision, ReservoirTieBreaker, Scheduler
-from archfit.scheduling.simulate import PodResult, Simulation, SimulationConfig
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archfit.scheduling.scheduler import Decision, ReservoirTieBreaker, Scheduler
+    from archfit.scheduling.simulate import PodResult, Simulation, SimulationConfig
 
 __all__ = [
     "Decision",
@@ -20,3 +26,23 @@ __all__ = [
     "Simulation",
     "SimulationConfig",
 ]
+
+# Loaded on first use: `archfit check` needs only the Filter plugins (`nodefilter`), not the
+# simulator and its numpy fast path.
+_WHERE = {
+    "Decision": "archfit.scheduling.scheduler",
+    "ReservoirTieBreaker": "archfit.scheduling.scheduler",
+    "Scheduler": "archfit.scheduling.scheduler",
+    "PodResult": "archfit.scheduling.simulate",
+    "Simulation": "archfit.scheduling.simulate",
+    "SimulationConfig": "archfit.scheduling.simulate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from archfit.model.fit import DAEMONSET_TOLERATIONS, daemonset_tolerations
+from archfit.model.daemonset import DAEMONSET_TOLERATIONS, daemonset_tolerations
 from archfit.model.node import Node
 from archfit.model.pod import Affinity, NodeAffinity, PodTemplate, Volume
 from archfit.model.selectors import (

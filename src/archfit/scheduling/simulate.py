@@ -1,7 +1,7 @@
 """A whole simulation: controllers expand workloads, admission shapes the pods, the scheduler
 places them in queue order, preemption evicts, and failed pods are retried until nothing moves.
 
-    workloads ──expand──> PodSpecs ──admit──> PodInfos ──queue (priority, arrival)──> Scheduler
+    workloads ──snapshot──> PodSpecs ──admit──> PodInfos ──queue (priority, arrival)──> Scheduler
                                       bound in the input ──────────────> Cluster (as the cache)
 
 Queue semantics follow upstream's: higher priority first, then arrival (input order). A pod
@@ -19,11 +19,12 @@ from dataclasses import dataclass, replace
 from archfit.model.node import Node
 from archfit.model.workload import Workload
 from archfit.scheduling.admission import Admission
-from archfit.scheduling.controllers import PodSpec, expand
+from archfit.scheduling.controllers import PodSpec
 from archfit.scheduling.framework.cluster import Cluster, DisruptionBudget, Service, Storage
 from archfit.scheduling.framework.interface import TieBreaker
 from archfit.scheduling.framework.pod import PodInfo
 from archfit.scheduling.scheduler import FAST_MIN_NODES, Decision, Scheduler
+from archfit.scheduling.snapshot import snapshot_specs
 
 __all__ = ["PodResult", "Simulation", "SimulationConfig", "make_pod"]
 
@@ -139,7 +140,7 @@ class Simulation:
         return make_pod(spec, self.admission, self._next_arrival(), self.namespaces or None)
 
     def specs(self) -> list[PodSpec]:
-        return [spec for w in self.workloads for spec in expand(w, self.nodes)]
+        return snapshot_specs(self.workloads, self.nodes)
 
     # Running -----------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """`archfit check`: read the inputs, run the placement policy, return a `CheckReport`.
 
     paths ──> load_manifests ──> workloads, claims, storage classes (and Node objects)
-    archfit.yaml (found upwards from the first path, or --config) ──> Settings
-    cluster.yaml (--cluster, beside archfit.yaml, in the target dir, or the input's Nodes)
-    archfit.lock (--lock, or beside archfit.yaml / in the target dir) ──> ImagePlatforms
+    archfit.yaml (--config, or found upwards from the first path) ──> Settings
+    cluster.yaml (--cluster, the input's Nodes, or found upwards) ──> nodes
+    archfit.lock (--lock, or found upwards) ──> ImagePlatforms
+    (`archfit.sources.discovery` finds the three files, the same way for every command)
                     └──> policy Engine ──> one verdict per workload ──> CheckReport
 
 Nothing is written. Extension points are keyword arguments: `images` replaces the lockfile
@@ -26,6 +27,13 @@ from archfit.model.lockfile import Lockfile
 from archfit.model.node import Node
 from archfit.model.ownership import controllers
 from archfit.policy import Engine, ImagePlatforms, LockfileImages, Settings, StorageIndex
+from archfit.sources.discovery import (
+    CLI_SPELLING,
+    CLUSTER_FILE,
+    LOCK_FILE,
+    Spelling,
+    discover,
+)
 from archfit.usecases.config import load_settings
 
 if TYPE_CHECKING:
@@ -41,45 +49,14 @@ __all__ = [
 ]
 
 CONFIG_FILE = "archfit.yaml"
-CLUSTER_FILE = "cluster.yaml"
-LOCK_FILE = "archfit.lock"
-
-
-def _target_dir(paths: Sequence[Path]) -> Path:
-    first = paths[0]
-    return first if first.is_dir() else first.parent
-
-
-def _existing(path: Path | None, what: str, option: str) -> Path | None:
-    if path is not None and not path.is_file():
-        raise InputError(f"{what} not found (given with {option})", where=str(path))
-    return path
-
-
-def _beside(name: str, *dirs: Path | None) -> Path | None:
-    for directory in dirs:
-        if directory is not None and (directory / name).is_file():
-            return directory / name
-    return None
 
 
 def find_check_lockfile(
     paths: Sequence[Path], *, lock: Path | None, config: Path | None
 ) -> Path | None:
-    """The lockfile `check` reads: `--lock`, else beside archfit.yaml, else in the first path's
-    directory; None when there is none (then `check` resolves online unless --offline)."""
-    from archfit.manifests.config_discovery import find_config  # noqa: PLC0415
-
-    if lock is not None and not lock.is_file():
-        raise InputError("lockfile not found (given with --lock)", where=str(lock))
-    targets = [Path(p) for p in paths]
-    target_dir = Path()
-    if targets:
-        target_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    policy = config or find_config(target_dir)
-    dirs = [d for d in (policy.parent if policy else None, target_dir) if d is not None]
-    candidates = [lock] if lock is not None else [d / LOCK_FILE for d in dirs]
-    return next((c for c in candidates if c.is_file()), None)
+    """The lockfile `check` reads (`--lock`, else the nearest archfit.lock upwards); None when
+    there is none, and then `check` resolves the images online unless --offline."""
+    return discover([Path(p) for p in paths], config=config, lock=lock).lock
 
 
 def require_objects(manifests: ManifestSet, targets: Sequence[Path]) -> None:
@@ -106,19 +83,16 @@ def run_check(
     images: ImagePlatforms | None = None,
     manifests: ManifestSet | None = None,
     more_findings: Callable[[ImagePlatforms], Iterable[Finding]] | None = None,
+    spelling: Spelling = CLI_SPELLING,
     allow_empty: bool = False,
 ) -> CheckReport:
-    """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs,
-    and for paths that hold no Kubernetes object at all (a CI job pointed at the wrong directory
-    must not pass) unless `allow_empty`."""
+    """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs
+    (naming explicit inputs as `spelling` says: CLI options or API arguments), and for paths
+    that hold no Kubernetes object at all (a CI job pointed at the wrong directory must not
+    pass) unless `allow_empty`."""
     # The readers pull in YAML machinery; importing them here keeps `import archfit.usecases`
     # cheap for entry points that only need the types.
-    from archfit.manifests import (  # noqa: PLC0415
-        find_config,
-        load_inventory,
-        load_manifests,
-        read_lockfile,
-    )
+    from archfit.manifests import load_inventory, load_manifests, read_lockfile  # noqa: PLC0415
 
     if not paths and manifests is None:
         raise InputError("no path given; expected a directory or manifest files to check")
@@ -126,11 +100,9 @@ def run_check(
     for target in targets:
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
-    target_dir = _target_dir(targets) if targets else Path()
-
-    config = _existing(config, "policy file", "--config") or find_config(target_dir)
+    found = discover(targets, config=config, cluster=cluster, lock=lock, spelling=spelling)
+    config = found.config
     settings = load_settings(config) if config is not None else Settings()
-    base = config.parent if config is not None else None
 
     top: list[Finding] = []
     if manifests is None:
@@ -139,7 +111,7 @@ def run_check(
         require_objects(manifests, targets)
     top.extend(manifests.findings)
 
-    lock_path = _existing(lock, "lockfile", "--lock") or _beside(LOCK_FILE, base, target_dir)
+    lock_path = found.lock
     if images is None:
         lockfile = read_lockfile(lock_path) if lock_path is not None else Lockfile()
         images = LockfileImages(lockfile, source=lock_path.name if lock_path else LOCK_FILE)
@@ -148,7 +120,7 @@ def run_check(
                 Finding(
                     "no-lockfile",
                     "warning",
-                    f"no {LOCK_FILE} beside {CONFIG_FILE} or in {target_dir}: the platforms of "
+                    f"no {LOCK_FILE} in {found.target} or above it: the platforms of "
                     "every image are unknown",
                     hint="create one with `archfit lock`, or run `archfit check --resolve`",
                     rule="inputs",
@@ -159,12 +131,13 @@ def run_check(
 
     cluster_path: Path | None = None
     if nodes is None:
-        cluster_path = _existing(cluster, "cluster file", "--cluster")
-        if cluster_path is None and manifests.nodes:
+        # An explicit inventory wins over Node objects in the input (a snapshot), which win
+        # over a cluster.yaml found nearby.
+        if cluster is None and manifests.nodes:
             nodes = manifests.nodes
             cluster_name = cluster_name or "snapshot"
         else:
-            cluster_path = cluster_path or _beside(CLUSTER_FILE, base, target_dir)
+            cluster_path = found.cluster
             if cluster_path is not None:
                 inventory = load_inventory(cluster_path)
                 nodes, cluster_name = inventory.nodes, cluster_name or inventory.name
@@ -173,11 +146,11 @@ def run_check(
             Finding(
                 "no-inventory",
                 "warning",
-                f"no cluster inventory ({CLUSTER_FILE}, --cluster, or Node objects in the "
-                "input): placements are computed for the architectures "
+                f"no cluster inventory ({CLUSTER_FILE}, {spelling.of('cluster')}, or Node objects "
+                "in the input): placements are computed for the architectures "
                 f"{', '.join(settings.nodes.architectures)}, but no node is checked",
                 hint=f"describe the nodes in {CLUSTER_FILE} or pass "
-                "`kubectl get nodes -o yaml` output with --cluster",
+                f"`kubectl get nodes -o yaml` output with {spelling.of('cluster')}",
                 rule="inputs",
             )
         )

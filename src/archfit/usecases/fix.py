@@ -18,6 +18,7 @@ from archfit.errors import ArchfitError, InputError
 from archfit.fsutil import write_atomic
 from archfit.manifests.rewrite.plan import WorkloadFix, check_yaml, plan_fixes
 from archfit.model.check import CheckReport
+from archfit.sources.discovery import CLI_SPELLING, Spelling
 
 __all__ = ["FixOutcome", "WriteFailed", "run_fix", "unified_diff"]
 
@@ -70,6 +71,7 @@ def run_fix(
     lock: Path | None = None,
     config: Path | None = None,
     check: Callable[[Sequence[Path]], CheckReport] | None = None,
+    spelling: Spelling = CLI_SPELLING,
 ) -> FixOutcome:
     """Fix the manifests under `paths`. `check` replaces the policy run (tests, the webhook's
     dry runs); by default it is `archfit.usecases.check.run_check` with the same inputs."""
@@ -80,7 +82,7 @@ def run_fix(
         # Imported here: the policy engine is only needed when no `check` is injected.
         from archfit.usecases.check import run_check  # noqa: PLC0415
 
-        report = run_check(targets, cluster=cluster, lock=lock, config=config)
+        report = run_check(targets, cluster=cluster, lock=lock, config=config, spelling=spelling)
     else:
         report = check(targets)
     fixes = [WorkloadFix(v.workload, v.placement, ignored=v.ignored) for v in report.workloads]

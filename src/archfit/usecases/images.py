@@ -182,6 +182,7 @@ def image_info(resolution: Resolution) -> ImageInfo:
             resolution.digest,
             tuple(sorted(resolution.platforms)),
             detail=detail,
+            kind=resolution.kind,
         )
     return ImageInfo(resolution.ref, "error", detail=resolution.error or "not resolved")
 
@@ -223,11 +224,10 @@ def plan_check_images(
     manifests: Any = None,
 ) -> CheckImagePlan:
     """Read the manifests (unless given, e.g. the live cluster's) and the lockfile `check`
-    would use (same discovery: `--lock`, else beside archfit.yaml, else in the first path's
-    directory, else none)."""
+    would use (the same discovery: `--lock`, else the nearest archfit.lock upwards)."""
     from archfit.manifests import images_in, load_manifests, read_lockfile  # noqa: PLC0415
     from archfit.policy import LockfileImages  # noqa: PLC0415
-    from archfit.usecases.check import LOCK_FILE, find_check_lockfile  # noqa: PLC0415
+    from archfit.sources.discovery import LOCK_FILE, discover  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
     if not targets and manifests is None:
@@ -235,7 +235,7 @@ def plan_check_images(
     for target in targets:
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
-    lock_path = find_check_lockfile(targets, lock=lock, config=config)
+    lock_path = discover(targets, config=config, lock=lock).lock
     lockfile = read_lockfile(lock_path, optional=True) if lock_path is not None else None
     base = LockfileImages(lockfile, source=lock_path.name if lock_path else LOCK_FILE)
     if manifests is None:

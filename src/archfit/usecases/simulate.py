@@ -2,14 +2,13 @@
 
     paths ──> load_manifests ──> workloads, PriorityClasses, RuntimeClasses, Services, PDBs,
                                  Namespaces, claims, volumes, storage classes (and Node objects)
-    --cluster / cluster.yaml / Node objects ──> nodes  ± --add, --add-node, --remove
+    --cluster / Node objects / cluster.yaml found upwards ──> nodes  ± --add, --add-node, --remove
                     └──> Simulation ──> placements ──> --fail, --fail-each, --drain, --suggest
                                                       control-plane and N−1 survivability
 
 Nothing is written. Pods that carry `spec.nodeName` are bound as they are (a snapshot of a
-running cluster); a controller whose pods are in the input is not expanded again, and
-children (ReplicaSets, Jobs) next to their controller are stood for by it
-(`archfit.model.ownership.running_state`).
+running cluster), Pending pods are scheduled as themselves, and controllers are topped up to
+their replicas as theirs would be (`archfit.scheduling.snapshot`).
 """
 
 from __future__ import annotations
@@ -19,49 +18,67 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archfit.errors import InputError
+from archfit.model.check import CheckInputs
 from archfit.model.node import Node
-from archfit.model.ownership import running_state
 from archfit.scheduling.admission import admission_from_documents
 from archfit.scheduling.framework.cluster import DisruptionBudget, Service, Storage
+from archfit.scheduling.platforms import ImageLookup, image_outcome
 from archfit.scheduling.results import SimulateOptions, SimulateReport, parse_add
 from archfit.scheduling.simulate import Simulation, SimulationConfig
 from archfit.scheduling.suggest import suggest
 from archfit.scheduling.whatif import WhatIf, control_plane_findings, drain, fail, fail_each
+from archfit.sources.discovery import (
+    CLI_SPELLING,
+    CLUSTER_FILE,
+    LOCK_FILE,
+    Discovered,
+    Spelling,
+    discover,
+)
 
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
 
 __all__ = ["run_simulate"]
 
-CLUSTER_FILE = "cluster.yaml"
 ALWAYS_SWEEP_NODES = 50
-LOCK_FILE = "archfit.lock"
 
 
 def _nodes(
-    options: SimulateOptions, manifests: ManifestSet, target: Path
-) -> tuple[list[Node], list[str]]:
+    options: SimulateOptions, manifests: ManifestSet, found: Discovered, spelling: Spelling
+) -> tuple[list[Node], list[str], Path | None, str | None]:
+    """The nodes, the names of those added, and the inventory file read with its cluster
+    name (None, `snapshot` for Node objects in the input)."""
     from archfit.manifests import load_inventory  # noqa: PLC0415 - YAML readers load lazily
     from archfit.model.profiles import nodes_from_profile  # noqa: PLC0415
 
-    if options.cluster is not None:
-        nodes = list(load_inventory(options.cluster).nodes)
-    elif manifests.nodes:
+    source: Path | None = None
+    name: str | None = "snapshot"
+    # An explicit inventory wins over Node objects in the input, which win over a
+    # cluster.yaml found nearby (as for `check`).
+    if options.cluster is None and manifests.nodes:
         nodes = list(manifests.nodes)
-    elif (target / CLUSTER_FILE).is_file():
-        nodes = list(load_inventory(target / CLUSTER_FILE).nodes)
+    elif found.cluster is not None:
+        source = found.cluster
+        inventory = load_inventory(source)
+        nodes, name = list(inventory.nodes), inventory.name
     else:
         raise InputError(
-            "no nodes: pass --cluster (an archfit Cluster file or `kubectl get nodes -o yaml` "
-            f"output), put {CLUSTER_FILE} beside the manifests, or include Node objects"
+            f"no nodes: pass {spelling.of('cluster')} (an archfit Cluster file or "
+            "`kubectl get nodes -o yaml` "
+            f"output), put {CLUSTER_FILE} beside the manifests or above them, or include Node "
+            "objects"
         )
     added: list[str] = []
     for text in options.add:
-        count, profile = parse_add(text)
+        try:
+            count, profile = parse_add(text)
+        except InputError as err:  # parse_add names the CLI option
+            raise InputError(err.message, where=spelling.of("add")) from None
         try:
             new = nodes_from_profile(profile, count, taken=[n.name for n in nodes])
         except InputError as err:
-            raise err.at("--add") from None
+            raise err.at(spelling.of("add")) from None
         nodes.extend(new)
         added.extend(n.name for n in new)
     for path in options.add_node:
@@ -74,10 +91,11 @@ def _nodes(
     for name in (*options.remove, *options.fail, *options.drain):
         if name not in names:
             raise InputError(
-                f"no node named {name!r} in the cluster", where="--remove/--fail/--drain"
+                f"no node named {name!r} in the cluster",
+                where="/".join(spelling.of(o) for o in ("remove", "fail", "drain")),
             )
     nodes = [n for n in nodes if n.name not in options.remove]
-    return nodes, added
+    return nodes, added, source, name
 
 
 def _objects(manifests: ManifestSet) -> dict[str, Any]:
@@ -128,27 +146,56 @@ def _objects(manifests: ManifestSet) -> dict[str, Any]:
     }
 
 
-def _image_check(lock: Path | None, target: Path) -> Callable[[str], bool | None]:
+def _image_lookup(path: Path | None) -> ImageLookup:
+    """Platforms of images as written in pods, from the lockfile (cached per reference)."""
     from archfit.manifests.lockfile_io import read_lockfile  # noqa: PLC0415
     from archfit.model.image import ImageRef  # noqa: PLC0415
+    from archfit.model.imageinfo import ImageInfo  # noqa: PLC0415
+    from archfit.policy.images import LockfileImages  # noqa: PLC0415
+
+    images = LockfileImages(read_lockfile(path), source=path.name) if path is not None else None
+    answers: dict[str, ImageInfo | None] = {}
+
+    def lookup(image: str) -> ImageInfo | None:
+        if image not in answers:
+            try:
+                ref = ImageRef.parse(image)
+            except InputError:
+                answers[image] = None
+            else:
+                answers[image] = (
+                    images.lookup(ref)
+                    if images is not None
+                    else ImageInfo.unresolved(ref, f"no {LOCK_FILE}")
+                )
+        return answers[image]
+
+    return lookup
+
+
+def _arm64_check(lookup: ImageLookup) -> Callable[[str], bool | None]:
     from archfit.model.platform import Platform  # noqa: PLC0415
 
-    path = lock if lock is not None else target / LOCK_FILE
-    if not path.is_file():
-        return lambda image: None
-    lockfile = read_lockfile(path)
     arm64 = Platform.of("linux", "arm64")
 
     def check(image: str) -> bool | None:
-        try:
-            entry = lockfile.get(ImageRef.parse(image))
-        except InputError:
+        info = lookup(image)
+        if info is None or info.status != "resolved":
             return None
-        if entry is None:
-            return None
-        return any(p == arm64 for p in entry.platforms)
+        return any(p == arm64 for p in info.platforms)
 
     return check
+
+
+def _image_outcomes(report: SimulateReport, lookup: ImageLookup) -> None:
+    by_name = {n.name: n for n in report.nodes}
+    for result in report.pods:
+        node = by_name.get(result.node) if result.node is not None else None
+        if node is None:
+            continue
+        outcome = image_outcome(result.pod.template, node, lookup)
+        if outcome is not None:
+            report.images[result.pod.key] = outcome
 
 
 def run_simulate(
@@ -157,27 +204,36 @@ def run_simulate(
     *,
     manifests: ManifestSet | None = None,
     progress: Callable[[str], None] | None = None,
+    spelling: Spelling = CLI_SPELLING,
 ) -> SimulateReport:
-    """Simulate the manifests under `paths`; raises `InputError` for missing or bad inputs."""
+    """Simulate the manifests under `paths`; raises `InputError` for missing or bad inputs
+    (naming explicit inputs as `spelling` says: CLI options or API arguments)."""
     from archfit.manifests import load_manifests  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
     for target in targets:
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
+    found = discover(targets, cluster=options.cluster, lock=options.lock, spelling=spelling)
     if manifests is None:
         manifests = load_manifests(targets)
-    first = targets[0] if targets else Path()
-    target_dir = first if first.is_dir() else first.parent
-    nodes, added = _nodes(options, manifests, target_dir)
+    nodes, added, cluster_path, cluster_name = _nodes(options, manifests, found, spelling)
     objects = _objects(manifests)
     config = SimulationConfig(version=options.version, seed=options.seed, explain=options.explain)
-    simulation = Simulation(nodes, running_state(manifests.workloads), config=config, **objects)
+    simulation = Simulation(nodes, manifests.workloads, config=config, **objects)
     pods = simulation.run()
     report = SimulateReport(
         options, simulation, pods, tuple(nodes), tuple(added), tuple(options.remove)
     )
+    report.inputs = CheckInputs(
+        paths=tuple(str(p) for p in paths),
+        cluster=str(cluster_path) if cluster_path is not None else None,
+        lockfile=str(found.lock) if found.lock is not None else None,
+        cluster_name=cluster_name,
+    )
     report.notes.extend(f.message for f in manifests.findings if f.severity == "error")
+    lookup = _image_lookup(found.lock)
+    _image_outcomes(report, lookup)
     if options.fail:
         report.what_ifs.append(fail(simulation, list(options.fail)))
     for name in options.drain:
@@ -198,7 +254,5 @@ def run_simulate(
                     key = displaced.workload or f"Pod/{displaced.pod}"
                     report.fragile.setdefault(key, []).extend(verdict.nodes)
     if options.suggest:
-        report.suggestions, report.suggested = suggest(
-            simulation, _image_check(options.lock, target_dir)
-        )
+        report.suggestions, report.suggested = suggest(simulation, _arm64_check(lookup))
     return report

@@ -1,8 +1,8 @@
-"""`archfit snapshot`: the cluster's nodes, workloads and bound pods in one offline file.
+"""`archfit snapshot`: the cluster's nodes, workloads and pods in one offline file.
 
 The file is a `kind: List` (apiVersion v1) that `check`, `simulate` and `report` read like any
-manifest: nodes, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, pods bound
-to a node (and bare pods), PVCs, PVs, StorageClasses, PodDisruptionBudgets and PriorityClasses,
+manifest: nodes, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, pods (bound
+and Pending), PVCs, PVs, StorageClasses, PodDisruptionBudgets and PriorityClasses,
 each with `apiVersion` and `kind`. Objects are sanitized (`archfit.kube.sanitize`): no
 managedFields, no last-applied annotation, env reduced to names; Secrets are never read.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from archfit.kube.client import KubeApi
 from archfit.kube.collect import LiveCluster, read_cluster
@@ -53,7 +54,7 @@ def test_read_cluster_models_controllers_not_children(kubeconfig: Path) -> None:
 
 
 def test_sanitize_strips_managed_fields_and_env_values() -> None:
-    pod = {
+    pod: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,9 +19,10 @@ STORAGE_NODES = sorted(
 PIS = ["durnan", "elaith", "jarlaxle", "mirt", "volo"]
 
 
-def _plan(kubeconfig: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:  # type: ignore[type-arg]
+def _plan(kubeconfig: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, Any]:
     assert main(["label", "--kubeconfig", str(kubeconfig), "--format", "json", *extra]) == 0
-    return json.loads(capsys.readouterr().out)
+    plan: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return plan
 
 
 def test_plan_from_live_nodes(kubeconfig: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -218,3 +220,30 @@ def test_inventory_marks_a_new_pi(
 def test_dry_run_needs_apply(kubeconfig: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["label", "--kubeconfig", str(kubeconfig), "--dry-run=server"]) == 2
     assert "--dry-run=server goes with --apply" in capsys.readouterr().err
+
+
+_GHOST_INVENTORY = """\
+apiVersion: archfit.dev/v1alpha1
+kind: Cluster
+metadata: {name: home}
+nodes:
+  - name: ghost
+    arch: amd64
+    allocatable: {cpu: "4", memory: 8Gi, pods: 110}
+"""
+
+
+def test_the_inventory_is_found_from_the_current_directory(
+    kubeconfig: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As every command: cluster.yaml beside (or above) where archfit runs, up to `.git`.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "cluster.yaml").write_text(_GHOST_INVENTORY)
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert _plan(kubeconfig, capsys)["missing"] == ["ghost"]
+    monkeypatch.chdir(tmp_path.parent)  # outside the repository: nothing found
+    assert _plan(kubeconfig, capsys)["missing"] == []

@@ -29,7 +29,7 @@ def test_snapshot_writes_one_list_without_secrets(kubeconfig: Path, tmp_path: Pa
     assert doc["kind"] == "List"
     kinds = [item["kind"] for item in doc["items"]]
     assert kinds.count("Node") == 14
-    assert kinds.count("Pod") == 39  # 40 pods, the unbound gpu-inference pod is a child
+    assert kinds.count("Pod") == 40  # every pod, the Pending gpu-inference pod among them
     assert kinds.count("Deployment") == 5
     assert "Secret" not in kinds
     assert "managedFields:" not in text

@@ -1,5 +1,5 @@
-"""`archfit simulate` on what `archfit snapshot` wrote: every running pod once, and the one
-pod the snapshot leaves out (unbound, so a child) recreated once by its Deployment."""
+"""`archfit simulate` on what `archfit snapshot` wrote: every running pod once, and the Pending
+pod scheduled as itself (same name and owner), not recreated beside itself."""
 
 from __future__ import annotations
 
@@ -26,3 +26,5 @@ def test_simulating_a_snapshot_counts_every_pod_once(kubeconfig: Path, tmp_path:
     assert count == 1
     pending = [r for r in report.pods if r.node is None]
     assert [r.pod.owner for r in pending] == [owner]
+    # The recorded Pending pod keeps its name: it is simulated, not replaced.
+    assert [r.pod.name for r in pending] == ["gpu-inference-7c9758fffc-jbxsp"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import archfit
 from tests.integration.registry.conftest import REFRESH_TOKEN, TLS_USER, TOKEN_USER
 from tests.integration.registry.helpers import FAST, platforms, resolve
 from tests.integration.registry.pushing import Pusher, RunningRegistry, push_index
@@ -264,3 +265,13 @@ def test_only_the_first_request_collects_a_401(token_registry: RunningRegistry) 
         time.sleep(0.05)
     assert statuses.count(401) == 1
     assert run.tokens == 1
+
+
+def test_the_library_resolves_images(plain_registry: RunningRegistry, cache_dir: Path) -> None:
+    reg = plain_registry
+    config = archfit.ResolverConfig(settings=FAST, cache_dir=cache_dir)
+    found = archfit.resolve_images([reg.ref("multi:oci"), reg.ref("single:arm64")], config=config)
+    assert [platforms(r) for r in found] == [LINUX_AND_WINDOWS, ["linux/arm64"]]
+    assert found[0].digest == reg.images["multi:oci"].digest
+    missing = archfit.resolve_images([reg.ref("multi:absent")], config=config)
+    assert missing[0].error is not None

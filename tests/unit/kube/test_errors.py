@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,8 +25,9 @@ from archfit.kube.errors import (
 from archfit.kube.sanitize import field_owners
 
 
-def _status(shared_dir: Path, name: str) -> dict:  # type: ignore[type-arg]
-    return json.loads((shared_dir / "fixtures" / "apiserver" / name).read_text())
+def _status(shared_dir: Path, name: str) -> dict[str, Any]:
+    status: dict[str, Any] = json.loads((shared_dir / "fixtures" / "apiserver" / name).read_text())
+    return status
 
 
 def test_403_patch_names_the_patch_rule(shared_dir: Path) -> None:
@@ -115,8 +117,9 @@ def test_label_owners_from_managed_fields(shared_dir: Path) -> None:
 
 
 def _all_subclasses(cls: type) -> set[type]:
-    out = set()
-    for sub in cls.__subclasses__():
+    out: set[type] = set()
+    subclasses: list[type] = cls.__subclasses__()
+    for sub in subclasses:
         out |= {sub, *_all_subclasses(sub)}
     return out
 

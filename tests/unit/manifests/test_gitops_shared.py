@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tests.unit.rewrite._support import fixed_check
 
-from archfit.manifests import load_manifests
+from archfit.manifests import ManifestSet, load_manifests
 from archfit.manifests.documents import read_documents, read_text
 from archfit.model.quantity import Quantity
 from archfit.usecases.fix import run_fix
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.shared
 REPOS = ("onedr0p__home-ops", "jmerhib__pi-cluster")
 
 
-def _images(manifests) -> dict[str, set[str]]:
+def _images(manifests: ManifestSet) -> dict[str, set[str]]:
     return {
         w.key: {str(c.image_ref) for c in w.template.all_containers} for w in manifests.workloads
     }

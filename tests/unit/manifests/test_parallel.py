@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from archfit.errors import InputError
 from archfit.manifests import load_manifests, parallel, read_documents
-from archfit.manifests.documents import ReadResult
+from archfit.manifests.documents import ReadResult, read_file
 from archfit.manifests.parallel import (
     ENV_JOBS,
     MIN_BYTES,
@@ -187,7 +187,7 @@ def _listed(root: Path) -> list[tuple[Path, str]]:
 
 def test_a_worker_error_is_a_clean_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write_tree(tmp_path, 12)
-    real, parent = parallel.read_file, os.getpid()
+    real, parent = read_file, os.getpid()
 
     def exhausted(path: Path, display: str | None = None) -> ReadResult:
         if os.getpid() != parent:
@@ -207,7 +207,7 @@ def test_a_worker_that_dies_is_a_clean_error_not_a_hang(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _write_tree(tmp_path, 12)
-    real, parent = parallel.read_file, os.getpid()
+    real, parent = read_file, os.getpid()
 
     def killed(path: Path, display: str | None = None) -> ReadResult:
         if os.getpid() != parent:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import stat
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ PATCHED_OVERLAY = {
 
 
 @pytest.fixture
-def no_renderer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def no_renderer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """PATH holds only a `kubectl` stub that fails, as on machines with a broken shim."""
     bin_dir = tmp_path / "stub-bin"
     bin_dir.mkdir()

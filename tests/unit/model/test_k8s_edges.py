@@ -60,6 +60,50 @@ def test_wrong_shapes_name_the_field(pod_spec: Any, where: str) -> None:
     assert caught.value.where == where
 
 
+@pytest.mark.parametrize("value", ["false", "true", 0, 1, "no"])
+def test_host_network_must_be_a_boolean(value: Any) -> None:
+    # `bool("false")` is True: a string must be rejected as the API server rejects it.
+    spec = {"hostNetwork": value, "containers": [{"name": "a", "image": "nginx"}]}
+    with pytest.raises(InvalidValue) as caught:
+        workload_from_k8s(_deployment(spec), SRC)
+    assert caught.value.where == "spec.template.spec.hostNetwork"
+    assert caught.value.message == f"expected a boolean, got {value!r}"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(True, True), (False, False), (None, False)])
+def test_host_network_booleans_are_read(value: bool | None, expected: bool) -> None:
+    spec = {"hostNetwork": value, "containers": [{"name": "a", "image": "nginx"}]}
+    assert workload_from_k8s(_deployment(spec), SRC).template.host_network is expected
+
+
+def test_claim_read_only_must_be_a_boolean() -> None:
+    volume = {"name": "v", "persistentVolumeClaim": {"claimName": "c", "readOnly": "false"}}
+    with pytest.raises(InvalidValue) as caught:
+        workload_from_k8s(_deployment({"volumes": [volume]}), SRC)
+    assert caught.value.where == "spec.template.spec.volumes[0].persistentVolumeClaim.readOnly"
+
+
+@pytest.mark.parametrize("field", ["labels", "annotations"])
+def test_template_metadata_errors_name_the_template_path(field: str) -> None:
+    doc = _deployment({"containers": [{"name": "a", "image": "nginx"}]})
+    doc["spec"]["template"]["metadata"] = {field: {"tier": ["web"]}}
+    with pytest.raises(InvalidValue) as caught:
+        workload_from_k8s(doc, SRC)
+    assert caught.value.where == f"spec.template.metadata.{field}.tier"
+
+
+def test_pod_metadata_errors_name_the_pod_path() -> None:
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "labels": {"tier": ["web"]}},
+        "spec": {"containers": [{"name": "a", "image": "nginx"}]},
+    }
+    with pytest.raises(InvalidValue) as caught:
+        workload_from_k8s(doc, SRC)
+    assert caught.value.where == "metadata.labels.tier"
+
+
 def test_unparsable_image_is_kept_without_a_reference() -> None:
     spec = {"containers": [{"name": "a", "image": "Not A Ref"}]}
     container = workload_from_k8s(_deployment(spec), SRC).template.containers[0]

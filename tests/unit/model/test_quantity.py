@@ -51,7 +51,7 @@ def test_rounding_matches_apimachinery() -> None:
     st.sampled_from(["", "m", "k", "Ki", "Mi", "Gi", "M", "G"]),
 )
 def test_suffix_scales_exactly(number: int, suffix: str) -> None:
-    scale = {
+    scales: dict[str, int | Decimal] = {
         "": 1,
         "m": Decimal("0.001"),
         "k": 1000,
@@ -60,5 +60,6 @@ def test_suffix_scales_exactly(number: int, suffix: str) -> None:
         "Gi": 2**30,
         "M": 10**6,
         "G": 10**9,
-    }[suffix]
+    }
+    scale = scales[suffix]
     assert Quantity.parse(f"{number}{suffix}").value == number * scale

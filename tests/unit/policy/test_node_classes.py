@@ -19,7 +19,7 @@ from tests.unit.policy.builders import FakeImages
 
 from archfit.model.affinity import merge_required
 from archfit.model.check import ImageUse
-from archfit.model.fit import daemonset_tolerations
+from archfit.model.daemonset import daemonset_tolerations
 from archfit.model.image import ImageRef
 from archfit.model.node import ARCH_LABEL, HOSTNAME_LABEL, INSTANCE_TYPE_LABEL, Node
 from archfit.model.platform import Platform

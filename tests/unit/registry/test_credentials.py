@@ -3,6 +3,7 @@ Kubernetes pull secrets."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -73,20 +74,22 @@ def test_docker_config_auths(tmp_path: Path) -> None:
         )
     )
     provider = DockerConfigProvider(config)
-    hub = provider.lookup("docker.io", "library/nginx")
+    hub = asyncio.run(provider.lookup("docker.io", "library/nginx"))
     assert hub is not None
     assert (hub.username, hub.secret) == ("hubuser", "hubpass")
-    gh = provider.lookup("ghcr.io", "x/y")
+    gh = asyncio.run(provider.lookup("ghcr.io", "x/y"))
     assert gh is not None
     assert gh.secret == "ghp"
-    quay = provider.lookup("quay.io", "x")
+    quay = asyncio.run(provider.lookup("quay.io", "x"))
     assert quay is not None
     assert quay.identity_token
-    assert provider.lookup("sub.ghcr.io", "x") is None  # docker matches hosts exactly
+    assert asyncio.run(provider.lookup("sub.ghcr.io", "x")) is None  # docker matches hosts exactly
 
 
 def test_missing_docker_config_means_no_credentials(tmp_path: Path) -> None:
-    assert DockerConfigProvider(tmp_path / "absent.json").lookup("docker.io", "x") is None
+    assert (
+        asyncio.run(DockerConfigProvider(tmp_path / "absent.json").lookup("docker.io", "x")) is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,6 +127,10 @@ def helper_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "esac\n"
     )
     (bin_dir / "docker-credential-broken").write_text("#!/bin/sh\necho boom >&2\nexit 3\n")
+    (bin_dir / "docker-credential-slow").write_text(
+        '#!/bin/sh\nread server; sleep "${SLOW_HELPER_SECONDS:-0.5}"\n'
+        'echo \'{"ServerURL":"x","Username":"slow","Secret":"s"}\'\n'
+    )
     for program in bin_dir.iterdir():
         program.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
@@ -142,36 +149,80 @@ def test_credential_helpers(tmp_path: Path, helper_bin: Path) -> None:
         )
     )
     provider = DockerConfigProvider(config)
-    found = provider.lookup("private.example.com", "team/app")
+    found = asyncio.run(provider.lookup("private.example.com", "team/app"))
     assert found is not None
     assert (found.username, found.secret, found.identity_token) == (
         "robot",
         "helper-secret",
         False,
     )
-    hub = provider.lookup("docker.io", "library/nginx")
+    hub = asyncio.run(provider.lookup("docker.io", "library/nginx"))
     assert hub is not None
     assert hub.identity_token
     assert hub.secret == "refresh-token"
     # The store has nothing for this host: the inline entry is used.
-    inline = provider.lookup("inline.example.com", "x")
+    inline = asyncio.run(provider.lookup("inline.example.com", "x"))
     assert inline is not None
     assert inline.secret == "line"
-    assert provider.lookup("nothing.example.com", "x") is None
+    assert asyncio.run(provider.lookup("nothing.example.com", "x")) is None
     with pytest.raises(AuthenticationError, match="docker-credential-broken failed") as info:
-        provider.lookup("broken.example.com", "x")
+        asyncio.run(provider.lookup("broken.example.com", "x"))
     assert "boom" not in str(info.value)
     # Each host was asked once: answers are remembered for the run.
-    provider.lookup("private.example.com", "other")
+    asyncio.run(provider.lookup("private.example.com", "other"))
     calls = (helper_bin / "helper.log").read_text().splitlines()
     assert calls.count("get private.example.com") == 1
+
+
+def test_a_slow_helper_does_not_block_the_event_loop(tmp_path: Path, helper_bin: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"credsStore": "slow"}))
+    provider = DockerConfigProvider(config)
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(asyncio.get_running_loop().time())
+            await asyncio.sleep(0.02)
+
+    async def both() -> tuple[str | None, str | None]:
+        task = asyncio.create_task(ticker())
+        # Two images of one host resolved at once: the helper runs once.
+        first, second = await asyncio.gather(
+            provider.lookup("slow.example.com", "a"), provider.lookup("slow.example.com", "b")
+        )
+        task.cancel()
+        return (first.secret if first else None), (second.secret if second else None)
+
+    assert asyncio.run(both()) == ("s", "s")
+    # The helper sleeps 0.5 s; a blocking call would have let the ticker run once or twice.
+    assert len(ticks) >= 10
+
+
+def test_a_hung_helper_is_stopped_at_the_timeout(
+    tmp_path: Path, helper_bin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("archfit.registry.credentials.dockerconfig.HELPER_TIMEOUT", 0.2)
+    monkeypatch.setenv("SLOW_HELPER_SECONDS", "30")
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"credsStore": "slow"}))
+    started = asyncio.run(_elapsed(DockerConfigProvider(config)))
+    assert started < 5
+
+
+async def _elapsed(provider: DockerConfigProvider) -> float:
+    loop = asyncio.get_running_loop()
+    begin = loop.time()
+    with pytest.raises(AuthenticationError, match=r"did not answer within 0\.2s"):
+        await provider.lookup("slow.example.com", "x")
+    return loop.time() - begin
 
 
 def test_missing_helper_program(tmp_path: Path) -> None:
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"credsStore": "does-not-exist-anywhere"}))
     with pytest.raises(AuthenticationError, match="not on PATH"):
-        DockerConfigProvider(config).lookup("docker.io", "x")
+        asyncio.run(DockerConfigProvider(config).lookup("docker.io", "x"))
 
 
 def test_pull_secrets_both_types_with_kubelet_matching(tmp_path: Path) -> None:
@@ -208,14 +259,16 @@ items:
 """
     )
     provider = load_pull_secret_files([secrets])
-    found = provider.lookup("a.registry.lan", "x")
+    found = asyncio.run(provider.lookup("a.registry.lan", "x"))
     assert found is not None
     assert found.username == "glob"
-    legacy = provider.lookup("registry.lan:5000", "team/app")
+    legacy = asyncio.run(provider.lookup("registry.lan:5000", "team/app"))
     assert legacy is not None
     assert legacy.username == "legacy"
-    assert provider.lookup("registry.lan:5000", "other/app") is None
-    assert provider.lookup("registry.lan", "team/app") is None  # no port: different key
+    assert asyncio.run(provider.lookup("registry.lan:5000", "other/app")) is None
+    assert (
+        asyncio.run(provider.lookup("registry.lan", "team/app")) is None
+    )  # no port: different key
 
 
 def test_pull_secret_with_bad_payload_names_the_secret(tmp_path: Path) -> None:

@@ -76,5 +76,6 @@ def test_refused_values_write_nothing() -> None:
 def test_circular_reference_is_refused() -> None:
     loop: list[Any] = [1]
     loop.append(loop)
+    written: list[str] = []
     with pytest.raises(ValueError, match="Circular reference"):
-        write_json({"loop": loop}, [].append)
+        write_json({"loop": loop}, written.append)

@@ -3,7 +3,7 @@ writing, not the policy)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from archfit.manifests import load_manifests
@@ -30,7 +30,7 @@ AMD64_ONLY = Placement(
 )
 
 
-def fixed_check(placement: Placement = AMD64_ONLY):
+def fixed_check(placement: Placement = AMD64_ONLY) -> Callable[[Sequence[Path]], CheckReport]:
     def check(paths: Sequence[Path]) -> CheckReport:
         manifests = load_manifests(list(paths))
         return CheckReport(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import yaml
 from tests.unit.rewrite._support import fixed_check
@@ -18,8 +19,11 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def node_affinity(node: dict) -> dict:
-    return node["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+def node_affinity(node: dict[str, Any]) -> dict[str, Any]:
+    required: dict[str, Any] = node["affinity"]["nodeAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]
+    return required
 
 
 ARCH = {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}

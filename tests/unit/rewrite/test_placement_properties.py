@@ -184,7 +184,7 @@ def _apply_json_patch(document: dict[str, Any], ops: list[Any]) -> dict[str, Any
 
 @given(pod_specs, placements)
 def test_json_patch_is_the_same_edit(spec: dict[str, Any], placement: Placement) -> None:
-    document = {"kind": "Deployment", "spec": {"template": {"spec": spec}}}
+    document: dict[str, Any] = {"kind": "Deployment", "spec": {"template": {"spec": spec}}}
     ops = placement_patch(document, ("spec", "template", "spec"), placement)
     expected = copy.deepcopy(document)
     apply_placement(expected["spec"]["template"]["spec"], placement)

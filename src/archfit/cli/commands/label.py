@@ -118,7 +118,8 @@ def register(app: typer.Typer) -> None:
             None,
             "--cluster",
             envvar="ARCHFIT_CLUSTER",
-            help="Cluster inventory (which nodes are Pis, which have no storage).",
+            help="Cluster inventory (which nodes are Pis, which have no storage); default: the "
+            "nearest cluster.yaml from the current directory up to the repository top.",
         ),
         config: Path | None = CONFIG,
         longhorn: bool | None = typer.Option(
@@ -135,6 +136,7 @@ def register(app: typer.Typer) -> None:
 
         from archfit.fsutil import write_atomic  # noqa: PLC0415
         from archfit.policy import Settings  # noqa: PLC0415
+        from archfit.sources.discovery import discover  # noqa: PLC0415
         from archfit.usecases.config import load_settings  # noqa: PLC0415
         from archfit.usecases.label import (  # noqa: PLC0415
             apply_label_plan,
@@ -157,9 +159,10 @@ def register(app: typer.Typer) -> None:
             raise Abort("--force-conflicts goes with --apply")
         if sum([apply, talos is not None, kubectl]) > 1:
             raise Abort("choose one of --apply, --talos and --kubectl", EXIT_INPUT)
-        for given, what in ((cluster, "--cluster"), (config, "--config")):
-            if given is not None and not given.is_file():
-                raise Abort(f"{what}: {given}: no such file")
+        # As every command: explicit files, else archfit.yaml and cluster.yaml found from the
+        # current directory upwards (label reads no manifests).
+        found = discover([], cluster=cluster, config=config)
+        cluster, config = found.cluster, found.config
         settings = load_settings(config) if config is not None else Settings()
         inventory = load_inventory_nodes(cluster) if cluster is not None else None
 

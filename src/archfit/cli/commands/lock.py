@@ -58,7 +58,8 @@ def register(app: typer.Typer) -> None:
             None,
             "--lock",
             envvar="ARCHFIT_LOCK",
-            help="Lockfile to write (default: archfit.lock in the first PATH's directory). "
+            help="Lockfile to write (default: the nearest archfit.lock from the first PATH up, "
+            "else one in its directory). "
             "Env: ARCHFIT_LOCK.",
             dir_okay=False,
         ),
@@ -78,14 +79,14 @@ def register(app: typer.Typer) -> None:
         insecure_registry: list[str] = opts.INSECURE,
         ca_file: Path | None = opts.CA_FILE,
     ) -> None:
+        from archfit.sources.discovery import lockfile_target  # noqa: PLC0415
         from archfit.usecases.lock import apply_lock, plan_lock  # noqa: PLC0415
 
         application: Application = ctx.obj
         terminal = application.terminal
         if not paths:
             raise Abort("give the directories or files whose images to lock")
-        first = paths[0]
-        target = lock_file or (first if first.is_dir() else first.parent) / "archfit.lock"
+        target = lockfile_target(paths, lock_file)
         if not target.parent.is_dir():
             raise Abort(f"{target}: the directory for the lockfile does not exist")
         plan = plan_lock(paths, target, update=update)

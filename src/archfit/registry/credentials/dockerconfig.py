@@ -6,16 +6,19 @@ are host names, optionally with a scheme and a path (`https://index.docker.io/v1
 Hub); matching is by exact host, as docker does (no globs — those are the kubelet's, see
 `pullsecrets`). A helper is run as `docker-credential-<name> get` with the server URL on stdin and
 answers `{"ServerURL", "Username", "Secret"}`; a `Username` of `<token>` means the secret is an
-identity (refresh) token.
+identity (refresh) token. Helpers run as asyncio subprocesses: a slow keychain prompt never
+blocks the event loop the resolver's other requests run on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import os
-import subprocess
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +76,8 @@ class DockerConfigProvider:
     _helpers: dict[str, str] = field(default_factory=dict, init=False)
     _store: str | None = field(default=None, init=False)
     _helper_cache: dict[tuple[str, str], Credential | None] = field(default_factory=dict)
+    # One run per (helper, host) even when many images of a host are resolved at once.
+    _helper_locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         try:
@@ -106,55 +111,71 @@ class DockerConfigProvider:
         store = doc.get("credsStore")
         self._store = str(store) if store else None
 
-    def lookup(self, registry: str, repository: str) -> Credential | None:
+    async def lookup(self, registry: str, repository: str) -> Credential | None:
         host, _ = normalize_key(registry)
         helper = self._helpers.get(host) or self._store
         if helper:
-            found = self._run_helper(helper, host)
+            found = await self._helper_credential(helper, host)
             if found is not None:
                 return found
         return self._auths.get(host)
 
-    def _run_helper(self, helper: str, host: str) -> Credential | None:
+    async def _helper_credential(self, helper: str, host: str) -> Credential | None:
         key = (helper, host)
         if key in self._helper_cache:
             return self._helper_cache[key]
-        program = f"docker-credential-{helper}"
-        try:
-            done = subprocess.run(
-                [program, "get"],
-                input=_server_url(host),
-                capture_output=True,
-                text=True,
-                timeout=HELPER_TIMEOUT,
-                check=False,
+        lock = self._helper_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key not in self._helper_cache:
+                self._helper_cache[key] = await _run_helper(helper, host)
+        return self._helper_cache[key]
+
+
+async def _run_helper(helper: str, host: str) -> Credential | None:
+    program = f"docker-credential-{helper}"
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            program,
+            "get",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            # Its own process group, so a timeout stops what a helper script started as well
+            # (a child still holding the pipes would keep the wait open).
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise AuthenticationError(
+            f"credential helper {program} (for {host}) is not on PATH"
+        ) from None
+    try:
+        out, err = await asyncio.wait_for(
+            proc.communicate(_server_url(host).encode()), HELPER_TIMEOUT
+        )
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+        raise AuthenticationError(
+            f"credential helper {program} did not answer within {HELPER_TIMEOUT:g}s"
+        ) from None
+    stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+    result: Credential | None = None
+    if proc.returncode != 0:
+        if "not found" not in (stdout + stderr).lower():
+            raise AuthenticationError(
+                f"credential helper {program} failed for {host} (exit {proc.returncode})"
             )
-        except FileNotFoundError:
+    else:
+        try:
+            answer = json.loads(stdout)
+            username, secret = str(answer["Username"]), str(answer["Secret"])
+        except (ValueError, KeyError, TypeError):
             raise AuthenticationError(
-                f"credential helper {program} (for {host}) is not on PATH"
+                f"credential helper {program} gave an answer that is not {{Username, Secret}} JSON"
             ) from None
-        except subprocess.TimeoutExpired:
-            raise AuthenticationError(
-                f"credential helper {program} did not answer within {HELPER_TIMEOUT:g}s"
-            ) from None
-        result: Credential | None = None
-        if done.returncode != 0:
-            if "not found" not in (done.stdout + done.stderr).lower():
-                raise AuthenticationError(
-                    f"credential helper {program} failed for {host} (exit {done.returncode})"
-                )
-        else:
-            try:
-                answer = json.loads(done.stdout)
-                username, secret = str(answer["Username"]), str(answer["Secret"])
-            except (ValueError, KeyError, TypeError):
-                raise AuthenticationError(
-                    f"credential helper {program} gave an answer that is not "
-                    "{Username, Secret} JSON"
-                ) from None
-            if secret:
-                result = Credential(
-                    username, secret, identity_token=username == "<token>", source=program
-                )
-        self._helper_cache[key] = result
-        return result
+        if secret:
+            result = Credential(
+                username, secret, identity_token=username == "<token>", source=program
+            )
+    return result

@@ -4,7 +4,8 @@ A `CredentialProvider` answers one question: which credential does a pull of `re
 `registry` use? `registry` is the host as written in the image reference (`docker.io`,
 `ghcr.io`, `10.0.0.5:5000`), `repository` the path under it. A provider returns None when it has
 nothing for that image; it raises `RegistryConfigError` only for a malformed source, and
-`AuthenticationError` when a credential program fails.
+`AuthenticationError` when a credential program fails. `lookup` is a coroutine: a provider may
+run a program (a docker credential helper) and must not block the event loop meanwhile.
 
 A `Credential` never shows its secret: its repr, str and the identity used in in-memory cache
 keys are redacted or hashed.
@@ -47,7 +48,7 @@ class Credential:
 
 
 class CredentialProvider(Protocol):
-    def lookup(self, registry: str, repository: str) -> Credential | None:
+    async def lookup(self, registry: str, repository: str) -> Credential | None:
         """The credential for pulling `registry/repository`, or None."""
         ...
 
@@ -58,9 +59,9 @@ class StaticProvider:
 
     providers: tuple[CredentialProvider, ...] = ()
 
-    def lookup(self, registry: str, repository: str) -> Credential | None:
+    async def lookup(self, registry: str, repository: str) -> Credential | None:
         for provider in self.providers:
-            found = provider.lookup(registry, repository)
+            found = await provider.lookup(registry, repository)
             if found is not None:
                 return found
         return None

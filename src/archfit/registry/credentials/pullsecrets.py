@@ -69,7 +69,7 @@ class PullSecretProvider:
             if cred is not None:
                 self.keyring.add(str(key), cred)
 
-    def lookup(self, registry: str, repository: str) -> Credential | None:
+    async def lookup(self, registry: str, repository: str) -> Credential | None:
         found = self.keyring.lookup(registry, repository)
         return found[0] if found else None
 

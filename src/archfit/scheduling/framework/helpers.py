@@ -1,12 +1,10 @@
 """Helpers several plugins share (upstream `plugins/helper`): score normalisation, taint and
-node-affinity matching. Plugins never import each other; what two of them need lives here, and
-pure predicates `archfit check` also needs live in `archfit.model`."""
+node-affinity matching. Plugins never import each other; what two of them need lives here."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from archfit.model import fit
 from archfit.model.affinity import admits
 from archfit.model.pod import PodTemplate
 from archfit.model.selectors import Taint, Toleration
@@ -26,10 +24,7 @@ def untolerated_taint(
     taints: Sequence[Taint], tolerations: Sequence[Toleration], effects: Sequence[str]
 ) -> Taint | None:
     """The first taint with one of `effects` that no toleration tolerates
-    (`FindMatchingUntoleratedTaint`). For NoSchedule/NoExecute this is `model.fit`'s predicate,
-    shared with `archfit check`."""
-    if tuple(effects) == DO_NOT_SCHEDULE_EFFECTS:
-        return fit.untolerated_taint(tolerations, taints)
+    (`FindMatchingUntoleratedTaint`), in the node's order."""
     for taint in taints:
         if taint.effect in effects and not any(t.tolerates(taint) for t in tolerations):
             return taint

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from archfit.scheduling.framework.status import Status
 
-__all__ = ["fit_error_message"]
+__all__ = ["fit_error_message", "histogram_message"]
 
 
 def fit_error_message(
@@ -25,9 +25,8 @@ def fit_error_message(
     pre_filter_message: str = "",
     post_filter_message: str = "",
 ) -> str:
-    text = f"0/{total} nodes are available:"
     if pre_filter_message:
-        text += f" {pre_filter_message}."
+        text = f"0/{total} nodes are available: {pre_filter_message}."
     else:
         histogram: dict[str, int] = {}
         for status in statuses.values():
@@ -37,9 +36,15 @@ def fit_error_message(
         if missing > 0 and absent is not None:
             for reason in absent.reasons:
                 histogram[reason] = histogram.get(reason, 0) + missing
-        entries = sorted(f"{count} {reason}" for reason, count in histogram.items())
-        if entries:
-            text += f" {', '.join(entries)}."
+        text = histogram_message(total, histogram)
     if post_filter_message:
         text += f" {post_filter_message}"
     return text
+
+
+def histogram_message(total: int, histogram: Mapping[str, int]) -> str:
+    """The message from the number of rejecting nodes per reason (for callers that count
+    groups of alike nodes at once)."""
+    entries = sorted(f"{count} {reason}" for reason, count in histogram.items())
+    body = f" {', '.join(entries)}." if entries else ""
+    return f"0/{total} nodes are available:{body}"

@@ -142,7 +142,10 @@ class PodInfo:
             (name, amount)
             for name, amount in sorted(
                 self.requests.items(),
-                key=lambda kv: BASIC_RESOURCES.index(kv[0]) if kv[0] in BASIC_RESOURCES else 3,
+                # Upstream walks a Go map for the scalar ones; by name keeps reasons stable.
+                key=lambda kv: (
+                    (BASIC_RESOURCES.index(kv[0]), "") if kv[0] in BASIC_RESOURCES else (3, kv[0])
+                ),
             )
             if amount > 0 and (name in BASIC_RESOURCES or _is_scalar(name))
         )

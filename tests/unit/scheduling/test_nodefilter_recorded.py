@@ -1,28 +1,26 @@
 """The filter predicates against FailedScheduling messages recorded from kube-scheduler 1.32.
 
 Each recorded case lists its nodes, the pods in creation order, where they were bound and the
-message of every pod that failed. Replaying the earlier bindings as node usage, `filter_node`
-and `fit_error` must produce the recorded message (up to the PostFilter `preemption:` part,
-which archfit does not simulate).
+message of every pod that failed. Replaying the earlier bindings onto the nodes, the Filter
+phase `archfit check` runs and `fit_error` must produce the recorded message (up to the
+PostFilter `preemption:` part, which archfit does not simulate).
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from archfit.model.fit import NodeUsage, filter_node, fit_error
 from archfit.model.k8s import node_from_k8s, workload_from_k8s
 from archfit.model.node import Node
 from archfit.model.pod import PodTemplate
-from archfit.model.resources import pod_requests
 from archfit.model.workload import SourceRef
+from archfit.scheduling.framework.pod import PodInfo
+from archfit.scheduling.nodefilter import LonePodFilter, fit_error, node_info
 
 CASES = [
     "02-node-selector",
@@ -49,7 +47,7 @@ def _load(case_dir: Path) -> tuple[list[Node], dict[str, PodTemplate], dict[str,
 
 
 def _recorded(shared: Path) -> list[tuple[str, str, str]]:
-    out = []
+    out: list[tuple[str, str, str]] = []
     for case in CASES:
         result = json.loads((shared / case / "result.json").read_text())
         out.extend(
@@ -74,21 +72,17 @@ def test_failed_scheduling_messages_match(shared_dir: Path, case: str) -> None:
     for index, pod in enumerate(ordered):
         if not pod.get("failedScheduling"):
             continue
-        usage: dict[str, dict[str, Decimal]] = defaultdict(dict)
-        counts: dict[str, int] = defaultdict(int)
+        infos = {node.name: node_info(node) for node in nodes}
         for earlier in ordered[:index]:
-            node = earlier.get("nodeName")
-            if not node or earlier.get("deleted"):
+            node_name = earlier.get("nodeName")
+            if not node_name or earlier.get("deleted"):
                 continue
-            counts[node] += 1
-            for name, value in pod_requests(pods[earlier["name"]]).items():
-                usage[node][name] = usage[node].get(name, Decimal(0)) + value
-        template = pods[pod["name"]]
+            infos[node_name].add_pod(PodInfo("default", earlier["name"], pods[earlier["name"]]))
+        phase = LonePodFilter()
+        candidate = phase.pod(pods[pod["name"]])
         reasons = {}
         for node in nodes:
-            found = filter_node(
-                template, node, usage=NodeUsage(usage[node.name], counts[node.name])
-            )
+            found = phase.reasons(candidate, infos[node.name])
             if found:
                 reasons[node.name] = found
         expected = pod["failedScheduling"].split(" preemption:")[0]

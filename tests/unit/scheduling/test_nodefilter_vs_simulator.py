@@ -1,5 +1,5 @@
-"""`model.fit` (what `archfit check` uses) and the scheduler simulator must agree on which
-nodes reject a lone pod, and why. Compared over the bundled example, per node, as sets of
+"""`scheduling.nodefilter` (what `archfit check` uses) and the scheduler simulator must agree
+on which nodes reject a lone pod, and why. Compared over the bundled example, per node, as sets of
 reasons (the FailedScheduling histogram does not depend on their order)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archfit.manifests import load_inventory, load_manifests
-from archfit.model.fit import filter_node
+from archfit.scheduling.nodefilter import LonePodFilter
 from archfit.scheduling.simulate import Simulation
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -17,13 +17,15 @@ EXAMPLE = ROOT / "examples/homelab"
 def test_filters_agree_with_the_simulator() -> None:
     manifests = load_manifests([EXAMPLE])
     nodes = load_inventory(EXAMPLE / "cluster.yaml").nodes
+    phase = LonePodFilter()
     compared = 0
     for workload in manifests.workloads:
         if workload.kind == "DaemonSet" or any(
             v.source == "persistentVolumeClaim" for v in workload.template.volumes
         ):
             continue  # DaemonSet pods are pinned per node; claims need storage objects
-        ours = {n.name: frozenset(filter_node(workload.template, n)) for n in nodes}
+        pod = phase.pod(workload.template)
+        ours = {n.name: frozenset(phase.reasons(pod, n)) for n in nodes}
         decision = Simulation(nodes, [workload]).run()[0].decision
         assert decision is not None
         theirs = {name: frozenset(s.reasons) for name, s in decision.filters.items()}

@@ -1,0 +1,1 @@
+"""Adapters that read a GitOps repository's files (input discovery, manifests, lockfiles)."""

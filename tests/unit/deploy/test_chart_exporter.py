@@ -1,0 +1,149 @@
+"""The exporter's objects and the policy ConfigMap both servers read, as rendered."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tests.unit.deploy._chart import SCENARIOS, one, render
+
+from archfit.model.quantity import Quantity
+from archfit.usecases.config import load_settings
+
+SELECTOR = {
+    "app.kubernetes.io/name": "archfit",
+    "app.kubernetes.io/instance": "archfit",
+    "app.kubernetes.io/component": "exporter",
+}
+READ = ["get", "list", "watch"]
+
+
+def _container(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    deployment = one(objects, "Deployment", "archfit-exporter")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return container  # type: ignore[no-any-return]
+
+
+def test_exporter_single_replica_by_default() -> None:
+    objects = render({})
+    deployment = one(objects, "Deployment", "archfit-exporter")
+    container = _container(objects)
+
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["selector"] == {"matchLabels": SELECTOR}
+    assert container["args"] == [
+        "exporter",
+        "--listen",
+        "0.0.0.0:9090",
+        "--config",
+        "/etc/archfit/config/archfit.yaml",
+        "--cache-dir",
+        "/var/cache/archfit",
+    ]
+    assert "env" not in container
+    assert container["ports"] == [{"name": "metrics", "containerPort": 9090, "protocol": "TCP"}]
+    for probe, path in (
+        ("livenessProbe", "/healthz"),
+        ("readinessProbe", "/readyz"),
+        ("startupProbe", "/healthz"),
+    ):
+        assert container[probe]["httpGet"] == {"path": path, "port": "metrics"}
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    service = one(objects, "Service", "archfit-exporter")
+    assert service["spec"]["selector"] == SELECTOR
+    assert service["spec"]["ports"] == [
+        {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"}
+    ]
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    assert ("PodDisruptionBudget", "archfit-exporter") not in kinds
+    assert not any(kind in {"Role", "RoleBinding"} for kind, _ in kinds)
+
+
+def test_exporter_rbac_reads_only() -> None:
+    role = one(render({}), "ClusterRole", "archfit-exporter")
+
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["nodes", "pods", "events"], "verbs": READ},
+        {
+            "apiGroups": ["apps"],
+            "resources": ["deployments", "statefulsets", "daemonsets", "replicasets"],
+            "verbs": READ,
+        },
+        {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": READ},
+    ]
+
+
+def test_two_exporters_elect_a_leader() -> None:
+    objects = render(SCENARIOS["exporter-leader-election"])
+    deployment = one(objects, "Deployment", "archfit-exporter")
+    container = _container(objects)
+
+    assert deployment["spec"]["replicas"] == 2
+    assert container["args"][-1] == "--leader-election"
+    assert container["env"] == [
+        {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+    ]
+    role = one(objects, "Role", "archfit-exporter-leader-election")
+    assert role["metadata"]["namespace"] == "archfit"
+    assert role["rules"] == [
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "verbs": ["get", "create", "update"],
+        }
+    ]
+    binding = one(objects, "RoleBinding", "archfit-exporter-leader-election")
+    assert binding["roleRef"]["name"] == "archfit-exporter-leader-election"
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "archfit-exporter", "namespace": "archfit"}
+    ]
+    anti = deployment["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
+    (term,) = anti["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert term["podAffinityTerm"]["labelSelector"] == {"matchLabels": SELECTOR}
+    pdb = one(objects, "PodDisruptionBudget", "archfit-exporter")
+    assert pdb["spec"] == {"minAvailable": 1, "selector": {"matchLabels": SELECTOR}}
+
+
+def test_exporter_can_be_left_out() -> None:
+    objects = render({"exporter": {"enabled": False}})
+
+    assert [o["metadata"]["name"] for o in objects if "exporter" in o["metadata"]["name"]] == []
+
+
+def _policy_file(values: dict[str, Any], tmp_path: Path) -> Path:
+    config_map = one(render(values), "ConfigMap", "archfit-policy")
+    assert set(config_map["data"]) == {"archfit.yaml"}
+    path = tmp_path / "archfit.yaml"
+    path.write_text(config_map["data"]["archfit.yaml"])
+    return path
+
+
+def test_default_policy_is_the_built_in_one(tmp_path: Path) -> None:
+    path = _policy_file({}, tmp_path)
+
+    assert path.read_text() == "apiVersion: archfit.dev/v1alpha1\nkind: Policy\n"
+    settings = load_settings(path)
+    assert settings.storage.classes == ("longhorn",)
+    assert settings.light.weight == 50
+
+
+def test_policy_from_values_is_what_archfit_reads(tmp_path: Path) -> None:
+    values = {
+        "policy": {
+            "storage": {"classes": ["longhorn", "ceph-rbd"]},
+            "size": {"maxPiMemory": "1Gi"},
+            "rules": {"disabled": ["light-workloads"], "severity": {"floating-tag": "info"}},
+            "ignore": [{"workload": "*/kube-system/*", "findings": ["floating-tag"]}],
+        }
+    }
+    settings = load_settings(_policy_file(values, tmp_path))
+
+    assert settings.storage.classes == ("longhorn", "ceph-rbd")
+    assert settings.size.max_pi_memory == Quantity(Decimal(1024**3))
+    assert settings.rules.disabled == frozenset({"light-workloads"})
+    assert [(e.workload, sorted(e.findings)) for e in settings.ignore] == [
+        ("*/kube-system/*", ["floating-tag"])
+    ]
