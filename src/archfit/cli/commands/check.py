@@ -41,7 +41,9 @@ the nodes that may run it, and what is wrong (exit 1 when findings reach --fail-
 Inputs (found beside archfit.yaml, or in the first PATH's directory, unless given):
   archfit.yaml   the policy (found in PATH or its parents; --config)
   cluster.yaml   the nodes (--cluster; or Node objects in the input, e.g. a snapshot)
-  archfit.lock   image platforms (--lock); images missing from it are unresolved
+  archfit.lock   image platforms (--lock); authoritative where present: images missing
+                 from it are unresolved unless --resolve. Without one, the images are
+                 resolved online (through the cache), unless --offline
 
 \b
 Examples:
@@ -55,11 +57,12 @@ Examples:
   archfit check apps/ --live             # manifests against the live nodes
 
 \b
-Environment: ARCHFIT_JOBS=1 reads the files in one process (default: large trees are
-decoded by one process per CPU, up to 8).
+Environment: ARCHFIT_OFFLINE=1 is --offline; ARCHFIT_JOBS=1 reads the files in one
+process (default: large trees are decoded by one process per CPU, up to 8).
 
 \b
-Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad input or usage.
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad input or usage (also
+paths holding no Kubernetes object, unless --allow-empty), 3 a registry or the API failed.
 """
 
 
