@@ -1,0 +1,1 @@
+"""The admission webhook: pure brain (`brain`), server (`app`, `server`), cluster view, images."""
