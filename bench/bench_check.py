@@ -22,9 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-from archfit.manifests import load_inventory, load_manifests, read_lockfile
 from archfit.model.node import HOSTNAME_LABEL, Node
 from archfit.policy import Engine, LockfileImages, Settings, StorageIndex
+from archfit.sources import load_inventory, load_manifests, read_lockfile
 from archfit.usecases.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -345,8 +345,8 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from archfit.manifests import load_manifests
-    from archfit.manifests.sources.kustomize import kustomize_command
+    from archfit.sources import load_manifests
+    from archfit.sources.renderers import kustomize_command
 
     with tempfile.TemporaryDirectory(prefix="archfit-bench-gitops-") as tmp:
         root = Path(tmp) / "repo"
@@ -364,7 +364,7 @@ def main() -> int:
         print(f"archfit load_manifests, all sources (warm, best of {args.repeat}): {warm:.3f} s")
         code = (
             "import time, sys; t=time.perf_counter(); "
-            "from archfit.manifests import load_manifests; "
+            "from archfit.sources import load_manifests; "
             f"load_manifests([{str(root)!r}]); print(time.perf_counter()-t)"
         )
         cold = float(

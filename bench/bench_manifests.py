@@ -242,7 +242,7 @@ def cold_run(root: Path, jobs: int) -> tuple[float, float]:
     """Wall and CPU seconds of a fresh interpreter importing archfit and loading the tree."""
     code = (
         "import os, time; t=time.perf_counter(); c=sum(os.times()[:4]);"
-        "from archfit.manifests import load_manifests;"
+        "from archfit.sources import load_manifests;"
         f"m=load_manifests({str(root)!r}, jobs={jobs});"
         "print(time.perf_counter()-t, sum(os.times()[:4])-c, len(m.documents))"
     )
@@ -254,7 +254,7 @@ def cold_run(root: Path, jobs: int) -> tuple[float, float]:
 
 def sweep(jobs: int, repeat: int) -> None:
     """Reading alone (`read_documents`) for growing trees, in one process and in `jobs`."""
-    from archfit.manifests import parallel, read_documents
+    from archfit.sources import parallel, read_documents
 
     # Lift the thresholds so that every size is read in worker processes.
     parallel.MIN_FILES = parallel.MIN_BYTES = 0
@@ -280,8 +280,8 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="time reading growing trees")
     args = parser.parse_args()
 
-    from archfit.manifests import load_manifests
-    from archfit.manifests.parallel import jobs_setting, planned_workers
+    from archfit.sources import load_manifests
+    from archfit.sources.parallel import jobs_setting, planned_workers
 
     jobs = jobs_setting(args.jobs)
     if args.sweep:

@@ -177,7 +177,7 @@ def large(nodes: int, pods: int, *, traced: bool = False, fast: bool = True) -> 
 
 
 def homelab() -> None:
-    from archfit.manifests import load_inventory, load_manifests
+    from archfit.sources import load_inventory, load_manifests
 
     example = ROOT / "examples" / "homelab"
     manifests = load_manifests([example])

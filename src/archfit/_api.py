@@ -53,12 +53,14 @@ def check(
     cluster: PathLike | None = None,
     lock: PathLike | None = None,
     config: PathLike | None = None,
+    entry: str | None = None,
 ) -> CheckReport:
     """Check the manifests under `paths` against the cluster, as `archfit check` does.
 
     `cluster` (cluster.yaml or `kubectl get nodes -o yaml` output), `lock` (archfit.lock) and
     `config` (archfit.yaml) default to the nearest such file beside the first path or above
-    it, up to the repository top. Nothing is written and no registry is asked.
+    it, up to the repository top. `entry` reads one entry point of a multi-cluster repository
+    (e.g. `"clusters/prod"`, see docs/sources.md). Nothing is written and no registry is asked.
     """
     from archfit.usecases.check import run_check  # noqa: PLC0415 - keeps `import archfit` cheap
 
@@ -68,6 +70,7 @@ def check(
         lock=_path(lock),
         config=_path(config),
         spelling=API_SPELLING,
+        entry=entry,
     )
 
 
@@ -85,6 +88,7 @@ def simulate(
     drain: Sequence[str] = (),
     suggest: bool = False,
     explain: bool = False,
+    entry: str | None = None,
 ) -> SimulateReport:
     """Place every pod of the manifests as kube-scheduler would, as `archfit simulate` does.
 
@@ -107,7 +111,7 @@ def simulate(
         lock=_path(lock),
         explain=explain,
     )
-    return run_simulate(_paths(paths), options, spelling=API_SPELLING)
+    return run_simulate(_paths(paths), options, spelling=API_SPELLING, entry=entry)
 
 
 def fix(
@@ -118,6 +122,7 @@ def fix(
     lock: PathLike | None = None,
     config: PathLike | None = None,
     patches_dir: PathLike | None = None,
+    entry: str | None = None,
 ) -> FixOutcome:
     """Rewrite the manifests so that each workload carries its placement, as `archfit fix`.
 
@@ -134,6 +139,7 @@ def fix(
         lock=_path(lock),
         config=_path(config),
         spelling=API_SPELLING,
+        entry=entry,
     )
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from archfit.cli.terminal import Terminal
+
+if TYPE_CHECKING:
+    from archfit.sources import ReadSettings
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "EXIT_OPERATIONAL", "Abort", "Application"]
 
@@ -28,3 +33,11 @@ class Application:
     terminal: Terminal = field(default_factory=Terminal)
     verbose: int = 0
     quiet: bool = False
+
+    def reading(self) -> ReadSettings:
+        """How commands read manifests, from the environment (`ARCHFIT_JOBS`, `ARCHFIT_HELM`):
+        the CLI is the entry point, so it alone looks at the process's environment."""
+        # Imported here: `archfit --help` should not load the readers.
+        from archfit.sources import ReadSettings  # noqa: PLC0415
+
+        return ReadSettings.from_environment(os.environ)

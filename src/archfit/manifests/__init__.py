@@ -1,22 +1,23 @@
-"""Reading manifests and inventories into the model.
+"""Manifests into the model: pure logic (data in, data out; no files, processes or programs).
 
-Logic without network I/O; files are read at the edge of this package. The entry points:
+The adapter `archfit.sources` reads the files and runs the renderers, then calls in here:
 
-- `load_manifests(paths)` → `ManifestSet`: a GitOps tree or files, through the pluggable
-  sources in `archfit.manifests.sources`;
-- `read_documents(paths)` → `ReadResult`: just the decoded Kubernetes objects with file:line;
-- `load_inventory(path)` → `Inventory`: a cluster file or `kubectl get nodes` output;
-- `read_lockfile(path)` / `write_lockfile(path, lock)`: `archfit.lock`;
+- `read_bytes(data, file)` → `ReadResult`: a file's bytes decoded into Kubernetes documents;
+- `expand_documents(read, context)` → `ManifestSet`: the pluggable sources of
+  `archfit.manifests.sources` (Kustomize, Flux, Helm, Argo CD) run over the documents, then the
+  documents modelled (`build_manifest_set`);
+- `parse_inventory(data, file)` → `Inventory`: a cluster file or `kubectl get nodes` output;
+- `parse_lockfile(data, where)` / `dump_lockfile(lock)`: the text of `archfit.lock`;
 - `images_in(manifest_set)`: every image used, normalised, with where.
 
 Which `archfit.yaml`, `cluster.yaml` and `archfit.lock` apply is `archfit.sources.discovery`.
 """
 
-from archfit.manifests.documents import Document, ReadResult, read_documents
+from archfit.manifests.documents import Document, ReadResult, read_bytes, read_text
 from archfit.manifests.images import images_in
-from archfit.manifests.inventory import Inventory, load_inventory
-from archfit.manifests.lockfile_io import read_lockfile, write_lockfile
-from archfit.manifests.objects import ManifestSet, build_manifest_set, load_manifests
+from archfit.manifests.inventory import Inventory, parse_inventory
+from archfit.manifests.lockfile import dump_lockfile, parse_lockfile
+from archfit.manifests.objects import ManifestSet, build_manifest_set, expand_documents
 
 __all__ = [
     "Document",
@@ -24,10 +25,11 @@ __all__ = [
     "ManifestSet",
     "ReadResult",
     "build_manifest_set",
+    "dump_lockfile",
+    "expand_documents",
     "images_in",
-    "load_inventory",
-    "load_manifests",
-    "read_documents",
-    "read_lockfile",
-    "write_lockfile",
+    "parse_inventory",
+    "parse_lockfile",
+    "read_bytes",
+    "read_text",
 ]

@@ -1,20 +1,20 @@
-"""Reading YAML files and directories into Kubernetes-shaped documents.
+"""Decoding the bytes of YAML files into Kubernetes-shaped documents (pure: no file access).
 
-This is the first step of `load_manifests`: bytes on disk become `Document`s (a decoded mapping
-with the file and line it started at). Nothing here knows what a Deployment is; it only knows
-what a Kubernetes object looks like (a mapping with `apiVersion` and `kind`).
+This is the first step of loading manifests: the bytes of a file become `Document`s (a decoded
+mapping with the file and line it started at). Nothing here knows what a Deployment is; it only
+knows what a Kubernetes object looks like (a mapping with `apiVersion` and `kind`). Walking
+directories and reading the bytes is `archfit.sources.files.read_documents`.
 
-Contract of `read_documents`:
-- files and directories (recursively, `*.yaml` and `*.yml`, hidden files and directories such as
-  `.git` skipped, symlinked directories followed once, sorted so output is deterministic); a file
-  named explicitly is read whatever its extension (`.json` is decoded as JSON);
+Contract of `read_bytes` (and of `read_documents`, which applies it to every file it finds):
+- a file named `*.json` is decoded as JSON, any other as YAML;
 - multi-document YAML; `kind: List` and typed lists (`NodeList`, …) are flattened into their
   items, each keeping its own line;
 - documents that are not Kubernetes objects (Helm values, Talos configs, compose files) are
   skipped quietly; `kustomization.yaml` files are kept (kustomize allows them to omit
   `apiVersion`/`kind`, which are filled in) because sources and namespace defaulting need them;
-- broken YAML, a file that is not UTF-8, or an unreadable file becomes an `invalid-yaml` finding
-  with `file:line`; the other documents of the same file are kept. It never raises for content.
+- broken YAML becomes an `invalid-yaml` finding with `file:line`, a file that is not UTF-8 a
+  `not-yaml` one and an unreadable file an `unreadable` one; the other documents of the same
+  file are kept. It never raises for content.
 
 Speed: documents are split on `---` lines by hand (tracking where each starts) and each is
 decoded from libyaml's events by `archfit.manifests.yamldecode`; composing a node graph with
@@ -23,14 +23,11 @@ marks is done only for the rare List documents, to give items their own lines.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
@@ -41,15 +38,15 @@ from archfit.model.workload import SourceRef
 
 __all__ = [
     "KUSTOMIZATION_FILES",
+    "YAML_SUFFIXES",
     "Document",
     "ReadResult",
     "decode_text",
-    "gc_paused",
-    "iter_yaml_files",
-    "read_documents",
-    "read_file",
+    "missing",
+    "read_bytes",
     "read_text",
     "split_documents",
+    "unreadable",
 ]
 
 # Composing node graphs (with marks) is only needed for List documents, to locate their items.
@@ -146,50 +143,6 @@ def _problem(file: str, line: int, message: str, id_: str = "invalid-yaml") -> F
         hint=_PROBLEM_HINTS[id_],
         rule="manifests",
     )
-
-
-def iter_yaml_files(root: Path, unreadable: list[tuple[Path, str]] | None = None) -> Iterator[Path]:
-    """`*.yaml`/`*.yml` below `root` in sorted order, skipping hidden entries and symlink loops.
-    Directories that cannot be listed (and entries that cannot be examined) are appended to
-    `unreadable` with the reason, when given, so that they are reported rather than skipped."""
-    seen: set[tuple[int, int]] = set()
-
-    def skipped(path: Path, err: OSError) -> None:
-        if unreadable is not None:
-            unreadable.append((path, err.strerror or str(err)))
-
-    def walk(directory: Path) -> Iterator[Path]:
-        try:
-            st = directory.stat()
-        except OSError as err:
-            skipped(directory, err)
-            return
-        if (st.st_dev, st.st_ino) in seen:
-            return
-        seen.add((st.st_dev, st.st_ino))
-        try:
-            with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as err:
-            skipped(directory, err)
-            return
-        subdirs = []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError as err:
-                skipped(directory / entry.name, err)
-                continue
-            if is_dir:
-                subdirs.append(directory / entry.name)
-            elif entry.name.endswith(YAML_SUFFIXES) or entry.name in KUSTOMIZATION_FILES:
-                yield directory / entry.name
-        for sub in subdirs:
-            yield from walk(sub)
-
-    yield from walk(root)
 
 
 def decode_text(data: bytes, file: str) -> tuple[str | None, Finding | None]:
@@ -378,108 +331,33 @@ def _item_lines(chunk: str, first: int) -> list[int]:
     return []
 
 
-def read_file(path: Path, display: str | None = None) -> ReadResult:
-    """Read one file; `display` is how the file is named in sources and findings."""
-    file = display if display is not None else str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        result = ReadResult(files_read=0)
-        result.problems.append(
-            _problem(file, 0, f"cannot read file: {err.strerror or err}", "unreadable")
-        )
-        return result
+def read_bytes(data: bytes, file: str) -> ReadResult:
+    """Read the content of one file named `file` (how it is named in sources and findings;
+    its name says whether it is a kustomization, its suffix whether it is JSON)."""
     text, problem = decode_text(data, file)
-    reader = _Reader(file, kustomization=path.name in KUSTOMIZATION_FILES)
+    name = PurePath(file).name
+    reader = _Reader(file, kustomization=name in KUSTOMIZATION_FILES)
     if text is None:
         assert problem is not None
         reader.result.problems.append(problem)
         return reader.result
-    if path.suffix == ".json":
+    if name.endswith(".json"):
         return reader.read_json(text)
     return reader.read_text(text)
+
+
+def unreadable(file: str, reason: str) -> ReadResult:
+    """The result for a file that could not be read: no documents, one problem naming it."""
+    result = ReadResult(files_read=0)
+    result.problems.append(_problem(file, 0, reason, "unreadable"))
+    return result
+
+
+def missing(path: str) -> Finding:
+    """The problem reported in place of a path given that does not exist."""
+    return _problem(path, 0, "no such file or directory")
 
 
 def read_text(text: str, file: str = "<input>", *, kustomization: bool = False) -> ReadResult:
     """Read YAML text as if it came from `file` (used by tests and by sources that render)."""
     return _Reader(file, kustomization=kustomization).read_text(text)
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building many small acyclic objects.
-
-    Decoding a large tree allocates millions of dicts, lists and strings; each allocation
-    burst triggers collections that walk the whole growing heap, which costs about a third
-    of the reading time. Nothing built here forms reference cycles, so pausing is safe; the
-    previous state is restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def read_documents(
-    paths: Iterable[Path | str] | Path | str, *, jobs: int | None = None
-) -> ReadResult:
-    """Read files and directories into documents; see the module docstring for the contract.
-
-    A path that does not exist is reported as a problem (an `invalid-yaml` finding naming it),
-    so one mistyped argument does not hide the rest.
-
-    `jobs` sets how many processes decode files: None reads `$ARCHFIT_JOBS` (unset or 0: the
-    idle CPUs, at most 8), 1 reads in this process. Several processes are used only when the
-    input is large enough to gain from them (`archfit.manifests.parallel`); the result is the
-    same either way, in the same order. Raises `InputError` for a malformed `$ARCHFIT_JOBS`
-    and `ParallelReadError` when a worker process fails.
-    """
-    if isinstance(paths, str | Path):
-        paths = [paths]
-    with gc_paused():
-        plan = _plan(paths)
-        files = [entry for entry in plan if not isinstance(entry, Finding)]
-        # Imported on use: the parallel reader imports this module for its workers.
-        from archfit.manifests.parallel import read_files  # noqa: PLC0415
-
-        per_file = iter(read_files(files, jobs=jobs))
-        result = ReadResult()
-        for entry in plan:
-            if isinstance(entry, Finding):
-                result.problems.append(entry)
-            else:
-                result.extend(next(per_file))
-    return result
-
-
-def _plan(paths: Iterable[Path | str]) -> list[tuple[Path, str] | Finding]:
-    """The files to read as `(path, display name)` in order, and a problem for each missing
-    path in its place. A file reached twice (a directory and a file inside it, or two
-    overlapping directories) is listed once, so its objects are not counted twice."""
-    plan: list[tuple[Path, str] | Finding] = []
-    seen: set[Path] = set()
-
-    def add(file: Path, display: str) -> None:
-        key = file.resolve()
-        if key not in seen:
-            seen.add(key)
-            plan.append((file, display))
-
-    for raw in paths:
-        given = Path(raw)
-        if given.is_dir():
-            unreadable: list[tuple[Path, str]] = []
-            for file in iter_yaml_files(given, unreadable):
-                add(file, str(file))
-            plan.extend(
-                _problem(str(path), 0, f"cannot read: {reason}", "unreadable")
-                for path, reason in unreadable
-            )
-        elif given.exists():
-            add(given, str(raw))
-        else:
-            plan.append(_problem(str(raw), 0, "no such file or directory"))
-    return plan

@@ -1,6 +1,7 @@
 """The cluster inventory: which nodes exist, with their platform, labels, taints and resources.
 
-`load_inventory(path)` accepts, recognised by content:
+`parse_inventory(data, file)` (and `archfit.sources.load_inventory(path)`) accepts, recognised
+by content:
 - archfit's cluster file (`apiVersion: archfit.dev/v1alpha1`, `kind: Cluster`), documented in
   docs/inventory.md: nodes by hand or by `profile`, explicit fields over the profile's;
 - `kubectl get nodes -o yaml` or `-o json` output (a `List` of Nodes), a single Node, several
@@ -8,20 +9,20 @@
 
 Every mistake is an `InputError` naming `file:line`, the node and the field, and what was
 expected; an unknown field is a mistake (a typo must not silently drop a taint). Parsing is
-pure (`inventory_from_cluster_doc`, `inventory_from_documents`); only `load_inventory` reads.
+pure (`parse_inventory`, `inventory_from_cluster_doc`, `inventory_from_documents`); reading the
+file is `archfit.sources.load_inventory`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from archfit.errors import InputError, InvalidValue
-from archfit.manifests.documents import Document, read_documents, split_documents
+from archfit.manifests.documents import Document, decode_text, read_bytes, split_documents
 from archfit.model.k8s import node_from_k8s
 from archfit.model.node import Node
 from archfit.model.platform import NodeCapabilities, Platform, require_goarch
@@ -35,7 +36,7 @@ __all__ = [
     "Inventory",
     "inventory_from_cluster_doc",
     "inventory_from_documents",
-    "load_inventory",
+    "parse_inventory",
 ]
 
 CLUSTER_API_VERSION = "archfit.dev/v1alpha1"
@@ -346,13 +347,10 @@ def inventory_from_documents(
     return Inventory(name=name, nodes=tuple(nodes), source=file)
 
 
-def load_inventory(path: Path | str) -> Inventory:
-    """Read a cluster inventory file in any of the accepted forms (see module docstring)."""
-    path = Path(path)
-    file = str(path)
-    if not path.is_file():
-        raise InputError("no such cluster file", where=file)
-    result = read_documents([path])
+def parse_inventory(data: bytes, file: str, *, name: str) -> Inventory:
+    """The inventory held by the bytes of `file`, in any of the accepted forms (see the module
+    docstring); `name` names an inventory whose content gives none (the file's stem)."""
+    result = read_bytes(data, file)
     if result.problems:
         problem = result.problems[0]
         raise InputError(problem.message.split(": ", 1)[-1], where=str(problem.source or file))
@@ -361,14 +359,14 @@ def load_inventory(path: Path | str) -> Inventory:
         raise InputError("more than one kind: Cluster document", where=str(clusters[1].source))
     if clusters:
         doc = clusters[0]
-        start, chunk = _chunk_at(path, doc.source.line)
+        start, chunk = _chunk_at(decode_text(data, file)[0] or "", doc.source.line)
         return inventory_from_cluster_doc(doc.body, file=file, chunk=chunk, first=start)
-    return inventory_from_documents(result.documents, name=path.stem, file=file)
+    return inventory_from_documents(result.documents, name=name, file=file)
 
 
-def _chunk_at(path: Path, line: int) -> tuple[int, str | None]:
-    """The first line and text of the YAML document of `path` that holds `line`."""
-    chunks = split_documents(path.read_text(encoding="utf-8-sig"))
+def _chunk_at(text: str, line: int) -> tuple[int, str | None]:
+    """The first line and text of the YAML document of `text` that holds `line`."""
+    chunks = split_documents(text)
     for first, chunk in reversed(chunks):
         if first <= line:
             return first, chunk

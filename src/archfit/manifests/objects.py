@@ -1,6 +1,7 @@
-"""Documents into the model: `load_manifests`, the one entry point for reading a GitOps tree.
+"""Documents into the model: the pure half of reading a GitOps tree.
 
-Flow: `read_documents` (files → documents) → each source of `archfit.manifests.sources.SOURCES`
+Flow: `archfit.sources.load_manifests` reads the files (`read_documents`: files → documents) and
+calls `expand_documents` here: each source of `archfit.manifests.sources.SOURCES`
 (raw YAML first, then renderers) → `build_manifest_set` (documents → workloads, claims, storage
 classes, volumes, nodes). Every conversion error becomes an `invalid-manifest` finding naming
 `file:line` and the field path; nothing in the input can make this raise.
@@ -13,15 +14,16 @@ else `default`.
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
 from archfit.errors import InputError
-from archfit.manifests.documents import Document, ReadResult, gc_paused, read_documents
+from archfit.manifests.documents import Document, ReadResult
+from archfit.manifests.entrypoints import find_entry_points, select
 from archfit.manifests.sources import SOURCES, Source, SourceContext
 from archfit.model.finding import Finding
 from archfit.model.k8s import (
@@ -45,8 +47,8 @@ __all__ = [
     "DEFAULT_NAMESPACE",
     "ManifestSet",
     "build_manifest_set",
+    "expand_documents",
     "kustomization_namespaces",
-    "load_manifests",
 ]
 
 DEFAULT_NAMESPACE = "default"
@@ -87,6 +89,7 @@ class ManifestSet:
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()
     files_read: int = 0
+    entry_points: tuple[str, ...] = ()
 
     def of_kind(self, *kinds: str) -> list[Document]:
         """Documents whose `kind` is one of `kinds`, in input order."""
@@ -274,45 +277,27 @@ def build_manifest_set(
     )
 
 
-def load_manifests(
-    paths: Iterable[Path | str] | Path | str,
+def expand_documents(
+    read: ReadResult,
+    context: SourceContext,
     *,
     sources: Sequence[Source] | None = None,
-    offline: bool = True,
-    cache_dir: Path | None = None,
-    read: Callable[[Sequence[Path]], ReadResult] | None = None,
-    jobs: int | None = None,
+    entry: str | None = None,
 ) -> ManifestSet:
-    """Read files and directories and model what they hold; never raises for their content.
+    """Run `sources` (default: the registry `archfit.manifests.sources.SOURCES`) over the
+    documents `read` from `context.roots` and model the result; never raises for their content.
 
-    `sources` defaults to the registry `archfit.manifests.sources.SOURCES`. A path that does not
-    exist is reported as a finding, like broken YAML; callers that want a usage error for it
-    check the paths first. `jobs` caps the processes that decode files (None: `$ARCHFIT_JOBS`,
-    else every CPU; 1: this process only), see `read_documents`.
+    Pure given a pure `context`: sources reach files and renderers only through it (its `read`
+    and `renderers`), which `archfit.sources.load_manifests` fills with the real ones. When the
+    input has entry points (see `archfit.manifests.entrypoints`), workloads are modelled once
+    per entry point reaching them, or only for `entry`; an unknown `entry` raises `InputError`.
     """
-    reader = read if read is not None else functools.partial(_read_paths, jobs=jobs)
-    with gc_paused():
-        return _load(paths, sources=sources, offline=offline, cache_dir=cache_dir, read=reader)
-
-
-def _load(
-    paths: Iterable[Path | str] | Path | str,
-    *,
-    sources: Sequence[Source] | None,
-    offline: bool,
-    cache_dir: Path | None,
-    read: Callable[[Sequence[Path]], ReadResult],
-) -> ManifestSet:
-    roots = (paths,) if isinstance(paths, str | Path) else tuple(paths)
-    root_paths = tuple(Path(p) for p in roots)
-    result = read(root_paths)
-    context = SourceContext(roots=root_paths, read=read, offline=offline, cache_dir=cache_dir)
-    seen: list[Document] = list(result.documents)
+    seen: list[Document] = list(read.documents)
     seen_ids = {id(d) for d in seen}
     emitted: list[Document] = []
     ready: list[Workload] = []
     superseded: set[SourceRef] = set()
-    findings: list[Finding] = list(result.problems)
+    findings: list[Finding] = list(read.problems)
     notes: list[str] = []
     for source in SOURCES if sources is None else sources:
         # A source sees what the cluster would get so far: documents an earlier source
@@ -331,13 +316,25 @@ def _load(
         findings.extend(output.findings)
         notes.extend(f"{source.name}: {note}" for note in output.notes)
     kept = _dedupe(d for d in emitted if d.source not in superseded)
-    return build_manifest_set(
-        kept, workloads=ready, findings=findings, notes=notes, files_read=result.files_read
+    built = build_manifest_set(
+        kept, workloads=ready, findings=findings, notes=notes, files_read=read.files_read
     )
+    return _by_entry_point(built, seen, context.roots, entry)
 
 
-def _read_paths(paths: Sequence[Path], *, jobs: int | None) -> ReadResult:
-    return read_documents(paths, jobs=jobs)
+def _by_entry_point(
+    loaded: ManifestSet, seen: Sequence[Document], roots: Sequence[Path], entry: str | None
+) -> ManifestSet:
+    points = find_entry_points(seen, roots)
+    if not points and entry is None:
+        return loaded
+    workloads, findings = select(loaded.workloads, loaded.findings, points, entry)
+    return dataclasses.replace(
+        loaded,
+        workloads=tuple(workloads),
+        findings=tuple(findings),
+        entry_points=tuple(p.name for p in points),
+    )
 
 
 def _dedupe(documents: Iterable[Document]) -> list[Document]:

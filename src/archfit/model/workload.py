@@ -88,6 +88,9 @@ class Workload:
     volume_claim_templates: tuple[PersistentVolumeClaim, ...] = ()
     owner: str | None = None
     uid: str | None = None
+    # The deployment (a cluster or environment of the repository) this copy was reached from;
+    # empty when the input has no entry points (see `archfit.manifests.entrypoints`).
+    entry_point: str = ""
 
     @property
     def key(self) -> str:

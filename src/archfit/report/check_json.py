@@ -142,6 +142,8 @@ def _workload(verdict: WorkloadVerdict, shared: _Shared) -> dict[str, Any]:
         "placement": placement_json(verdict.placement),
         "findings": [finding_json(f) for f in verdict.findings],
         "ignored": verdict.ignored,
+        # Only inputs with entry points (several clusters or environments) name them.
+        **({"entryPoint": w.entry_point} if w.entry_point else {}),
     }
 
 

@@ -87,7 +87,8 @@ def _table(report: CheckReport) -> list[str]:
     rows = []
     # Workloads the filters treat alike share one eligible-node tuple: describe each once.
     described: dict[int, tuple[Sequence[str] | None, str]] = {}
-    for verdict in report.workloads:
+    verdicts = sorted(report.workloads, key=lambda v: v.workload.entry_point)
+    for verdict in verdicts:
         ids = sorted(
             {f.id for f in verdict.findings},
             key=lambda i: (
@@ -111,7 +112,11 @@ def _table(report: CheckReport) -> list[str]:
     ]
     widths = [min(widths[0], 44), min(widths[1], 18), min(widths[2], 26)]
     out = []
-    for row in (header, *rows):
+    entries = [""] + [v.workload.entry_point for v in verdicts]
+    for index, row in enumerate((header, *rows)):
+        # Workloads come grouped by entry point: a line names each group's deployment.
+        if entries[index] and entries[index] != entries[index - 1]:
+            out.append(f"entry point {entries[index]}:")
         cells = [_cell(row[i], widths[i]).ljust(widths[i]) for i in range(3)]
         out.append("  ".join([*cells, row[3]]).rstrip())
     return out
@@ -170,6 +175,10 @@ def _header(report: CheckReport) -> list[str]:
         + (f" from {inputs.lockfile}" if inputs.lockfile else "")
     )
     lines.append(f"  policy     {inputs.config or 'built-in defaults (no archfit.yaml found)'}")
+    entries = Counter(v.workload.entry_point for v in report.workloads if v.workload.entry_point)
+    if entries:
+        each = ", ".join(f"{name} ({_plural(n, 'workload')})" for name, n in entries.items())
+        lines.append(f"  entries    {each}")
     lines.append("")
     lines += textwrap.wrap(
         "For each workload: the architectures all of its images ship, the nodes that would "

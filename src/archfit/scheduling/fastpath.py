@@ -29,10 +29,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 import numpy as np
 
+from archfit.scheduling.cycle import CycleOwner, Decision, num_feasible_nodes_to_find
 from archfit.scheduling.framework.arrays import BoolArray, IntArray, NodeArrays
 from archfit.scheduling.framework.interface import MAX_NODE_SCORE, CycleState
 from archfit.scheduling.framework.nodeinfo import NodeInfo
@@ -44,9 +45,6 @@ from archfit.scheduling.plugins.noderesources import BalancedAllocation, Fit
 from archfit.scheduling.plugins.podtopologyspread import HOSTNAME, PodTopologySpread
 from archfit.scheduling.plugins.tainttoleration import TaintToleration
 
-if TYPE_CHECKING:
-    from archfit.scheduling.scheduler import Decision, Scheduler
-
 __all__ = ["FastCycle"]
 
 FIT = "NodeResourcesFit"
@@ -56,7 +54,7 @@ Scorer = Callable[[Any, CycleState, PodInfo, IntArray, Sequence[NodeInfo]], IntA
 class FastCycle:
     """The vectorised cycle of one `Scheduler` (shares its framework, cluster and start index)."""
 
-    def __init__(self, scheduler: Scheduler) -> None:
+    def __init__(self, scheduler: CycleOwner) -> None:
         self.scheduler = scheduler
         self.arrays = NodeArrays(scheduler.cluster)
         # Cycles this path decided (the others went to the exact cycle).
@@ -100,8 +98,6 @@ class FastCycle:
 
     def try_schedule(self, pod: PodInfo) -> Decision | None:
         """The exact cycle's Decision for `pod`, or None (nothing changed) when it declines."""
-        from archfit.scheduling.scheduler import Decision, num_feasible_nodes_to_find  # noqa: PLC0415
-
         if pod.nominated_node:
             return None
         sched = self.scheduler

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
+from archfit.scheduling.cycle import Decision, num_feasible_nodes_to_find
 from archfit.scheduling.fastpath import FastCycle
 from archfit.scheduling.framework.cluster import Cluster
 from archfit.scheduling.framework.interface import CycleState, Diagnosis, Handle, TieBreaker
@@ -36,20 +36,9 @@ __all__ = [
     "num_feasible_nodes_to_find",
 ]
 
-MIN_FEASIBLE_NODES_TO_FIND = 100
-MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
 # Below this many nodes the exact cycle is faster than numpy's per-call overhead (14 nodes:
 # 0.03 s against 0.07 s for 283 pods); both decide identically.
 FAST_MIN_NODES = 32
-
-
-def num_feasible_nodes_to_find(total: int, percentage: int = 0) -> int:
-    """How many feasible nodes a cycle looks for before it stops filtering."""
-    if total < MIN_FEASIBLE_NODES_TO_FIND:
-        return total
-    if percentage == 0:
-        percentage = max(50 - total // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
-    return max(total * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
 
 
 class ReservoirTieBreaker:
@@ -73,27 +62,6 @@ class ReservoirTieBreaker:
             if r == 0:
                 chosen = nodes[count - 1]
         return chosen
-
-
-@dataclass(slots=True)
-class Decision:
-    """What one cycle decided. `node` is None when the pod did not fit (then `message` is the
-    FailedScheduling text); a successful preemption leaves `node` None with
-    `nominated_node` set and `victims` evicted. `filters` holds the rejecting status of every
-    node that was filtered out; `scores` the weighted per-plugin scores and `total` of every
-    scored node (None when scoring was skipped)."""
-
-    pod: PodInfo
-    node: str | None = None
-    message: str | None = None
-    filters: dict[str, Status] = field(default_factory=dict)
-    scores: dict[str, dict[str, int]] | None = None
-    tie_set: tuple[str, ...] = ()
-    evaluated: int = 0
-    feasible: int = 0
-    nominated_node: str | None = None
-    victims: tuple[PodInfo, ...] = ()
-    state: CycleState | None = None
 
 
 class Scheduler:

@@ -38,6 +38,7 @@ from archfit.usecases.config import load_settings
 
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
+    from archfit.sources import ReadSettings
 
 __all__ = [
     "CLUSTER_FILE",
@@ -83,8 +84,10 @@ def run_check(
     images: ImagePlatforms | None = None,
     manifests: ManifestSet | None = None,
     more_findings: Callable[[ImagePlatforms], Iterable[Finding]] | None = None,
+    reading: ReadSettings | None = None,
     spelling: Spelling = CLI_SPELLING,
     allow_empty: bool = False,
+    entry: str | None = None,
 ) -> CheckReport:
     """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs
     (naming explicit inputs as `spelling` says: CLI options or API arguments), and for paths
@@ -92,7 +95,7 @@ def run_check(
     pass) unless `allow_empty`."""
     # The readers pull in YAML machinery; importing them here keeps `import archfit.usecases`
     # cheap for entry points that only need the types.
-    from archfit.manifests import load_inventory, load_manifests, read_lockfile  # noqa: PLC0415
+    from archfit.sources import ReadSettings, load_inventory, read_lockfile  # noqa: PLC0415
 
     if not paths and manifests is None:
         raise InputError("no path given; expected a directory or manifest files to check")
@@ -106,7 +109,7 @@ def run_check(
 
     top: list[Finding] = []
     if manifests is None:
-        manifests = load_manifests(targets)
+        manifests = (reading or ReadSettings()).load(targets, entry=entry)
     if targets and not allow_empty:
         require_objects(manifests, targets)
     top.extend(manifests.findings)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from archfit.errors import InputError
 from archfit.model.finding import Finding
@@ -21,6 +21,9 @@ from archfit.model.image import ImageRef
 from archfit.model.imageinfo import ImageInfo
 from archfit.policy import ImagePlatforms
 from archfit.registry import Resolution, ResolverConfig, open_resolver
+
+if TYPE_CHECKING:
+    from archfit.sources import ReadSettings
 
 __all__ = [
     "CHILD_DIGEST_PINNED",
@@ -55,14 +58,17 @@ class PathImages:
     findings: tuple[Finding, ...]
 
 
-def images_from_paths(paths: Sequence[Path]) -> PathImages:
+def images_from_paths(
+    paths: Sequence[Path], *, entry: str | None = None, reading: ReadSettings | None = None
+) -> PathImages:
     """Every image the manifests under `paths` run, normalised and sorted."""
-    from archfit.manifests import images_in, load_manifests  # noqa: PLC0415 - heavy readers
+    from archfit.manifests import images_in  # noqa: PLC0415
+    from archfit.sources import ReadSettings  # noqa: PLC0415 - heavy readers
 
     for path in paths:
         if not path.exists():
             raise InputError("no such file or directory", where=str(path))
-    manifests = load_manifests(list(paths))
+    manifests = (reading or ReadSettings()).load(list(paths), entry=entry)
     refs = tuple(ImageRef.parse(text) for text in images_in(manifests))
     return PathImages(refs, tuple(manifests.findings))
 
@@ -222,11 +228,13 @@ def plan_check_images(
     lock: Path | None,
     config: Path | None,
     manifests: Any = None,
+    reading: ReadSettings | None = None,
 ) -> CheckImagePlan:
     """Read the manifests (unless given, e.g. the live cluster's) and the lockfile `check`
     would use (the same discovery: `--lock`, else the nearest archfit.lock upwards)."""
-    from archfit.manifests import images_in, load_manifests, read_lockfile  # noqa: PLC0415
+    from archfit.manifests import images_in  # noqa: PLC0415
     from archfit.policy import LockfileImages  # noqa: PLC0415
+    from archfit.sources import ReadSettings, read_lockfile  # noqa: PLC0415
     from archfit.sources.discovery import LOCK_FILE, discover  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
@@ -239,7 +247,7 @@ def plan_check_images(
     lockfile = read_lockfile(lock_path, optional=True) if lock_path is not None else None
     base = LockfileImages(lockfile, source=lock_path.name if lock_path else LOCK_FILE)
     if manifests is None:
-        manifests = load_manifests(targets)
+        manifests = (reading or ReadSettings()).load(targets)
     missing = []
     for text in images_in(manifests):
         ref = ImageRef.parse(text)

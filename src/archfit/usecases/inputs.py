@@ -17,6 +17,7 @@ from archfit.usecases.check import require_objects
 
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
+    from archfit.sources import ReadSettings
 
 __all__ = ["INPUT_PROBLEM_IDS", "input_problems", "load_complete", "located"]
 
@@ -41,17 +42,22 @@ def input_problems(manifests: ManifestSet) -> list[Finding]:
 
 
 def load_complete(
-    paths: Sequence[Path], *, keep_going: bool = False, allow_empty: bool = False
+    paths: Sequence[Path],
+    *,
+    keep_going: bool = False,
+    allow_empty: bool = False,
+    entry: str | None = None,
+    reading: ReadSettings | None = None,
 ) -> tuple[ManifestSet, list[Finding]]:
     """Read `paths`; raise `InputError` (the first problem, one line, and how many more) when
     part of the input could not be read, unless `keep_going`; and when nothing Kubernetes was
     found, unless `allow_empty`. Returns the manifests and the problems kept going past."""
-    from archfit.manifests import load_manifests  # noqa: PLC0415
+    from archfit.sources import ReadSettings  # noqa: PLC0415
 
     for target in paths:
         if not target.exists():
             raise InputError("no such file or directory", where=str(target))
-    manifests = load_manifests(list(paths))
+    manifests = (reading or ReadSettings()).load(list(paths), entry=entry)
     problems = input_problems(manifests)
     if problems and not keep_going:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

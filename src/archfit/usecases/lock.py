@@ -17,12 +17,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archfit.model.finding import Finding
 from archfit.model.image import ImageRef
 from archfit.model.lockfile import LockEntry, Lockfile
 from archfit.registry import Resolution
 from archfit.usecases.images import images_from_paths
+
+if TYPE_CHECKING:
+    from archfit.sources import ReadSettings
 
 __all__ = ["LockOutcome", "LockPlan", "apply_lock", "plan_lock"]
 
@@ -54,11 +58,18 @@ class LockOutcome:
         return not (self.added or self.changed or self.removed)
 
 
-def plan_lock(paths: Sequence[Path], lock_path: Path, *, update: bool = False) -> LockPlan:
+def plan_lock(
+    paths: Sequence[Path],
+    lock_path: Path,
+    *,
+    update: bool = False,
+    entry_point: str | None = None,
+    reading: ReadSettings | None = None,
+) -> LockPlan:
     """Read the manifests and the current lockfile; decide what needs resolving."""
-    from archfit.manifests import read_lockfile  # noqa: PLC0415 - heavy readers
+    from archfit.sources import read_lockfile  # noqa: PLC0415 - heavy readers
 
-    found = images_from_paths(paths)
+    found = images_from_paths(paths, entry=entry_point, reading=reading)
     old = read_lockfile(lock_path, optional=True)
     wanted = {str(ref): ref for ref in found.refs}
     to_resolve = []
@@ -142,7 +153,7 @@ def apply_lock(
     )
     if not write or (outcome.up_to_date and plan.path.exists()):
         return outcome
-    from archfit.manifests import write_lockfile  # noqa: PLC0415
+    from archfit.sources import write_lockfile  # noqa: PLC0415
 
     write_lockfile(plan.path, outcome.lockfile)
     return LockOutcome(

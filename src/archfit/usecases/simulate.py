@@ -13,6 +13,7 @@ their replicas as theirs would be (`archfit.scheduling.snapshot`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ from archfit.sources.discovery import (
 
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
+    from archfit.sources import ReadSettings
 
 __all__ = ["run_simulate"]
 
@@ -49,8 +51,8 @@ def _nodes(
 ) -> tuple[list[Node], list[str], Path | None, str | None]:
     """The nodes, the names of those added, and the inventory file read with its cluster
     name (None, `snapshot` for Node objects in the input)."""
-    from archfit.manifests import load_inventory  # noqa: PLC0415 - YAML readers load lazily
     from archfit.model.profiles import nodes_from_profile  # noqa: PLC0415
+    from archfit.sources import load_inventory  # noqa: PLC0415 - YAML readers load lazily
 
     source: Path | None = None
     name: str | None = "snapshot"
@@ -148,10 +150,10 @@ def _objects(manifests: ManifestSet) -> dict[str, Any]:
 
 def _image_lookup(path: Path | None) -> ImageLookup:
     """Platforms of images as written in pods, from the lockfile (cached per reference)."""
-    from archfit.manifests.lockfile_io import read_lockfile  # noqa: PLC0415
     from archfit.model.image import ImageRef  # noqa: PLC0415
     from archfit.model.imageinfo import ImageInfo  # noqa: PLC0415
     from archfit.policy.images import LockfileImages  # noqa: PLC0415
+    from archfit.sources import read_lockfile  # noqa: PLC0415
 
     images = LockfileImages(read_lockfile(path), source=path.name) if path is not None else None
     answers: dict[str, ImageInfo | None] = {}
@@ -205,10 +207,12 @@ def run_simulate(
     manifests: ManifestSet | None = None,
     progress: Callable[[str], None] | None = None,
     spelling: Spelling = CLI_SPELLING,
+    entry: str | None = None,
+    reading: ReadSettings | None = None,
 ) -> SimulateReport:
     """Simulate the manifests under `paths`; raises `InputError` for missing or bad inputs
     (naming explicit inputs as `spelling` says: CLI options or API arguments)."""
-    from archfit.manifests import load_manifests  # noqa: PLC0415
+    from archfit.sources import ReadSettings  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
     for target in targets:
@@ -216,7 +220,14 @@ def run_simulate(
             raise InputError("no such file or directory", where=str(target))
     found = discover(targets, cluster=options.cluster, lock=options.lock, spelling=spelling)
     if manifests is None:
-        manifests = load_manifests(targets)
+        manifests = (reading or ReadSettings()).load(targets, entry=entry)
+    several = entry is None and len(manifests.entry_points) > 1
+    if several:
+        # One simulation is one cluster: the entry points are simulated together as before
+        # (each workload once), and a note says how to simulate one of them.
+        once = {w.key: w for w in reversed(manifests.workloads)}
+        kept = tuple(w for w in manifests.workloads if once[w.key] is w)
+        manifests = dataclasses.replace(manifests, workloads=kept)
     nodes, added, cluster_path, cluster_name = _nodes(options, manifests, found, spelling)
     objects = _objects(manifests)
     config = SimulationConfig(version=options.version, seed=options.seed, explain=options.explain)
@@ -232,6 +243,11 @@ def run_simulate(
         cluster_name=cluster_name,
     )
     report.notes.extend(f.message for f in manifests.findings if f.severity == "error")
+    if several:
+        report.notes.append(
+            f"{len(manifests.entry_points)} entry points ({', '.join(manifests.entry_points)}) "
+            "simulated together on one cluster; choose one with --entry"
+        )
     lookup = _image_lookup(found.lock)
     _image_outcomes(report, lookup)
     if options.fail:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from archfit.cli.main import main
-from archfit.manifests import load_manifests
+from archfit.sources import load_manifests
 from tests.integration.kube.replay import (
     NOBODY_TOKEN,
     Certs,

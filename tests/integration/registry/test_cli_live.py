@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archfit.cli.main import main
-from archfit.manifests import read_lockfile
+from archfit.sources import read_lockfile
 from tests.integration.registry.pushing import Pusher, RunningRegistry, push_single
 
 pytestmark = pytest.mark.registry

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from archfit.manifests.helm.render import SDK_MODULE, Renderer
+from archfit.sources.renderers import SDK_MODULE, Renderer
 
 CHART = Path(__file__).resolve().parents[3] / "deploy" / "helm" / "archfit"
 RELEASE = "archfit"

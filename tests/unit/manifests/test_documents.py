@@ -13,7 +13,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archfit.manifests.documents import read_documents, read_text, split_documents
+from archfit.manifests.documents import read_text, split_documents
+from archfit.sources import read_documents
 
 
 def _summary(text: str) -> list[tuple[str, str, int]]:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from tests.unit.rewrite._support import fixed_check
 
-from archfit.manifests import ManifestSet, load_manifests
-from archfit.manifests.documents import read_documents, read_text
+from archfit.manifests import ManifestSet
+from archfit.manifests.documents import read_text
 from archfit.model.quantity import Quantity
+from archfit.sources import load_manifests, read_documents
 from archfit.usecases.fix import run_fix
 
 pytestmark = pytest.mark.shared

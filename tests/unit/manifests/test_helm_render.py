@@ -13,13 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from archfit.manifests import load_manifests
-from archfit.manifests.helm.render import SDK_MODULE
+from archfit.manifests import ManifestSet
 from archfit.model.pod import Affinity, NodeAffinity
 from archfit.model.selectors import NodeSelector, NodeSelectorRequirement, NodeSelectorTerm
+from archfit.sources import ReadSettings
+from archfit.sources.renderers import SDK_MODULE
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "helm" / "local-chart"
 NO_HELM = "archfit-test-no-such-helm"
+
+
+def load_manifests(paths: list[Path]) -> ManifestSet:
+    """Read as the CLI does: `ARCHFIT_HELM` is read by the entry point and passed down."""
+    return ReadSettings.from_environment(os.environ).load(paths)
 
 
 @pytest.fixture
@@ -37,7 +43,9 @@ def _renderer(request: pytest.FixtureRequest, name: str) -> str:
         request.getfixturevalue("sdk_only")
         return "the Helm SDK (helm-python-sdk)"
     if shutil.which("helm") is None:
-        pytest.skip("no helm binary on PATH")
+        if os.environ.get("CI"):
+            pytest.fail("no helm binary on PATH (scripts/install-helm puts one in .venv/bin)")
+        pytest.skip("no helm binary on PATH (scripts/install-helm puts one in .venv/bin)")
     return "helm template"
 
 

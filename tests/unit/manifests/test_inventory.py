@@ -10,9 +10,9 @@ from textwrap import dedent
 import pytest
 
 from archfit.errors import InputError
-from archfit.manifests import load_inventory
 from archfit.model.quantity import Quantity
 from archfit.model.selectors import Taint
+from archfit.sources import load_inventory
 
 GI = 2**30
 

@@ -8,11 +8,11 @@ import pytest
 import yaml
 
 from archfit.errors import InputError
-from archfit.manifests import read_lockfile, write_lockfile
-from archfit.manifests.lockfile_io import LOCKFILE_HEADER, dump_lockfile
+from archfit.manifests.lockfile import LOCKFILE_HEADER, dump_lockfile
 from archfit.model.image import ImageRef
 from archfit.model.lockfile import LockEntry, Lockfile
 from archfit.model.platform import Platform
+from archfit.sources import read_lockfile, write_lockfile
 
 D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64

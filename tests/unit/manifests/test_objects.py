@@ -11,10 +11,11 @@ from textwrap import dedent
 
 import pytest
 
-from archfit.manifests import images_in, load_manifests
+from archfit.manifests import images_in
 from archfit.manifests.documents import Document
 from archfit.manifests.sources import RawYamlSource, SourceContext, SourceOutput
 from archfit.model.workload import SourceRef
+from archfit.sources import load_manifests
 
 
 def _write(root: Path, rel: str, text: str) -> Path:

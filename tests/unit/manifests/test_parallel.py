@@ -17,16 +17,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archfit.errors import InputError
-from archfit.manifests import load_manifests, parallel, read_documents
-from archfit.manifests.documents import ReadResult, read_file
-from archfit.manifests.parallel import (
-    ENV_JOBS,
+from archfit.manifests.documents import ReadResult
+from archfit.sources import ReadSettings, load_manifests, parallel, read_documents
+from archfit.sources.files import read_file
+from archfit.sources.parallel import (
     MIN_BYTES,
     ParallelReadError,
     jobs_setting,
     planned_workers,
     read_files_parallel,
 )
+from archfit.sources.runtime import ENV_JOBS
+
+
+def _jobs_from(environ: dict[str, str]) -> int | None:
+    """The `jobs` the CLI passes down for `environ` (it reads the environment, not the readers)."""
+    return ReadSettings.from_environment(environ).jobs
+
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -243,35 +250,29 @@ def test_fork_is_not_used_while_other_threads_run(tmp_path: Path) -> None:
         thread.join()
 
 
-def test_jobs_come_from_the_parameter_then_the_environment(
+def test_jobs_come_from_the_parameter_the_entry_point_reads_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(ENV_JOBS, raising=False)
+    monkeypatch.setenv(ENV_JOBS, "1")  # the readers themselves never look
     cpus = min(len(os.sched_getaffinity(0)), 8)
     assert jobs_setting() == cpus
     assert jobs_setting(3) == 3
-    monkeypatch.setenv(ENV_JOBS, "1")
-    assert jobs_setting() == 1
-    assert jobs_setting(2) == 2
-    monkeypatch.setenv(ENV_JOBS, "0")
-    assert jobs_setting() == cpus
-    monkeypatch.setenv(ENV_JOBS, "many")
+    assert jobs_setting(_jobs_from({})) == cpus
+    assert jobs_setting(_jobs_from({ENV_JOBS: "1"})) == 1
+    assert jobs_setting(_jobs_from({ENV_JOBS: "0"})) == cpus
     with pytest.raises(InputError, match="ARCHFIT_JOBS: expected a whole number"):
-        jobs_setting()
+        _jobs_from({ENV_JOBS: "many"})
 
 
 @pytest.mark.usefixtures("same_threshold_unforked")
-def test_small_inputs_and_archfit_jobs_1_stay_in_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_small_inputs_and_archfit_jobs_1_stay_in_one_process(tmp_path: Path) -> None:
     _write_tree(tmp_path, 3)
     small = _listed(tmp_path)
     assert planned_workers(small, 8) == 1
     _write_tree(tmp_path / "big", MIN_BYTES // 3000)
     big = _listed(tmp_path)
     assert planned_workers(big, 2) == 2
-    monkeypatch.setenv(ENV_JOBS, "1")
-    assert planned_workers(big) == 1
+    assert planned_workers(big, _jobs_from({ENV_JOBS: "1"})) == 1
 
 
 @pytest.mark.usefixtures("same_threshold_unforked")
@@ -280,14 +281,11 @@ def test_left_to_archfit_a_busy_machine_is_read_in_one_process(
 ) -> None:
     _write_tree(tmp_path, MIN_BYTES // 3000)
     big = _listed(tmp_path)
-    monkeypatch.delenv(ENV_JOBS, raising=False)
     cpus = jobs_setting()
     # The load average cannot be raised on demand: it is injected at the os boundary.
     monkeypatch.setattr(os, "getloadavg", lambda: (float(cpus), 0.0, 0.0))
     assert planned_workers(big) == 1
     assert planned_workers(big, 2) == 2  # asked for explicitly: honoured
-    monkeypatch.setenv(ENV_JOBS, "2")
-    assert planned_workers(big) == 2
-    monkeypatch.delenv(ENV_JOBS)
+    assert planned_workers(big, _jobs_from({ENV_JOBS: "2"})) == 2
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert planned_workers(big) == min(cpus, len(big))

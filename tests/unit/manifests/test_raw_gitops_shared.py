@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archfit.manifests import load_manifests, read_documents
 from archfit.manifests.sources import RawYamlSource
+from archfit.sources import load_manifests, read_documents
 
 pytestmark = pytest.mark.shared
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from archfit.manifests import load_manifests
-from archfit.manifests.sources import kustomize as kustomize_source
 from archfit.model.quantity import Quantity
+from archfit.sources import load_manifests
+from archfit.sources import renderers as kustomize_source
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

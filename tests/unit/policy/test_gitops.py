@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from archfit.manifests import load_inventory, load_manifests
 from archfit.policy import Engine, LockfileImages, Settings, StorageIndex
+from archfit.sources import load_inventory, load_manifests
 
 ROOT = Path(__file__).resolve().parents[3]
 

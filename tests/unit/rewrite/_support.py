@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from archfit.manifests import load_manifests
 from archfit.model.check import CheckReport, WorkloadVerdict
 from archfit.model.placement import Placement
 from archfit.model.pod import PreferredSchedulingTerm
 from archfit.model.selectors import NodeSelectorRequirement, NodeSelectorTerm
+from archfit.sources import load_manifests
 
 AMD64_ONLY = Placement(
     allowed_architectures=frozenset({"amd64"}),

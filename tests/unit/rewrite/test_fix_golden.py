@@ -11,9 +11,9 @@ import pytest
 import yaml
 from tests.unit.rewrite._support import AMD64_ONLY, fixed_check
 
-from archfit.manifests import load_manifests
 from archfit.model.check import CheckReport, WorkloadVerdict
 from archfit.model.placement import Placement
+from archfit.sources import load_manifests
 from archfit.usecases.fix import WriteFailed, run_fix
 
 CASES = {

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archfit.manifests import load_inventory, load_manifests
 from archfit.scheduling.nodefilter import LonePodFilter
 from archfit.scheduling.simulate import Simulation
+from archfit.sources import load_inventory, load_manifests
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples/homelab"

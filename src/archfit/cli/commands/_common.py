@@ -11,6 +11,7 @@ from archfit.cli.application import Abort
 
 __all__ = [
     "CONFIG",
+    "ENTRY",
     "FORMAT",
     "FORMATS",
     "LOCK",
@@ -42,6 +43,13 @@ OFFLINE: Any = typer.Option(
     "--offline",
     envvar="ARCHFIT_OFFLINE",
     help="Never use the network: images the lockfile lacks stay unresolved.",
+)
+ENTRY: Any = typer.Option(
+    None,
+    "--entry",
+    envvar="ARCHFIT_ENTRY",
+    help="Read one entry point of the repository (a cluster or environment, e.g. "
+    "clusters/prod: its name, directory or root file); default: every entry point found.",
 )
 
 

@@ -189,7 +189,9 @@ def resolve_check_kwargs(
 
     terminal = application.terminal
     started = time.perf_counter()
-    plan = plan_check_images(paths, lock=lock, config=config, manifests=manifests)
+    plan = plan_check_images(
+        paths, lock=lock, config=config, manifests=manifests, reading=application.reading()
+    )
     resolutions = []
     if plan.missing:
         with terminal.progress() as progress:

@@ -19,6 +19,7 @@ from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
 from archfit.cli.commands import _registry as registry_opts
 from archfit.cli.commands._common import (
     CONFIG,
+    ENTRY,
     FORMAT,
     FORMATS,
     LOCK,
@@ -52,6 +53,7 @@ Examples:
   archfit check . --format json | jq '.workloads[] | {name, eligible_nodes}'
   archfit check . --fail-on warning      # CI: fail on warnings too
   archfit check . --resolve              # ask registries for images not in archfit.lock
+  archfit check . --entry clusters/prod  # one cluster of a multi-cluster repository
   archfit check --live --context prod    # the running cluster, plus live findings
   archfit check --live -n media          # only the workloads of one namespace
   archfit check apps/ --live             # manifests against the live nodes
@@ -122,7 +124,7 @@ def run(application: Application, options: CheckOptions) -> int:
     from archfit.usecases.check import run_check  # noqa: PLC0415
 
     started = time.perf_counter()
-    report = run_check(options.paths, **options.usecase_kwargs())
+    report = run_check(options.paths, reading=application.reading(), **options.usecase_kwargs())
     if application.verbose:
         inputs = report.inputs
         where = ", ".join(inputs.paths) or "the cluster"
@@ -166,6 +168,7 @@ def register(app: typer.Typer) -> None:
         ),
         lock: Path | None = LOCK,
         config: Path | None = CONFIG,
+        entry: str | None = ENTRY,
         output_format: str = FORMAT,
         fail_on: str = typer.Option(
             "error",
@@ -211,6 +214,8 @@ def register(app: typer.Typer) -> None:
             fail_on=fail_on,
         )
         application: Application = ctx.obj
+        if entry is not None:
+            options.extra["entry"] = entry
         if live or context is not None or kubeconfig is not None or namespace is not None:
             options.extra.update(
                 live_check_kwargs(
@@ -227,6 +232,8 @@ def register(app: typer.Typer) -> None:
                 raise Abort("--resolve and --offline contradict each other; give one")
             offline = False  # a flag on the command line beats ARCHFIT_OFFLINE
         if not offline and (resolve or _first_run(paths or [], lock, config)):
+            if entry is not None and options.extra.get("manifests") is None:
+                options.extra["manifests"] = application.reading().load(paths or [], entry=entry)
             resolver = registry_opts.resolver_config_from(ctx.params)
             options.extra.update(
                 registry_opts.resolve_check_kwargs(

@@ -11,6 +11,7 @@ from archfit.cli.application import Abort, Application
 from archfit.cli.commands import _registry as registry_opts
 from archfit.cli.commands._common import (
     CONFIG,
+    ENTRY,
     FORMAT,
     LOCK,
     OFFLINE,
@@ -73,6 +74,7 @@ def register(app: typer.Typer) -> None:
         ),
         lock: Path | None = LOCK,
         config: Path | None = CONFIG,
+        entry: str | None = ENTRY,
         output_format: str = FORMAT,
         offline: bool = OFFLINE,
         # Registry options for a first run without a lockfile, read by resolver_config_from.
@@ -93,6 +95,7 @@ def register(app: typer.Typer) -> None:
         from archfit.usecases.check import find_check_lockfile, run_check  # noqa: PLC0415
 
         application: Application = ctx.obj
+        reading = application.reading()
         check: Any = None
         if not offline and find_check_lockfile(paths, lock=lock, config=config) is None:
             # A first run: the placement needs the images' platforms, so ask the registries.
@@ -101,12 +104,20 @@ def register(app: typer.Typer) -> None:
                 list(paths),
                 lock=lock,
                 config=config,
-                manifests=None,
+                manifests=None if entry is None else reading.load(list(paths), entry=entry),
                 resolver=registry_opts.resolver_config_from(ctx.params),
             )
 
             def resolved_check(targets: Any) -> Any:
-                return run_check(targets, cluster=cluster, lock=lock, config=config, **resolved)
+                return run_check(
+                    targets,
+                    cluster=cluster,
+                    lock=lock,
+                    config=config,
+                    reading=reading,
+                    entry=entry,
+                    **resolved,
+                )
 
             check = resolved_check
 
@@ -118,6 +129,8 @@ def register(app: typer.Typer) -> None:
             lock=lock,
             config=config,
             check=check,
+            entry=entry,
+            reading=reading,
         )
         terminal = application.terminal
         if output_format != "text":

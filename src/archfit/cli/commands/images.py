@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
             raise Abort("give image references or --from PATH (see --help)")
         wanted = [ImageRef.parse(text) for text in refs or []]
         if from_paths:
-            found = images_from_paths(list(from_paths))
+            found = images_from_paths(list(from_paths), reading=application.reading())
             for finding in found.findings:
                 application.terminal.warn(finding.message)
             wanted.extend(found.refs)

@@ -42,7 +42,7 @@ Examples:
 
 def load_inventory_nodes(path: Path) -> list[Any]:
     """Nodes from archfit's cluster file, `kubectl get nodes -o yaml` output or a snapshot."""
-    from archfit.manifests import load_inventory  # noqa: PLC0415
+    from archfit.sources import load_inventory  # noqa: PLC0415
 
     return list(load_inventory(path).nodes)
 
@@ -134,8 +134,8 @@ def register(app: typer.Typer) -> None:
         # Imported here so that `archfit --help` does not load lightkube.
         import asyncio  # noqa: PLC0415
 
-        from archfit.fsutil import write_atomic  # noqa: PLC0415
         from archfit.policy import Settings  # noqa: PLC0415
+        from archfit.sources import write_atomic  # noqa: PLC0415
         from archfit.sources.discovery import discover  # noqa: PLC0415
         from archfit.usecases.config import load_settings  # noqa: PLC0415
         from archfit.usecases.label import (  # noqa: PLC0415

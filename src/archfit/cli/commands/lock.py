@@ -8,6 +8,7 @@ import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OPERATIONAL, Abort, Application
 from archfit.cli.commands import _registry as opts
+from archfit.cli.commands._common import ENTRY
 
 __all__ = ["register"]
 
@@ -69,6 +70,7 @@ def register(app: typer.Typer) -> None:
         update: bool = typer.Option(
             False, "--update", help="Resolve every tag again (moved tags update their entry)."
         ),
+        entry: str | None = ENTRY,
         # Registry options, read from ctx.params by resolver_config_from.
         cache_dir: Path | None = opts.CACHE_DIR,
         no_cache: bool = opts.NO_CACHE,
@@ -89,7 +91,9 @@ def register(app: typer.Typer) -> None:
         target = lockfile_target(paths, lock_file)
         if not target.parent.is_dir():
             raise Abort(f"{target}: the directory for the lockfile does not exist")
-        plan = plan_lock(paths, target, update=update)
+        plan = plan_lock(
+            paths, target, update=update, entry_point=entry, reading=application.reading()
+        )
         for finding in plan.findings:
             terminal.warn(finding.message)
         resolutions = None

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
-from archfit.cli.commands._common import FORMAT, FORMATS, emit_report, output_format_of
+from archfit.cli.commands._common import ENTRY, FORMAT, FORMATS, emit_report, output_format_of
 
 __all__ = ["FORMATS", "register"]
 
@@ -69,6 +69,7 @@ def register(app: typer.Typer) -> None:
             envvar="ARCHFIT_LOCK",
             help="Image lockfile for --suggest (default: archfit.lock beside the manifests).",
         ),
+        entry: str | None = ENTRY,
         output_format: str = FORMAT,
         explain: bool = typer.Option(
             False, "--explain", help="JSON: add per-node filter reasons and per-plugin scores."
@@ -134,7 +135,10 @@ def register(app: typer.Typer) -> None:
         )
         terminal = application.terminal
         started = time.perf_counter()
-        manifests, problems = load_complete(paths, keep_going=keep_going, allow_empty=allow_empty)
+        reading = application.reading()
+        manifests, problems = load_complete(
+            paths, keep_going=keep_going, allow_empty=allow_empty, entry=entry, reading=reading
+        )
         for problem in problems:
             terminal.warn(f"left out: {located(problem)}")
         if application.verbose:
@@ -154,7 +158,7 @@ def register(app: typer.Typer) -> None:
                 swept.append(node)
                 bar.advance()
 
-            report = run_simulate(paths, options, manifests=manifests, progress=each)
+            report = run_simulate(paths, options, manifests=manifests, progress=each, entry=entry)
         if application.verbose:
             terminal.info(
                 f"simulated {len(report.pods)} pods on {len(report.nodes)} nodes in "

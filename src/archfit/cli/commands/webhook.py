@@ -146,7 +146,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(str(err)) from None
         nodes: Any = None
         if cluster is not None:
-            from archfit.manifests import load_inventory  # noqa: PLC0415
+            from archfit.sources import load_inventory  # noqa: PLC0415
 
             nodes = tuple(load_inventory(cluster).nodes)
         configure_logging()

@@ -4,8 +4,8 @@ Every Helm source (Flux `HelmRelease`, Argo CD `Application`, Kustomize `helmCha
 `Chart.yaml` charts) builds a `Release` and calls `expand_release`, which picks the first that
 applies:
 
-1. rendering, when the chart is a local directory or archive and a renderer is available: a helm
-   binary on PATH (`helm template`), else the Helm SDK for Python (`helm.render`); never pulls:
+1. rendering, when the chart is a local directory or archive and a Helm renderer is given
+   (`archfit.sources.renderers`: a helm binary, else the Helm SDK for Python); never pulls:
    reading a repository does no network I/O;
 2. the `app-template` chart: workloads derived from its values (`helm.apptemplate`);
 3. any other chart: a `helm-not-rendered` finding, and one workload of the release's own kind
@@ -31,7 +31,7 @@ from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.apptemplate import derive, is_app_template
 from archfit.manifests.helm.images import find_images
 from archfit.manifests.helm.locate import line_of
-from archfit.manifests.helm.render import Renderer, helm_binary, renderer
+from archfit.manifests.renderers import HelmRenderer
 from archfit.model.finding import Finding
 from archfit.model.k8s import pod_template_from_spec
 from archfit.model.workload import SourceRef, Workload
@@ -49,9 +49,7 @@ __all__ = [
     "Release",
     "ReleaseOutput",
     "expand_release",
-    "helm_binary",
     "path_text",
-    "renderer",
 ]
 
 RELEASE = "archfit.dev/helm-release"
@@ -161,8 +159,9 @@ def _finding(release: Release, message: str, *, fid: str, severity: str, hint: s
     )
 
 
-def expand_release(release: Release) -> ReleaseOutput:
-    """Model one release; never raises for its content (problems become findings)."""
+def expand_release(release: Release, helm: HelmRenderer | None = None) -> ReleaseOutput:
+    """Model one release, rendered with `helm` when given and the chart is local; never raises
+    for its content (problems become findings)."""
     out = ReleaseOutput()
     for problem in release.problems:
         out.findings.append(
@@ -175,7 +174,6 @@ def expand_release(release: Release) -> ReleaseOutput:
                 "missing values set",
             )
         )
-    helm = renderer()
     if helm and release.chart_dir is not None:
         try:
             out.documents.extend(_render(helm, release))
@@ -292,7 +290,7 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, why: str) -> None:
     )
 
 
-def _render(helm: Renderer, release: Release) -> list[Document]:
+def _render(helm: HelmRenderer, release: Release) -> list[Document]:
     assert release.chart_dir is not None
     text = helm.render(release.chart_dir, release.name, release.namespace, release.values)
     result = read_text(text, f"{release.document.source.file}")

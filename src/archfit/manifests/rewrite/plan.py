@@ -106,8 +106,9 @@ def _walk(node: Any, path: Sequence[str | int], *, create: bool) -> Any:
 
 
 class _Files:
-    def __init__(self, read: Callable[[str], str | None]) -> None:
+    def __init__(self, read: Callable[[str], str | None], resolve: Callable[[str], str]) -> None:
         self.read = read
+        self.resolve = resolve
         self.open: dict[str, YamlFile] = {}
         self.created: dict[str, str] = {}
 
@@ -120,10 +121,10 @@ class _Files:
         return self.open[file]
 
 
-def _owned(file: str, roots: Sequence[Path]) -> bool:
-    target = os.path.realpath(file)
+def _owned(files: _Files, file: str, roots: Sequence[Path]) -> bool:
+    target = files.resolve(file)
     for root in roots:
-        base = os.path.realpath(root)
+        base = files.resolve(str(root))
         if target == base or target.startswith(base.rstrip(os.sep) + os.sep):
             return True
     return False
@@ -152,11 +153,14 @@ def plan_fixes(
     roots: Sequence[Path],
     read: Callable[[str], str | None],
     patches_dir: Path | None = None,
+    resolve: Callable[[str], str] = os.path.abspath,
 ) -> FixPlan:
     """Plan the edits for `fixes`; see the module docstring. Raises `InputError` only when a file
-    to edit is not valid YAML."""
+    to edit is not valid YAML. `read` gives a file's text (None: absent); `resolve` makes a path
+    absolute to decide whether a file is below `roots` (the CLI passes `os.path.realpath`, which
+    follows symbolic links on disk; the default is lexical)."""
     plan = FixPlan()
-    files = _Files(read)
+    files = _Files(read, resolve)
     releases: dict[tuple[str, int], list[WorkloadFix]] = {}
     for fix in fixes:
         workload = fix.workload
@@ -174,11 +178,11 @@ def plan_fixes(
             )
             continue
         origin = workload.source.origin
-        if origin.startswith(KUSTOMIZE_ORIGIN) and not _owned(workload.source.file, roots):
+        if origin.startswith(KUSTOMIZE_ORIGIN) and not _owned(files, workload.source.file, roots):
             overlay = origin[len(KUSTOMIZE_ORIGIN) :].split(" (", 1)[0]
             _patch(fix, overlay, files, plan, patches_dir)
             continue
-        if not _owned(workload.source.file, roots):
+        if not _owned(files, workload.source.file, roots):
             plan.notes.append(
                 f"{workload.display}: {workload.source.file} is outside the paths given and no "
                 "overlay includes it; not edited"
@@ -236,7 +240,7 @@ def _values(
     if text is None:
         return
     first = active[0].workload
-    owned = _owned(file, roots)
+    owned = _owned(files, file, roots)
     overlay = first.annotations.get(OVERLAY)
     yfile: YamlFile | None = None
     if owned:
@@ -410,7 +414,7 @@ def _write_patch(
     overlay kustomization's `patches:` (once)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq  # noqa: PLC0415
 
-    directory = _patch_dir(overlay, patches_dir, plan)
+    directory = _patch_dir(files, overlay, patches_dir, plan)
     patch_file = directory / name
     header = "# Written by `archfit fix`: node placement for a base outside this repository path.\n"
     files.created[str(patch_file)] = header + "---\n" + _dump(YamlFile.parse("{}\n"), patch)
@@ -442,14 +446,14 @@ def _write_patch(
         plan.written.append(f"{display} → {patch_file} (patch listed in {kustomization})")
 
 
-def _patch_dir(overlay: Path, patches_dir: Path | None, plan: FixPlan) -> Path:
+def _patch_dir(files: _Files, overlay: Path, patches_dir: Path | None, plan: FixPlan) -> Path:
     """Where the overlay's patch goes: `patches_dir` below the overlay (kustomize loads patch
     files only from inside the kustomization's directory), else the overlay itself."""
     if patches_dir is None:
         return overlay
     if not patches_dir.is_absolute():
         return overlay / patches_dir
-    if _owned(str(patches_dir), [overlay]):
+    if _owned(files, str(patches_dir), [overlay]):
         return patches_dir
     note = (
         f"--patches {patches_dir} is outside the overlay {overlay}; kustomize would refuse to "

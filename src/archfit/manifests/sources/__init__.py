@@ -6,23 +6,35 @@ A new source is one module here exposing a class that satisfies `Source`, plus o
 
 from __future__ import annotations
 
+from archfit.manifests.sources.applicationset import ArgoApplicationSetSource
 from archfit.manifests.sources.argocd import ArgoApplicationSource
+from archfit.manifests.sources.argodirectory import ArgoDirectorySource
 from archfit.manifests.sources.fluxkustomization import FluxKustomizationSource
 from archfit.manifests.sources.functions import FunctionSource
 from archfit.manifests.sources.helmcharts import KustomizeHelmChartsSource, WrapperChartSource
 from archfit.manifests.sources.helmrelease import FluxHelmReleaseSource
-from archfit.manifests.sources.interface import Source, SourceContext, SourceOutput
+from archfit.manifests.sources.interface import (
+    FileTree,
+    NoFiles,
+    Source,
+    SourceContext,
+    SourceOutput,
+)
 from archfit.manifests.sources.kustomize import KustomizeSource
 from archfit.manifests.sources.raw import RawYamlSource
 
 __all__ = [
     "SOURCES",
+    "ArgoApplicationSetSource",
     "ArgoApplicationSource",
+    "ArgoDirectorySource",
+    "FileTree",
     "FluxHelmReleaseSource",
     "FluxKustomizationSource",
     "FunctionSource",
     "KustomizeHelmChartsSource",
     "KustomizeSource",
+    "NoFiles",
     "RawYamlSource",
     "Source",
     "SourceContext",
@@ -39,7 +51,9 @@ SOURCES: tuple[Source, ...] = (
     KustomizeSource(),
     FluxKustomizationSource(),
     FluxHelmReleaseSource(),
+    ArgoApplicationSetSource(),
     ArgoApplicationSource(),
+    ArgoDirectorySource(),
     KustomizeHelmChartsSource(),
     WrapperChartSource(),
     FunctionSource(),

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from archfit.manifests.documents import Document
+from archfit.manifests.sources.interface import FileTree
 
 __all__ = [
     "DEFAULT_NAMESPACE",
@@ -68,15 +69,12 @@ def index_objects(
     return out
 
 
-def file_text(path: str) -> str | None:
+def file_text(files: FileTree, path: str) -> str | None:
     """The text of a file below the inputs (not cached: files change between runs of `fix`)."""
-    try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
+    return files.read_text(Path(path))
 
 
-def find_local_dir(relative: str, anchors: Sequence[Path]) -> Path | None:
+def find_local_dir(files: FileTree, relative: str, anchors: Sequence[Path]) -> Path | None:
     """A directory `relative` (a chart path in a Git source) below one of `anchors` or their
     parents (the repository root is not known, the paths given may be inside it)."""
     rel = relative.strip().removeprefix("./")
@@ -84,23 +82,23 @@ def find_local_dir(relative: str, anchors: Sequence[Path]) -> Path | None:
         return None
     seen: set[Path] = set()
     for anchor in anchors:
-        base = anchor.resolve() if anchor.exists() else anchor
-        if base.is_file():
+        base = files.resolve(anchor)
+        if files.is_file(base):
             base = base.parent
         for candidate in (base, *base.parents):
             if candidate in seen:
                 continue
             seen.add(candidate)
             target = candidate / rel
-            if (target / "Chart.yaml").is_file():
+            if files.is_file(target / "Chart.yaml"):
                 return target
     return None
 
 
-def yaml_mapping(path: Path) -> Mapping[str, Any]:
+def yaml_mapping(files: FileTree, path: Path) -> Mapping[str, Any]:
     """The mapping a YAML file holds (empty when the file is absent, unreadable, not YAML or
     not a mapping)."""
-    text = file_text(str(path))
+    text = file_text(files, str(path))
     if not text:
         return {}
     try:
@@ -110,11 +108,11 @@ def yaml_mapping(path: Path) -> Mapping[str, Any]:
     return data if isinstance(data, Mapping) else {}
 
 
-def chart_defaults(chart_dir: Path | None) -> Mapping[str, Any]:
+def chart_defaults(files: FileTree, chart_dir: Path | None) -> Mapping[str, Any]:
     """The chart's own `values.yaml` (empty when absent or unreadable)."""
     if chart_dir is None:
         return {}
-    return yaml_mapping(chart_dir / "values.yaml")
+    return yaml_mapping(files, chart_dir / "values.yaml")
 
 
 def effective(documents: Sequence[Document]) -> list[Document]:

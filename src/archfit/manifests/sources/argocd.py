@@ -29,7 +29,7 @@ from archfit.manifests.sources._common import (
     file_text,
     find_local_dir,
 )
-from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 
 __all__ = ["ArgoApplicationSource", "collect", "load_values_file"]
 
@@ -38,8 +38,8 @@ def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def load_values_file(path: Path, problems: list[str]) -> Mapping[str, Any]:
-    text = file_text(str(path))
+def load_values_file(files: FileTree, path: Path, problems: list[str]) -> Mapping[str, Any]:
+    text = file_text(files, str(path))
     if text is None:
         problems.append(f"values file {path} not found")
         return {}
@@ -79,7 +79,7 @@ class ArgoApplicationSource:
             for path, src in sources:
                 release = _argo_release(doc, spec, path, src, context)
                 if release is not None:
-                    parts.append(expand_release(release))
+                    parts.append(expand_release(release, context.renderers.helm))
         return collect(parts)
 
 
@@ -96,7 +96,7 @@ def _argo_release(
     if not chart:
         if not src.get("path"):
             return None
-        chart_dir = find_local_dir(str(src["path"]), context.roots)
+        chart_dir = find_local_dir(context.files, str(src["path"]), context.roots)
         if chart_dir is None and not helm:
             return None  # a plain directory or kustomization: read as files
         chart = str(src["path"]).rstrip("/").rsplit("/", 1)[-1]
@@ -104,7 +104,7 @@ def _argo_release(
     merged: dict[str, Any] = {}
     for name in helm.get("valueFiles") or []:
         if chart_dir is not None and isinstance(name, str) and "://" not in name:
-            merged = merge_maps(merged, load_values_file(chart_dir / name, problems))
+            merged = merge_maps(merged, load_values_file(context.files, chart_dir / name, problems))
         else:
             problems.append(f"valueFiles entry {name!r} not read (not in a local chart)")
     values_text = helm.get("values")
@@ -138,9 +138,9 @@ def _argo_release(
         chart_ref=f"{repo} {chart}:{version}".strip(),
         version=version,
         document=doc,
-        values=coalesce(merged, chart_defaults(chart_dir)),
+        values=coalesce(merged, chart_defaults(context.files, chart_dir)),
         values_root=values_root,
         chart_dir=chart_dir,
         problems=tuple(problems),
-        file_text=file_text(doc.source.file),
+        file_text=file_text(context.files, doc.source.file),
     )

@@ -29,7 +29,7 @@ from typing import Any
 
 from archfit.manifests.documents import Document
 from archfit.manifests.sources._common import Namespaces
-from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 from archfit.model.workload import SourceRef
 
 __all__ = ["FluxKustomizationSource", "substitute"]
@@ -90,11 +90,11 @@ def substitute(value: Any, variables: Mapping[str, str]) -> Any:
     return value
 
 
-def _resolve(relative: str, anchor: Path) -> Path | None:
+def _resolve(files: FileTree, relative: str, anchor: Path) -> Path | None:
     rel = relative.strip().removeprefix("./")
     for candidate in (anchor, *anchor.parents):
         target = candidate / rel if rel else candidate
-        if target.is_dir():
+        if files.is_dir(target):
             return target
     return None
 
@@ -143,7 +143,7 @@ class FluxKustomizationSource:
             path = spec.get("path")
             if not isinstance(path, str):
                 continue
-            directory = _resolve(path, Path(ks.source.file).parent)
+            directory = _resolve(context.files, path, Path(ks.source.file).parent)
             if directory is None:
                 continue
             target_ns = spec.get("targetNamespace")
@@ -190,7 +190,7 @@ def _component_docs(
     directory: str, by_dir: Mapping[str, list[Document]], context: SourceContext
 ) -> list[Document]:
     docs = [d for d in by_dir.get(directory, []) if not d.source.origin]
-    if docs or context.read is None or not os.path.isdir(directory):
+    if docs or context.read is None or not context.files.is_dir(Path(directory)):
         return docs
     return list(context.read([Path(directory)]).documents)
 

@@ -9,7 +9,7 @@ other charts (the common way to deploy `app-template` or a community chart with 
 Each enabled dependency (its `condition` honoured) is a release named after the wrapper chart,
 with the values under its alias (or name) in the wrapper's `values.yaml`, over the dependency's
 own defaults when it is vendored under `charts/`. With a renderer (a helm binary or the Helm SDK,
-see `helm.render`) and every dependency vendored, the wrapper chart is rendered as a whole
+`archfit.sources.renderers`) and every dependency vendored, the wrapper chart is rendered as a whole
 instead. The namespace is the one it is
 installed into, which the chart does not say: `default` is assumed and a note says so.
 
@@ -18,15 +18,15 @@ Both are modelled by `archfit.manifests.helm.release.expand_release`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import Document
-from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release, renderer
+from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release
 from archfit.manifests.helm.values import coalesce, merge_maps
+from archfit.manifests.renderers import HelmRenderer
 from archfit.manifests.sources._common import (
     Namespaces,
     chart_defaults,
@@ -34,7 +34,7 @@ from archfit.manifests.sources._common import (
     yaml_mapping,
 )
 from archfit.manifests.sources.argocd import collect, load_values_file
-from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 from archfit.model.workload import SourceRef
 
 __all__ = ["KustomizeHelmChartsSource", "WrapperChartSource"]
@@ -49,7 +49,6 @@ class KustomizeHelmChartsSource:
     name: str = "helmcharts"
 
     def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
-        del context
         namespaces = Namespaces(documents)
         parts = []
         for doc in documents:
@@ -71,7 +70,9 @@ class KustomizeHelmChartsSource:
                             index=i,
                             item=item,
                             namespaces=namespaces,
-                        )
+                            files=context.files,
+                        ),
+                        context.renderers.helm,
                     )
                 )
         return collect(parts)
@@ -85,25 +86,26 @@ def _chart_release(
     index: int,
     item: Mapping[str, Any],
     namespaces: Namespaces,
+    files: FileTree,
 ) -> Release:
     name = str(item["name"])
     version = str(item.get("version") or "")
     chart_dir = None
     for candidate in (directory / home / name, directory / home / f"{name}-{version}" / name):
-        if (candidate / "Chart.yaml").is_file():
+        if files.is_file(candidate / "Chart.yaml"):
             chart_dir = candidate
             break
     archive = directory / home / f"{name}-{version}.tgz"
-    if chart_dir is None and version and archive.is_file():
+    if chart_dir is None and version and files.is_file(archive):
         chart_dir = archive  # `helm pull` output; helm template reads archives as they are
     problems: list[str] = []
     base: Mapping[str, Any] = chart_defaults(
-        chart_dir if chart_dir and chart_dir.is_dir() else None
+        files, chart_dir if chart_dir and files.is_dir(chart_dir) else None
     )
     if item.get("valuesFile"):
-        base = load_values_file(directory / str(item["valuesFile"]), problems)
+        base = load_values_file(files, directory / str(item["valuesFile"]), problems)
     for extra in item.get("additionalValuesFiles") or []:
-        base = merge_maps(base, load_values_file(directory / str(extra), problems))
+        base = merge_maps(base, load_values_file(files, directory / str(extra), problems))
     inline = _map(item.get("valuesInline"))
     merge = str(item.get("valuesMerge") or "override")
     if merge == "replace" and inline:
@@ -124,7 +126,7 @@ def _chart_release(
         values_root=("helmCharts", index, "valuesInline"),
         chart_dir=chart_dir,
         problems=tuple(problems),
-        file_text=file_text(doc.source.file),
+        file_text=file_text(files, doc.source.file),
     )
 
 
@@ -136,8 +138,8 @@ class WrapperChartSource:
         del documents
         parts: list[ReleaseOutput] = []
         notes: list[str] = []
-        for chart_dir in _chart_dirs(context.roots):
-            parts.extend(_wrapper(chart_dir, notes))
+        for chart_dir in _chart_dirs(context.files, context.roots):
+            parts.extend(_wrapper(chart_dir, notes, context.renderers.helm, context.files))
         out = collect(parts)
         return SourceOutput(
             documents=out.documents,
@@ -147,17 +149,17 @@ class WrapperChartSource:
         )
 
 
-def _chart_dirs(roots: Sequence[Path]) -> Iterator[Path]:
+def _chart_dirs(files: FileTree, roots: Sequence[Path]) -> Iterator[Path]:
     """Directories holding a `Chart.yaml`, skipping vendored sub-charts (`charts/`) and hidden
     directories."""
     seen: set[str] = set()
     for root in roots:
-        if not root.is_dir():
+        if not files.is_dir(root):
             continue
-        for directory, dirnames, filenames in os.walk(root):
+        for directory, dirnames, filenames in files.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             if "Chart.yaml" in filenames:
-                real = os.path.realpath(directory)
+                real = str(files.resolve(Path(directory)))
                 if real not in seen:
                     seen.add(real)
                     yield Path(directory)
@@ -177,23 +179,26 @@ def _enabled(condition: Any, values: Mapping[str, Any]) -> bool:
     return True
 
 
-def _wrapper(chart_dir: Path, notes: list[str]) -> list[ReleaseOutput]:
-    chart = yaml_mapping(chart_dir / "Chart.yaml")
+def _wrapper(
+    chart_dir: Path, notes: list[str], helm: HelmRenderer | None, files: FileTree
+) -> list[ReleaseOutput]:
+    chart = yaml_mapping(files, chart_dir / "Chart.yaml")
     dependencies = [d for d in chart.get("dependencies") or [] if isinstance(d, Mapping)]
     if not dependencies:
         return []
     name = str(chart.get("name") or chart_dir.name)
     values_path = chart_dir / "values.yaml"
-    values = yaml_mapping(values_path)
-    text = file_text(str(values_path))
+    values = yaml_mapping(files, values_path)
+    text = file_text(files, str(values_path))
     document = Document(values, SourceRef(str(values_path), 1), 0)
     vendored = chart_dir / "charts"
     notes.append(f"{chart_dir}: wrapper chart {name}: namespace not known, `default` assumed")
     if (
-        renderer()
-        and vendored.is_dir()
+        helm is not None
+        and files.is_dir(vendored)
         and all(
-            (vendored / str(d.get("name"))).is_dir() or any(vendored.glob(f"{d.get('name')}-*.tgz"))
+            files.is_dir(vendored / str(d.get("name")))
+            or any(files.glob(vendored, f"{d.get('name')}-*.tgz"))
             for d in dependencies
         )
     ):
@@ -209,7 +214,7 @@ def _wrapper(chart_dir: Path, notes: list[str]) -> list[ReleaseOutput]:
             chart_dir=chart_dir,
             file_text=text,
         )
-        return [expand_release(release)]
+        return [expand_release(release, helm)]
     out = []
     for dep in dependencies:
         dep_name = str(dep.get("name") or "")
@@ -229,9 +234,11 @@ def _wrapper(chart_dir: Path, notes: list[str]) -> list[ReleaseOutput]:
             chart_ref=f"{dep.get('repository') or ''} {dep_name}:{version}".strip(),
             version=version,
             document=document,
-            values=coalesce(sub_values, chart_defaults(sub_dir if sub_dir.is_dir() else None)),
+            values=coalesce(
+                sub_values, chart_defaults(files, sub_dir if files.is_dir(sub_dir) else None)
+            ),
             values_root=(key,),
             file_text=text,
         )
-        out.append(expand_release(release))
+        out.append(expand_release(release, helm))
     return out

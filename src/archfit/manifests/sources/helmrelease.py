@@ -53,7 +53,7 @@ class FluxHelmReleaseSource:
         out = ReleaseOutput()
         for doc in releases:
             release = _release(doc, namespaces, sources, values_objects, context)
-            part = expand_release(release)
+            part = expand_release(release, context.renderers.helm)
             out.documents.extend(part.documents)
             out.workloads.extend(part.workloads)
             out.findings.extend(part.findings)
@@ -100,7 +100,7 @@ def _release(
         inline=inline,
         references=refs,
         lookup=lookup,
-        chart_defaults=chart_defaults(chart_dir),
+        chart_defaults=chart_defaults(context.files, chart_dir),
     )
     return Release(
         kind="HelmRelease",
@@ -114,7 +114,7 @@ def _release(
         values_root=("spec", "values"),
         chart_dir=chart_dir,
         problems=(*problems, *result.problems),
-        file_text=file_text(doc.source.file),
+        file_text=file_text(context.files, doc.source.file),
     )
 
 
@@ -154,7 +154,7 @@ def _chart(
     ns = str(source_ref.get("namespace") or namespace)
     src = sources.get((kind, ns, src_name))
     if kind in {"GitRepository", "Bucket"}:
-        local = find_local_dir(chart, context.roots)
+        local = find_local_dir(context.files, chart, context.roots)
         name = chart.rstrip("/").rsplit("/", 1)[-1]
         return name, f"{kind}/{src_name} {chart}", version, local
     url = str(_map(src.body.get("spec")).get("url") or "") if src is not None else ""

@@ -1,10 +1,11 @@
-"""The contract between `load_manifests` and manifest sources (raw YAML, Kustomize, Flux
+"""The contract between `expand_documents` and manifest sources (raw YAML, Kustomize, Flux
 HelmReleases, Argo CD Applications, Helm charts, …).
 
-Flow: `read_documents` decodes every file given → each source in `archfit.manifests.sources.SOURCES`
-runs in order → the documents the sources emitted (minus those a later source superseded) are
-converted into model values by `archfit.manifests.objects`, and the workloads sources built
-themselves are added as they are.
+Flow: `archfit.sources.read_documents` decodes every file given → each source in
+`archfit.manifests.sources.SOURCES` runs in order (`archfit.manifests.objects.expand_documents`)
+→ the documents the sources emitted (minus those a later source superseded) are converted into
+model values by `archfit.manifests.objects`, and the workloads sources built themselves are
+added as they are.
 
 A source:
 - looks at the documents read so far (the files' own documents plus what earlier sources
@@ -22,16 +23,71 @@ A source:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from archfit.manifests.documents import Document, ReadResult
+from archfit.manifests.renderers import Renderers
 from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef, Workload
 
-__all__ = ["Source", "SourceContext", "SourceOutput"]
+__all__ = ["FileTree", "NoFiles", "Source", "SourceContext", "SourceOutput"]
+
+
+class FileTree(Protocol):
+    """Read-only access to the files around the inputs (values files, vendored charts, bases
+    outside the paths given), so that sources stay free of file I/O; `archfit.sources.files`
+    implements it over the real file system. None of these raise."""
+
+    def read_text(self, path: Path) -> str | None:
+        """The text of `path` (UTF-8, a byte-order mark dropped), or None when it cannot be read."""
+        ...
+
+    def is_file(self, path: Path) -> bool: ...
+
+    def is_dir(self, path: Path) -> bool: ...
+
+    def resolve(self, path: Path) -> Path:
+        """`path` made absolute with symbolic links resolved (as given when it does not exist)."""
+        ...
+
+    def walk(self, root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+        """`os.walk(root)`: (directory, subdirectory names, file names), top down; the caller may
+        prune the subdirectory list in place."""
+        ...
+
+    def glob(self, directory: Path, pattern: str) -> list[Path]:
+        """The entries of `directory` matching the shell `pattern`."""
+        ...
+
+
+class NoFiles:
+    """A file tree holding nothing: sources see only the documents they are given."""
+
+    def read_text(self, path: Path) -> str | None:
+        del path
+        return None
+
+    def is_file(self, path: Path) -> bool:
+        del path
+        return False
+
+    def is_dir(self, path: Path) -> bool:
+        del path
+        return False
+
+    def resolve(self, path: Path) -> Path:
+        return path
+
+    def walk(self, root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+        del root
+        return iter(())
+
+    def glob(self, directory: Path, pattern: str) -> list[Path]:
+        del directory, pattern
+        return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +98,17 @@ class SourceContext:
     files into documents with the same rules and problem reporting as the first read (for
     values files, chart templates). `offline` forbids network access (chart repositories, OCI
     registries). `cache_dir`, when set, is where a source may keep downloads between runs.
+    `renderers` are the Kustomize and Helm renderers available and `files` the file tree
+    around the inputs (none by default: the logic layer runs no programs and opens no files;
+    `archfit.sources.load_manifests` supplies the real ones).
     """
 
     roots: tuple[Path, ...] = ()
     read: Callable[[Sequence[Path]], ReadResult] | None = None
     offline: bool = True
     cache_dir: Path | None = None
+    renderers: Renderers = field(default_factory=Renderers)
+    files: FileTree = field(default_factory=NoFiles)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,13 @@ objects land (`namespace: [a]`) are findings, and the rest of the tree is still 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from archfit.errors import InputError
 from archfit.manifests.documents import Document
+from archfit.manifests.sources.interface import FileTree
 from archfit.model.finding import Finding
 
 __all__ = ["INVALID_KUSTOMIZATION", "kustomization_findings", "require_shape"]
@@ -108,10 +108,11 @@ def _is_remote(entry: str) -> bool:
     return "://" in entry or entry.startswith(("github.com/", "git@"))
 
 
-def kustomization_findings(docs: Iterable[Document]) -> list[Finding]:
+def kustomization_findings(docs: Iterable[Document], files: FileTree | None) -> list[Finding]:
     """Check every kustomization's shape (raising as `require_shape` does), then report the
     entries `kustomize build` would fail on: a `namespace` that is not a string, and
-    `resources`/`bases`/`components` entries that name nothing on disk."""
+    `resources`/`bases`/`components` entries that name nothing in `files` (not checked when
+    there is no file tree to look in)."""
     findings: list[Finding] = []
     for doc in docs:
         require_shape(doc)
@@ -137,7 +138,13 @@ def kustomization_findings(docs: Iterable[Document]) -> list[Finding]:
                         )
                     )
                     continue
-                if _is_remote(entry) or os.path.exists(directory / entry):
+                target = directory / entry
+                if (
+                    files is None
+                    or _is_remote(entry)
+                    or files.is_file(target)
+                    or files.is_dir(target)
+                ):
                     continue
                 findings.append(
                     _finding(

@@ -3,9 +3,9 @@
 For every kustomization that no other kustomization in the input includes (a top overlay):
 
 - when its tree uses transformers archfit does not apply itself (patches, replacements,
-  components, name prefixes/suffixes, replicas) and a renderer is available (`kustomize build`, or
-  `kubectl kustomize` when `kubectl` answers within a few seconds; it may be a stub), the overlay
-  is rendered and each rendered object is traced back to the file and line it came from;
+  components, name prefixes/suffixes, replicas) and the context has a Kustomize renderer
+  (`archfit.sources.renderers`: `kustomize build`, or `kubectl kustomize`), the overlay is
+  rendered and each rendered object is traced back to the file and line it came from;
 - otherwise the listed `resources` are read recursively (bases outside the paths given too), the
   `namespace:` and `images:` transformers are applied, and a note says which patches were not
   applied. Remote bases (URLs) are never fetched: reading a repository does no network I/O.
@@ -19,25 +19,21 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
+from archfit.manifests.renderers import KustomizeRenderer
 from archfit.manifests.sources._common import Namespaces, file_text
-from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, NoFiles, SourceContext, SourceOutput
 from archfit.manifests.sources.kustomization_fields import kustomization_findings, require_shape
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import SourceRef
 
-__all__ = ["KustomizeSource", "kustomize_command"]
+__all__ = ["KustomizeSource"]
 
-RENDER_TIMEOUT_S = 30
-PROBE_TIMEOUT_S = 5
 _RENDER_KEYS = (
     "patches",
     "patchesStrategicMerge",
@@ -52,27 +48,6 @@ _RENDER_KEYS = (
 # placement archfit reads.
 _RELEVANT_KINDS = frozenset(POD_SPEC_PATHS) | {"HelmRelease", "Application", "Service", "Function"}
 _PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements")
-
-
-@lru_cache(maxsize=1)
-def kustomize_command() -> tuple[str, ...] | None:
-    """The command that renders a kustomization directory, or None when none works here."""
-    if shutil.which("kustomize"):
-        return ("kustomize", "build")
-    if shutil.which("kubectl"):
-        probe = _output(["kubectl", "kustomize", "--help"], PROBE_TIMEOUT_S)
-        if probe is not None and "kustomiz" in probe.lower():
-            return ("kubectl", "kustomize")
-    return None
-
-
-def _output(args: list[str], timeout: float) -> str | None:
-    """What `args` writes on stdout, or None when it cannot run, times out or fails."""
-    try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -110,7 +85,9 @@ class KustomizeSource:
         }
         if not kdocs:
             return SourceOutput()
-        findings = kustomization_findings(kdocs.values())
+        # Without a file tree (documents given as text) nothing can be said to be missing.
+        files = None if isinstance(context.files, NoFiles) else context.files
+        findings = kustomization_findings(kdocs.values(), files)
         namespaces = Namespaces(documents)
         given = {id(d) for d in documents}
         by_file: dict[str, list[Document]] = {}
@@ -121,7 +98,7 @@ class KustomizeSource:
         superseded: set[SourceRef] = set()
         notes: list[str] = []
         for kdoc in kdocs.values():
-            emitted.extend(_generated(kdoc, namespaces))
+            emitted.extend(_generated(kdoc, namespaces, context.files))
         included = {
             os.path.normpath(Path(directory) / entry)
             for directory, kdoc in kdocs.items()
@@ -141,8 +118,8 @@ class KustomizeSource:
             superseded.update(d.source for d in tree.patch_files)
             relevant = any(d.kind in _RELEVANT_KINDS for d in tree.documents)
             wanted = tree.needs_render and relevant and not tree.remote
-            command = kustomize_command() if wanted else None
-            rendered = _render(command, Path(directory), tree) if command else None
+            renderer = context.renderers.kustomize if wanted else None
+            rendered = _render(renderer, Path(directory), tree) if renderer else None
             if rendered is not None:
                 emitted.extend(rendered)
                 superseded.update(d.source for d in tree.documents)
@@ -186,7 +163,7 @@ def _entries(value: Any) -> list[str]:
 def _kustomization_in(directory: Path, context: SourceContext) -> Document | None:
     for name in sorted(KUSTOMIZATION_FILES):
         path = directory / name
-        if path.is_file() and context.read is not None:
+        if context.read is not None and context.files.is_file(path):
             result = context.read([path])
             for doc in result.documents:
                 if doc.kind in {"Kustomization", "Component"}:
@@ -200,7 +177,7 @@ def _docs_of(
     key = os.path.normpath(path)
     if key in by_file:
         return by_file[key]
-    if context.read is None or not path.is_file():
+    if context.read is None or not context.files.is_file(path):
         return []
     return list(context.read([path]).documents)
 
@@ -239,7 +216,7 @@ def _walk(
                 tree.remote.append(entry)
                 continue
             target = Path(os.path.normpath(directory / entry))
-            if target.is_dir():
+            if context.files.is_dir(target):
                 inner = _find_kustomization(target, by_file, context)
                 if inner is not None:
                     _walk(target, inner, by_file, context, tree=tree, seen=seen)
@@ -328,8 +305,8 @@ def _transformed(
     )
 
 
-def _render(command: tuple[str, ...], directory: Path, tree: _Tree) -> list[Document] | None:
-    rendered = _output([*command, str(directory)], RENDER_TIMEOUT_S)
+def _render(renderer: KustomizeRenderer, directory: Path, tree: _Tree) -> list[Document] | None:
+    rendered = renderer.build(directory)
     if rendered is None:
         return None
     result = read_text(rendered, str(directory / "kustomization.yaml"))
@@ -352,7 +329,7 @@ def _render(command: tuple[str, ...], directory: Path, tree: _Tree) -> list[Docu
     return out
 
 
-def _generated(kdoc: Document, namespaces: Namespaces) -> list[Document]:
+def _generated(kdoc: Document, namespaces: Namespaces, files: FileTree) -> list[Document]:
     """ConfigMaps and Secrets from `configMapGenerator`/`secretGenerator` (files and literals)."""
     out = []
     directory = Path(kdoc.source.file).parent
@@ -368,7 +345,7 @@ def _generated(kdoc: Document, namespaces: Namespaces) -> list[Document]:
                 name, _, rel = entry.partition("=")
                 rel = rel or name
                 name = name if "=" in entry else PurePath(rel).name
-                text = file_text(str(directory / rel))
+                text = file_text(files, str(directory / rel))
                 if text is not None:
                     data[name] = text
             for literal in gen.get("literals") or []:

@@ -9,19 +9,49 @@ would land there and starve it. DaemonSets are exempt: they run on every node by
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import ClassVar
 
+from archfit.model.image import ImageRef
 from archfit.model.node import Node
 from archfit.model.quantity import Quantity
 from archfit.model.resources import pod_requests
 from archfit.policy.framework import Phase, RuleContext, RuleResult, join_names
-from archfit.policy.settings import Settings, image_matches
+from archfit.policy.settings import Settings, SizeSettings, image_matches
 
-__all__ = ["SizeRule"]
+__all__ = ["SizeRule", "is_heavy_image", "pi_limits"]
 
 _STRATEGY_PI_CPU = Decimal(3)
 _STRATEGY_PI_MEMORY = Decimal(3 * 2**30)
+
+
+def pi_limits(size: SizeSettings, pis: Iterable[Node]) -> tuple[Decimal, Decimal]:
+    """The cpu (cores) and memory (bytes) a pod may request and still belong on a Pi: the
+    configured maxima, else the smallest Pi's allocatable, else the strategy's Pi 4."""
+    pis = tuple(pis)
+    cpu = (
+        size.max_pi_cpu.value
+        if size.max_pi_cpu is not None
+        else min(
+            (n.allocatable["cpu"].value for n in pis if "cpu" in n.allocatable),
+            default=_STRATEGY_PI_CPU,
+        )
+    )
+    memory = (
+        size.max_pi_memory.value
+        if size.max_pi_memory is not None
+        else min(
+            (n.allocatable["memory"].value for n in pis if "memory" in n.allocatable),
+            default=_STRATEGY_PI_MEMORY,
+        )
+    )
+    return cpu, memory
+
+
+def is_heavy_image(size: SizeSettings, ref: ImageRef) -> bool:
+    """Whether `ref` is one of the heavy services (`size.heavyImages`: databases, brokers…)."""
+    return any(image_matches(p, ref.registry, ref.repository) for p in size.heavy_images)
 
 
 class SizeRule:
@@ -44,23 +74,7 @@ class SizeRule:
         return limits
 
     def _pi_limits(self, pis: tuple[Node, ...]) -> tuple[Decimal, Decimal]:
-        cpu = (
-            self._size.max_pi_cpu.value
-            if self._size.max_pi_cpu is not None
-            else min(
-                (n.allocatable["cpu"].value for n in pis if "cpu" in n.allocatable),
-                default=_STRATEGY_PI_CPU,
-            )
-        )
-        memory = (
-            self._size.max_pi_memory.value
-            if self._size.max_pi_memory is not None
-            else min(
-                (n.allocatable["memory"].value for n in pis if "memory" in n.allocatable),
-                default=_STRATEGY_PI_MEMORY,
-            )
-        )
-        return cpu, memory
+        return pi_limits(self._size, pis)
 
     def evaluate(self, ctx: RuleContext) -> RuleResult:
         if ctx.is_daemonset:
@@ -72,10 +86,7 @@ class SizeRule:
                 for use in ctx.images
                 if use.kind != "ephemeral"
                 and use.info is not None
-                and any(
-                    image_matches(p, use.info.ref.registry, use.info.ref.repository)
-                    for p in self._size.heavy_images
-                )
+                and is_heavy_image(self._size, use.info.ref)
             }
         )
         if heavy:

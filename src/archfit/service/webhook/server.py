@@ -114,7 +114,7 @@ class CertReloader:
 def _read_lockfile(path: Path | None) -> Lockfile | None:
     if path is None:
         return None
-    from archfit.manifests import read_lockfile  # noqa: PLC0415
+    from archfit.sources import read_lockfile  # noqa: PLC0415
 
     return read_lockfile(path)
 

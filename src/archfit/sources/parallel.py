@@ -2,16 +2,17 @@
 
 Decoding YAML is CPU-bound Python, so threads do not help; processes do. `read_files` reads a
 list of files and returns one `ReadResult` per file, in order, equal to what
-`documents.read_file` returns for each. Large inputs are cut into contiguous chunks of files
-of about equal size; workers of a `ProcessPoolExecutor` read chunks from the front and send
+`archfit.sources.files.read_file` returns for each. Large inputs are cut into contiguous chunks
+of files of about equal size; workers of a `ProcessPoolExecutor` read chunks from the front and send
 back plain values (the decoded bodies with their lines and document numbers, and the
 problems), because pickling dicts and lists costs a small fraction of decoding them, while
 this process reads chunks from the end until the two meet. The results are put together here
 in input order, so the output does not depend on who read what or who finished first.
 
 When several processes are used:
-- `jobs` (or `$ARCHFIT_JOBS` when None) sets the process count, this one included; unset or 0
-  means the CPUs this process may use, at most 8; 1 reads in this process;
+- `jobs` sets the process count, this one included; None or 0 means the CPUs this process may
+  use, at most 8; 1 reads in this process (entry points take it from `$ARCHFIT_JOBS`, see
+  `archfit.sources.settings`);
 - and only for inputs large enough to repay starting workers (`MIN_FILES` files and `MIN_BYTES`
   bytes, measured with `bench/bench_manifests.py --sweep`; `MIN_BYTES_UNFORKED` when workers
   cannot be forked and must import archfit first): below that, one process is faster;
@@ -39,12 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from archfit.errors import ArchfitError, InputError
-from archfit.manifests.documents import Document, ReadResult, gc_paused, read_file
+from archfit.manifests.documents import Document, ReadResult
 from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef
+from archfit.sources.files import read_file
+from archfit.sources.runtime import ENV_JOBS, gc_paused
 
 __all__ = [
-    "ENV_JOBS",
     "MAX_JOBS",
     "MIN_BYTES",
     "MIN_BYTES_UNFORKED",
@@ -56,7 +58,6 @@ __all__ = [
     "read_files_parallel",
 ]
 
-ENV_JOBS = "ARCHFIT_JOBS"
 MAX_JOBS = 8
 # Below these, starting workers and moving results between processes costs more than it saves.
 MIN_FILES = 16
@@ -77,27 +78,17 @@ class ParallelReadError(ArchfitError):
 
 
 def jobs_setting(jobs: int | None = None) -> int:
-    """The worker cap: `jobs`, else `$ARCHFIT_JOBS`, else (or when 0) the usable CPUs, at most
-    `MAX_JOBS`. Raises `InputError` for a value that is not a whole number >= 0."""
+    """The worker cap: `jobs`, else (None or 0) the usable CPUs, at most `MAX_JOBS`. Raises
+    `InputError` for a value that is not a whole number >= 0."""
     requested = _requested(jobs)
     return requested if requested > 0 else min(_usable_cpus(), MAX_JOBS)
 
 
 def _requested(jobs: int | None) -> int:
-    """The process count asked for by `jobs` or `$ARCHFIT_JOBS`; 0 when left to archfit."""
+    """The process count asked for by `jobs`; 0 when left to archfit."""
     if jobs is None:
-        raw = os.environ.get(ENV_JOBS, "").strip()
-        try:
-            jobs = int(raw) if raw else 0
-        except ValueError:
-            jobs = -1
-        if jobs < 0:
-            raise InputError(
-                f"expected a whole number of processes (1 reads in one process, 0 or unset "
-                f"uses every CPU), got {raw!r}",
-                where=ENV_JOBS,
-            )
-    elif jobs < 0:
+        return 0
+    if jobs < 0:
         raise InputError(f"expected a whole number >= 0, got {jobs}", where="jobs")
     return jobs
 
@@ -114,7 +105,7 @@ def _usable_cpus() -> int:
 def planned_workers(files: Sequence[tuple[Path, str]], jobs: int | None = None) -> int:
     """How many processes `read_files` would use for `files` (1: this process only).
 
-    Left to archfit (no `jobs`, `$ARCHFIT_JOBS` unset or 0), processes are also limited to the
+    Left to archfit (`jobs` None or 0), processes are also limited to the
     CPUs the 1-minute load average leaves idle, plus this one: on a machine whose cores are
     all busy, workers only compete with each other and reading in one process is faster.
     """

@@ -1,8 +1,13 @@
-"""Rendering a local chart (directory or `.tgz` archive) to a YAML stream, as `helm template` does.
+"""The renderers of `archfit.manifests.renderers`: programs and libraries that render manifests.
 
-Two renderers, tried in this order:
+Kustomize: `kustomize build` when `kustomize` is on PATH, else `kubectl kustomize` when `kubectl`
+answers within a few seconds (it may be a stub); None when neither works here.
 
-1. a helm binary on PATH (`ARCHFIT_HELM` names another one): `helm template`;
+Helm, rendering a local chart (directory or `.tgz` archive) as `helm template` does; two
+renderers, tried in this order:
+
+1. a helm binary on PATH (or the one the caller names; the CLI takes it from `ARCHFIT_HELM`):
+   `helm template`;
 2. the Helm SDK for Python (`helm-python-sdk`, module `helm_python`, installed by the `helm`
    extra), which embeds Helm's own template engine; its `Chart.render` works offline (the
    `lookup` template function returns nothing) and is only ever given a local chart.
@@ -14,28 +19,41 @@ chart or contacts a cluster.
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from archfit.errors import InputError
+from archfit.manifests.renderers import Renderers
 
-__all__ = ["HELM_TIMEOUT_S", "SDK_MODULE", "Renderer", "helm_binary", "renderer"]
+__all__ = [
+    "HELM_TIMEOUT_S",
+    "KUSTOMIZE_TIMEOUT_S",
+    "SDK_MODULE",
+    "KustomizeCommand",
+    "Renderer",
+    "helm_binary",
+    "installed",
+    "kustomize_command",
+    "renderer",
+]
 
 HELM_TIMEOUT_S = 60
+KUSTOMIZE_TIMEOUT_S = 30
+PROBE_TIMEOUT_S = 5
 SDK_MODULE = "helm_python"
 
 
-def helm_binary() -> str | None:
-    """The helm binary on PATH (`ARCHFIT_HELM` overrides), or None."""
-    configured = os.environ.get("ARCHFIT_HELM")
+def helm_binary(configured: str | None = None) -> str | None:
+    """The helm binary: `configured` (a path, or a name looked up on PATH) when given, else
+    `helm` on PATH; None when there is none."""
     if configured:
         return configured if Path(configured).exists() else shutil.which(configured)
     return shutil.which("helm")
@@ -58,14 +76,58 @@ class Renderer:
         return _sdk_render(chart, name, namespace, values)
 
 
-def renderer() -> Renderer | None:
-    """The helm binary when there is one, else the SDK when it is installed, else None."""
-    binary = helm_binary()
+def renderer(helm: str | None = None) -> Renderer | None:
+    """The helm binary (`helm`, see `helm_binary`) when there is one, else the SDK when it is
+    installed, else None."""
+    binary = helm_binary(helm)
     if binary:
         return Renderer(binary)
     if importlib.util.find_spec(SDK_MODULE) is not None:
         return Renderer(None)
     return None
+
+
+def installed(*, helm: str | None = None) -> Renderers:
+    """The renderers this machine has: Kustomize looked for on first use (probing `kubectl`
+    costs a process, and most inputs need no rendering), Helm now (None when there is none;
+    `helm` names the binary, see `helm_binary`)."""
+    return Renderers(kustomize=KustomizeCommand(), helm=renderer(helm))
+
+
+@dataclass(frozen=True, slots=True)
+class KustomizeCommand:
+    """Builds kustomizations by running `command`, by default `kustomize_command()` (`kustomize
+    build` or `kubectl kustomize`); every build fails (None) when there is neither."""
+
+    command: tuple[str, ...] | None = None
+
+    def build(self, directory: Path) -> str | None:
+        """What `command directory` writes on stdout, or None when it cannot run or fails."""
+        command = self.command or kustomize_command()
+        if command is None:
+            return None
+        return _output([*command, str(directory)], KUSTOMIZE_TIMEOUT_S)
+
+
+@lru_cache(maxsize=1)
+def kustomize_command() -> tuple[str, ...] | None:
+    """The command that renders a kustomization directory, or None when none works here."""
+    if shutil.which("kustomize"):
+        return ("kustomize", "build")
+    if shutil.which("kubectl"):
+        probe = _output(["kubectl", "kustomize", "--help"], PROBE_TIMEOUT_S)
+        if probe is not None and "kustomiz" in probe.lower():
+            return ("kubectl", "kustomize")
+    return None
+
+
+def _output(args: list[str], timeout: float) -> str | None:
+    """What `args` writes on stdout, or None when it cannot run, times out or fails."""
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def _template(helm: str, chart: Path, name: str, namespace: str, values: Mapping[str, Any]) -> str:

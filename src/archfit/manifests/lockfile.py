@@ -1,23 +1,23 @@
-"""Reading and writing `archfit.lock` (the format is described in `archfit.model.lockfile` and
-docs/lockfile.md). The model converts between values and the decoded document; this module is
-the file edge: YAML decoding, error locations, and atomic writes with a header comment."""
+"""The text of `archfit.lock` (the format is described in `archfit.model.lockfile` and
+docs/lockfile.md). The model converts between values and the decoded document; this module
+converts between that document and the file's bytes: YAML decoding with error locations, and
+the file text with its header comment. Reading and writing the file is
+`archfit.sources.lockfile`."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from archfit.errors import InputError, InvalidValue
-from archfit.fsutil import write_atomic
 from archfit.manifests.yamldecode import decode
 from archfit.model.lockfile import Lockfile
 
-__all__ = ["LOCKFILE_HEADER", "LOCKFILE_NAME", "dump_lockfile", "read_lockfile", "write_lockfile"]
+__all__ = ["LOCKFILE_HEADER", "LOCKFILE_NAME", "dump_lockfile", "parse_lockfile"]
 
 LOCKFILE_NAME = "archfit.lock"
 LOCKFILE_HEADER = (
@@ -25,41 +25,31 @@ LOCKFILE_HEADER = (
 )
 
 
-def read_lockfile(path: Path | str, *, optional: bool = False) -> Lockfile:
-    """Read a lockfile. A missing file is an `InputError`, or an empty `Lockfile` when
-    `optional`; bad content is an `InputError` naming the file and the field (or line)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        if optional:
-            return Lockfile()
-        raise InputError(
-            "no such lockfile; create one with `archfit lock`", where=str(path)
-        ) from None
-    except OSError as err:
-        raise InputError(f"cannot read lockfile: {err.strerror or err}", where=str(path)) from None
+def parse_lockfile(data: bytes, where: str, *, optional: bool = False) -> Lockfile:
+    """The lockfile held by `data`, read from `where` (named in errors). Empty content is an
+    `InputError`, or an empty `Lockfile` when `optional`; bad content is an `InputError` naming
+    `where` and the field (or line)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError("not UTF-8 text; expected a YAML lockfile", where=str(path)) from None
+        raise InputError("not UTF-8 text; expected a YAML lockfile", where=where) from None
     try:
         doc = decode(text)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         # At the end of the text libyaml points one line past the last: report the last.
         line = f":{min(mark.line, text.rstrip().count(chr(10))) + 1}" if mark else ""
-        raise InputError(f"invalid YAML: {err.problem or err}", where=f"{path}{line}") from None
+        raise InputError(f"invalid YAML: {err.problem or err}", where=f"{where}{line}") from None
     except yaml.YAMLError as err:
-        raise InputError(f"invalid YAML: {err}", where=str(path)) from None
+        raise InputError(f"invalid YAML: {err}", where=where) from None
     if doc is None:
         if optional:
             return Lockfile()
-        raise InputError("empty lockfile; expected apiVersion, kind and images", where=str(path))
+        raise InputError("empty lockfile; expected apiVersion, kind and images", where=where)
     try:
         return Lockfile.from_dict(doc)
     except InvalidValue as err:
-        raise err.at(str(path)) from None
+        raise err.at(where) from None
 
 
 def dump_lockfile(lock: Lockfile) -> str:
@@ -103,8 +93,3 @@ def _scalar(text: str) -> str:
         except yaml.YAMLError:  # pragma: no cover - the pattern admits only simple scalars
             pass
     return json.dumps(text, ensure_ascii=False)
-
-
-def write_lockfile(path: Path | str, lock: Lockfile) -> None:
-    """Write `lock` to `path` atomically (the old file stays whole if anything fails)."""
-    write_atomic(Path(path), dump_lockfile(lock))

@@ -1,0 +1,404 @@
+"""Entry points: the deployments a repository describes (one per cluster or environment).
+
+A *deployer* is an object that makes a GitOps controller apply a directory: a Flux
+`Kustomization` (kustomize.toolkit.fluxcd.io, its `spec.path`), an Argo CD `Application` (its
+local source paths) or `ApplicationSet` (the paths of the Applications it generates). A deployer
+*reaches* every file below the directories it applies, the files and directories their
+`kustomization.yaml`s name in `resources`/`bases`/`components`, and, transitively, what the
+deployers found there reach.
+
+The roots are the deployers written in files that no other deployer reaches (a deployer that
+applies its own directory, like Flux's `flux-system` sync, still counts as a root); generated
+Applications are never roots. Each root gives an entry point named by a path relative to the
+input directory: the directory it applies when that directory holds the root itself (Flux's
+`clusters/prod/flux-system` sync of `./clusters/prod` is `clusters/prod`), else the root's own
+directory. Roots with the same name are one entry point (the Kustomizations of one cluster,
+the Applications of one directory). A Flux Kustomization that applies only directories below
+its own (one app's `ks.yaml`) is never a root: it belongs to whatever applies its directory,
+so a subtree of apps alone reads as today. Roots that apply nothing found here (remote charts
+or repositories only) give no entry points by themselves.
+
+`select` then models each entry point as its own deployment: a workload carries the name of
+the entry point it was reached from, once per entry point; what no entry point reaches is left
+out and listed in one `not-deployed` info finding. With no root found everything is kept as
+read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archfit.errors import InputError
+from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
+from archfit.manifests.sources._common import Namespaces
+from archfit.manifests.sources.argodirectory import application_dirs
+from archfit.model.finding import Finding
+from archfit.model.workload import SourceRef, Workload
+
+__all__ = ["EntryPoint", "find_entry_points", "select"]
+
+FLUX_GROUP = "kustomize.toolkit.fluxcd.io"
+ARGO_GROUP = "argoproj.io"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPoint:
+    """One deployment: `name` (a path relative to the input), the `roots` (file:line of the
+    deployers it starts from) and the real paths (directories and files) it reaches."""
+
+    name: str
+    roots: tuple[str, ...]
+    reached: frozenset[str]
+    deployers: frozenset[str] = frozenset()
+    path: str = ""
+
+    def reaches(self, ref: SourceRef) -> bool:
+        label = _deployer_label(ref.origin)
+        if label is not None and label not in self.deployers:
+            return False  # a copy another entry point's Application or Kustomization made
+        return _reached(self.reached, ref)
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _real(path: str | Path) -> str:
+    return os.path.realpath(path)
+
+
+def _under(path: str, reached: frozenset[str]) -> bool:
+    probe = path
+    while True:
+        if probe in reached:
+            return True
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return False
+        probe = parent
+
+
+_LABELS = ("Application ", "Flux Kustomization ")
+
+
+def _deployer_label(origin: str) -> str | None:
+    """The deployer that placed a copy (`… (Application argocd/web)`), if one did."""
+    last = origin.rsplit(" (", 1)[-1].removesuffix(")") if origin.endswith(")") else origin
+    return last if last.startswith(_LABELS) and " " not in last.split("/", 1)[-1] else None
+
+
+def _reached(reached: frozenset[str], ref: SourceRef) -> bool:
+    origin = ref.origin
+    if origin.startswith("kustomize "):
+        # An overlay's copy of a base belongs to the overlay, not to every user of the base.
+        overlay = origin[len("kustomize ") :].split(" (", 1)[0]
+        return _under(_real(overlay), reached)
+    return _under(_real(ref.file), reached)
+
+
+def _flux_dir(doc: Document) -> str | None:
+    path = _map(doc.body.get("spec")).get("path")
+    if not isinstance(path, str) or "${" in path:
+        return None
+    rel = path.strip().removeprefix("./").strip("/")
+    anchor = Path(doc.source.file).resolve().parent
+    for candidate in (anchor, *anchor.parents):
+        target = candidate / rel if rel else candidate
+        if target.is_dir():
+            return str(target)
+    return None
+
+
+class _Kustomizations:
+    """What the `kustomization.yaml`s of a tree name, from the documents already read (a
+    file outside the inputs is read once), cached for one search."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self._bodies: dict[str, Mapping[str, Any]] = {}
+        for doc in documents:
+            if (
+                doc.kind == "Kustomization"
+                and doc.api_version.startswith("kustomize.config")
+                and not doc.source.origin
+            ):
+                self._bodies[os.path.dirname(_real(doc.source.file))] = doc.body
+        self._refs: dict[str, list[str]] = {}
+
+    def closure(self, start: Iterable[str]) -> set[str]:
+        """`start` plus what the `kustomization.yaml`s found in them name, transitively."""
+        out: set[str] = set()
+        pending = list(start)
+        while pending:
+            current = pending.pop()
+            if current in out:
+                continue
+            out.add(current)
+            if not os.path.isdir(current):
+                continue
+            # Flux builds a directory without a kustomization.yaml from every file below it,
+            # and from the kustomizations of its subdirectories: follow those too.
+            for directory, subdirs, files in os.walk(current):
+                subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+                name = next((n for n in files if n in KUSTOMIZATION_FILES), None)
+                if name is not None:
+                    pending.extend(self.refs(directory, name))
+        return out
+
+    def refs(self, directory: str, name: str) -> list[str]:
+        found = self._refs.get(directory)
+        if found is None:
+            body = self._bodies.get(directory)
+            if body is None:
+                body = _read_yaml(os.path.join(directory, name))
+            found = self._refs[directory] = _local_refs(directory, body)
+        return found
+
+
+def _read_yaml(file: str) -> Mapping[str, Any]:
+    import yaml  # noqa: PLC0415 - only for kustomizations outside the inputs
+
+    try:
+        with open(file, encoding="utf-8-sig") as handle:
+            return _map(yaml.safe_load(handle))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+
+
+def _local_refs(directory: str, body: Mapping[str, Any]) -> list[str]:
+    out = []
+    for key in ("resources", "bases", "components"):
+        for entry in body.get(key) or []:
+            if isinstance(entry, str) and "://" not in entry and not entry.startswith("git@"):
+                target = _real(os.path.join(directory, entry))
+                if os.path.exists(target):
+                    out.append(target)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Deployer:
+    doc: Document
+    file: str
+    targets: tuple[str, ...]
+    flux: bool
+    label: str
+    generated: bool = False
+    path: str = ""  # a Flux Kustomization's `spec.path` directory
+
+
+def _argo_label(doc: Document) -> str:
+    return f"Application {doc.namespace or 'argocd'}/{doc.name}"
+
+
+def _deployers(documents: Sequence[Document], roots: Sequence[Path]) -> list[_Deployer]:
+    namespaces = Namespaces(documents)
+    kustomizations = _Kustomizations(documents)
+    generated: dict[tuple[str, int], list[str]] = {}
+    out = []
+    for doc in documents:
+        if (
+            doc.kind == "Application"
+            and doc.group == ARGO_GROUP
+            and doc.source.origin.startswith("ApplicationSet ")
+        ):
+            app_targets = _argo_targets(doc, roots)
+            generated.setdefault((doc.source.file, doc.source.line), []).extend(app_targets)
+            closure = kustomizations.closure(_real(t) for t in app_targets)
+            file = _real(doc.source.file)
+            out.append(_Deployer(doc, file, tuple(sorted(closure)), False, _argo_label(doc), True))
+    for doc in documents:
+        if doc.source.origin:
+            continue
+        targets: list[str] = []
+        flux = False
+        label = _argo_label(doc)
+        if doc.kind == "Kustomization" and doc.group == FLUX_GROUP:
+            label = f"Flux Kustomization {namespaces.of(doc)}/{doc.name}"
+            found = _flux_dir(doc)
+            targets = [found] if found else []
+            components = _map(doc.body.get("spec")).get("components") or []
+            if found:
+                targets += [
+                    _real(os.path.join(found, c))
+                    for c in components
+                    if isinstance(c, str) and os.path.isdir(os.path.join(found, c))
+                ]
+            flux = True
+        elif doc.kind == "Application" and doc.group == ARGO_GROUP:
+            targets = _argo_targets(doc, roots)
+        elif doc.kind == "ApplicationSet" and doc.group == ARGO_GROUP:
+            targets = generated.get((doc.source.file, doc.source.line), [])
+        else:
+            continue
+        closure = kustomizations.closure(_real(t) for t in targets)
+        path = _real(targets[0]) if flux and targets else ""
+        closed = tuple(sorted(closure))
+        out.append(_Deployer(doc, _real(doc.source.file), closed, flux, label, path=path))
+    return out
+
+
+def _argo_targets(doc: Document, roots: Sequence[Path]) -> list[str]:
+    """What an Application applies: a directory (recursively, or rendered by Kustomize), or
+    only the files directly in a plain directory (Argo CD does not recurse by default)."""
+    out: list[str] = []
+    for directory, recurse, _src in application_dirs(doc, roots):
+        if recurse or any((directory / n).is_file() for n in KUSTOMIZATION_FILES):
+            out.append(str(directory))
+        else:
+            out.extend(
+                str(f)
+                for f in sorted(directory.iterdir())
+                if f.is_file() and f.suffix in {".yaml", ".yml", ".json"}
+            )
+    return out
+
+
+def _relative(path: str, base: str) -> str:
+    rel = os.path.relpath(path, base)
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def find_entry_points(
+    documents: Sequence[Document], roots: Sequence[Path]
+) -> tuple[EntryPoint, ...]:
+    """The entry points of the documents read from `roots` (empty: none found)."""
+    deployers = _deployers(documents, roots)
+    if not deployers:
+        return ()
+    first = roots[0] if roots else Path()
+    base = _real(first if first.is_dir() else first.parent)
+    root_deployers = [
+        d
+        for d in deployers
+        if not d.generated
+        and not _app_level(d)
+        and not any(o is not d and _under(d.file, frozenset(o.targets)) for o in deployers)
+    ]
+    if not any(d.targets for d in root_deployers):
+        # Only remote sources (charts, other repositories): nothing here is known to be
+        # applied by them, so everything is read as before.
+        return ()
+    names: dict[str, list[_Deployer]] = {}
+    places: dict[str, str] = {}
+    for d in root_deployers:
+        own = next((t for t in d.targets if _under(d.file, frozenset({t}))), None)
+        where = own or os.path.dirname(d.file)
+        names.setdefault(_relative(where, base), []).append(d)
+        places[_relative(where, base)] = where
+    out = []
+    for name, group in sorted(names.items()):
+        reached, labels = _closure(group, deployers)
+        roots_at = tuple(str(d.doc.source) for d in group)
+        out.append(EntryPoint(name, roots_at, frozenset(reached), frozenset(labels), places[name]))
+    return tuple(out)
+
+
+def _app_level(d: _Deployer) -> bool:
+    """A Flux Kustomization whose `spec.path` is below its own directory (`app/ks.yaml` with
+    `path: ./app/manifests`; its components may be elsewhere): the Kustomization of one app,
+    applied by whatever applies its directory, never an entry point itself."""
+    home = os.path.dirname(d.file)
+    return bool(d.path) and d.path != home and _under(d.path, frozenset({home}))
+
+
+def _closure(
+    start: Sequence[_Deployer], deployers: Sequence[_Deployer]
+) -> tuple[set[str], set[str]]:
+    """The paths and the labels of the deployers reached from `start`, transitively (a
+    deployer's own file is reached: an ApplicationSet's file leads to what it generated)."""
+    reached: set[str] = set()
+    labels: set[str] = set()
+    pending = list(start)
+    done: set[int] = set()
+    while pending:
+        d = pending.pop()
+        if id(d) in done:
+            continue
+        done.add(id(d))
+        reached.update(d.targets)
+        reached.add(d.file)
+        labels.add(d.label)
+        frozen = frozenset(reached)
+        pending.extend(o for o in deployers if id(o) not in done and _under(o.file, frozen))
+    return reached, labels
+
+
+def _pick(points: tuple[EntryPoint, ...], entry: str) -> EntryPoint:
+    """The entry point `entry` names: its name, its directory or a root's file (as a path
+    from the current directory)."""
+    wanted = entry.strip().removeprefix("./").rstrip("/")
+    real = _real(entry)
+    for point in points:
+        if point.name == wanted or point.path in (real, os.path.splitext(real)[0]):
+            return point
+    for point in points:
+        if any(_real(r.rsplit(":", 1)[0]) == real for r in point.roots):
+            return point
+    known = ", ".join(p.name for p in points) or "none found"
+    raise InputError(f"no such entry point; expected one of: {known}", where=entry)
+
+
+def select(
+    workloads: Sequence[Workload],
+    findings: Sequence[Finding],
+    points: tuple[EntryPoint, ...],
+    entry: str | None,
+) -> tuple[list[Workload], list[Finding]]:
+    """The workloads as each entry point deploys them (or only `entry`), the findings of the
+    files reached, and one `not-deployed` finding for the files no entry point reaches."""
+    if not points:
+        if entry is not None:
+            raise InputError("no entry point found in the input", where=entry)
+        return list(workloads), list(findings)
+    chosen = (_pick(points, entry),) if entry is not None else points
+    out: list[Workload] = []
+    unreached: set[str] = set()
+    for workload in workloads:
+        hit = False
+        for point in chosen:
+            if point.reaches(workload.source):
+                out.append(dataclasses.replace(workload, entry_point=point.name))
+                hit = True
+        if not hit and not any(p.reaches(workload.source) for p in points):
+            unreached.add(workload.source.file)
+    out = _once_per_entry(out)
+    kept: list[Finding] = []
+    for finding in findings:
+        ref = finding.source
+        if ref is not None and ref.file and not any(p.reaches(ref) for p in points):
+            unreached.add(ref.file)
+            continue
+        if ref is not None and ref.file and not any(p.reaches(ref) for p in chosen):
+            continue
+        kept.append(finding)
+    if unreached:
+        files = sorted(unreached)
+        kept.append(
+            Finding(
+                id="not-deployed",
+                severity="info",
+                message=f"{len(files)} file(s) reached from no entry point "
+                f"({', '.join(p.name for p in points)}) were left out: {', '.join(files)}",
+                hint="scaffolding, examples and templates are expected here; otherwise "
+                "reference the files from a Flux Kustomization or an Argo CD Application",
+                rule="inputs",
+                details={"files": files},
+            )
+        )
+    return out, kept
+
+
+def _once_per_entry(workloads: list[Workload]) -> list[Workload]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for workload in workloads:
+        key = (workload.entry_point, workload.key)
+        if key not in seen:
+            seen.add(key)
+            out.append(workload)
+    return out

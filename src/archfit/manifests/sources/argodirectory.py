@@ -1,0 +1,147 @@
+"""Argo CD `Application` with a plain-directory or Kustomize source: the destination namespace.
+
+Argo CD applies the directory `spec.source.path` (or each `spec.sources[].path`) of its Git
+repository and puts namespaced objects that name no namespace into
+`spec.destination.namespace`. archfit finds the directory below the Application's file or one
+of its parents, or an input root or its parents (as for Helm sources), and emits a copy of
+each such object with that namespace, superseding the document it came from. Objects that a
+kustomization there already places (its `namespace:`) keep theirs. A plain directory is read
+without subdirectories unless `directory.recurse: true`, as Argo CD does; a directory with a
+`kustomization.yaml` contributes what Kustomize rendered from it.
+
+Helm sources (a `chart`, or a path holding `Chart.yaml`) are left to `argocd.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
+from archfit.manifests.sources._common import DEFAULT_NAMESPACE, Namespaces
+from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.model.workload import SourceRef
+
+__all__ = ["ArgoDirectorySource", "application_dirs"]
+
+GROUP = "argoproj.io"
+# Kinds without a namespace; the destination namespace leaves them alone.
+_CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "PersistentVolume",
+        "PriorityClass",
+        "RuntimeClass",
+        "Node",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ClusterIssuer",
+        "ClusterSecretStore",
+    }
+)
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _resolve(relative: str, anchors: Sequence[Path]) -> Path | None:
+    rel = relative.strip().removeprefix("./").strip("/")
+    if ".." in Path(rel).parts:
+        return None
+    for anchor in anchors:
+        base = anchor.resolve() if anchor.exists() else anchor
+        if base.is_file():
+            base = base.parent
+        for candidate in (base, *base.parents):
+            target = candidate / rel if rel else candidate
+            if target.is_dir():
+                return target
+    return None
+
+
+def application_dirs(
+    doc: Document, roots: Sequence[Path]
+) -> list[tuple[Path, bool, Mapping[str, Any]]]:
+    """The local directories an Application applies without Helm: (directory, recurse,
+    source) for each source whose path is found in this tree."""
+    spec = _map(doc.body.get("spec"))
+    sources = [spec["source"]] if isinstance(spec.get("source"), Mapping) else []
+    sources += [s for s in spec.get("sources") or [] if isinstance(s, Mapping)]
+    out = []
+    anchors = (Path(doc.source.file).parent, *roots)
+    for src in sources:
+        path = src.get("path")
+        if src.get("chart") or not isinstance(path, str) or _map(src.get("helm")):
+            continue
+        directory = _resolve(path, anchors)
+        if directory is None or (directory / "Chart.yaml").is_file():
+            continue
+        recurse = _map(src.get("directory")).get("recurse") is True
+        out.append((directory, recurse, src))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ArgoDirectorySource:
+    name: str = "argocd-directory"
+
+    def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
+        apps = [d for d in documents if d.kind == "Application" and d.group == GROUP]
+        if not apps:
+            return SourceOutput()
+        namespaces = Namespaces(documents)
+        by_dir: dict[str, list[Document]] = {}
+        for doc in documents:
+            if doc.kind in {"Kustomization", "Component"} and doc.group.startswith("kustomize"):
+                continue
+            origin = doc.source.origin
+            if origin.startswith("kustomize "):
+                key = os.path.normpath(origin[len("kustomize ") :].split(" (", 1)[0])
+            elif origin:
+                continue
+            else:
+                key = os.path.dirname(os.path.normpath(doc.source.file))
+            by_dir.setdefault(os.path.realpath(key), []).append(doc)
+        emitted: list[Document] = []
+        superseded: set[SourceRef] = set()
+        for app in apps:
+            target = _map(_map(app.body.get("spec")).get("destination")).get("namespace")
+            if not isinstance(target, str) or not target:
+                continue
+            label = f"Application {app.namespace or 'argocd'}/{app.name}"
+            for directory, recurse, _src in application_dirs(app, context.roots):
+                base = os.path.realpath(directory)
+                kustomized = any((directory / n).is_file() for n in KUSTOMIZATION_FILES)
+                keys = [
+                    k
+                    for k in by_dir
+                    if k == base or ((recurse or kustomized) and k.startswith(base + os.sep))
+                ]
+                for key in keys:
+                    for doc in by_dir[key]:
+                        copy_ = _placed(doc, target, label, namespaces)
+                        if copy_ is not None:
+                            emitted.append(copy_)
+                            superseded.add(doc.source)
+        return SourceOutput(documents=tuple(emitted), superseded=frozenset(superseded))
+
+
+def _placed(doc: Document, target: str, label: str, namespaces: Namespaces) -> Document | None:
+    if doc.kind in _CLUSTER_SCOPED or doc.namespace:
+        return None
+    if namespaces.of(doc) != DEFAULT_NAMESPACE:
+        return None  # a kustomization places it
+    body: dict[str, Any] = dict(doc.body)
+    meta = dict(_map(body.get("metadata")))
+    meta["namespace"] = target
+    body["metadata"] = meta
+    origin = f"{doc.source.origin} ({label})" if doc.source.origin else label
+    return Document(body, SourceRef(doc.source.file, doc.source.line, origin), doc.index)
