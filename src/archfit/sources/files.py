@@ -5,7 +5,8 @@ Contract of `archfit.sources.loader.read_documents`, built from `plan_files` and
   `.git` skipped, symlinked directories followed once, sorted so output is deterministic); a file
   named explicitly is read whatever its extension (`.json` is decoded as JSON);
 - each file's bytes are decoded by `archfit.manifests.documents.read_bytes` (see its contract);
-  an unreadable file or a path that does not exist becomes an `invalid-yaml` finding naming it,
+  an unreadable file or directory becomes an `unreadable` finding and a path that does not
+  exist an `invalid-yaml` one naming it,
   so one mistyped argument does not hide the rest. It never raises for content.
 """
 
@@ -28,14 +29,21 @@ from archfit.model.finding import Finding
 __all__ = ["LocalFiles", "iter_yaml_files", "plan_files", "read_file"]
 
 
-def iter_yaml_files(root: Path) -> Iterator[Path]:
-    """`*.yaml`/`*.yml` below `root` in sorted order, skipping hidden entries and symlink loops."""
+def iter_yaml_files(root: Path, unreadable: list[tuple[Path, str]] | None = None) -> Iterator[Path]:
+    """`*.yaml`/`*.yml` below `root` in sorted order, skipping hidden entries and symlink loops.
+    Directories that cannot be listed (and entries that cannot be examined) are appended to
+    `unreadable` with the reason, when given, so that they are reported rather than skipped."""
     seen: set[tuple[int, int]] = set()
+
+    def skipped(path: Path, err: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append((path, err.strerror or str(err)))
 
     def walk(directory: Path) -> Iterator[Path]:
         try:
             st = directory.stat()
-        except OSError:
+        except OSError as err:
+            skipped(directory, err)
             return
         if (st.st_dev, st.st_ino) in seen:
             return
@@ -43,7 +51,8 @@ def iter_yaml_files(root: Path) -> Iterator[Path]:
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
-        except OSError:
+        except OSError as err:
+            skipped(directory, err)
             return
         subdirs = []
         for entry in entries:
@@ -51,7 +60,8 @@ def iter_yaml_files(root: Path) -> Iterator[Path]:
                 continue
             try:
                 is_dir = entry.is_dir()
-            except OSError:
+            except OSError as err:
+                skipped(directory / entry.name, err)
                 continue
             if is_dir:
                 subdirs.append(directory / entry.name)
@@ -89,8 +99,11 @@ def plan_files(paths: Iterable[Path | str]) -> list[tuple[Path, str] | Finding]:
     for raw in paths:
         given = Path(raw)
         if given.is_dir():
-            for file in iter_yaml_files(given):
+            skipped: list[tuple[Path, str]] = []
+            for file in iter_yaml_files(given, skipped):
                 add(file, str(file))
+            for path, reason in skipped:
+                plan.extend(unreadable(str(path), f"cannot read: {reason}").problems)
         elif given.exists():
             add(given, str(raw))
         else:

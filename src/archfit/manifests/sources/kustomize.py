@@ -27,7 +27,8 @@ from typing import Any
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
 from archfit.manifests.renderers import KustomizeRenderer
 from archfit.manifests.sources._common import Namespaces, file_text
-from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, NoFiles, SourceContext, SourceOutput
+from archfit.manifests.sources.kustomization_fields import kustomization_findings, require_shape
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import SourceRef
 
@@ -84,6 +85,9 @@ class KustomizeSource:
         }
         if not kdocs:
             return SourceOutput()
+        # Without a file tree (documents given as text) nothing can be said to be missing.
+        files = None if isinstance(context.files, NoFiles) else context.files
+        findings = kustomization_findings(kdocs.values(), files)
         namespaces = Namespaces(documents)
         given = {id(d) for d in documents}
         by_file: dict[str, list[Document]] = {}
@@ -139,7 +143,10 @@ class KustomizeSource:
                     emitted.append(copy_)
                     superseded.add(doc.source)
         return SourceOutput(
-            documents=tuple(emitted), superseded=frozenset(superseded), notes=tuple(notes)
+            documents=tuple(emitted),
+            superseded=frozenset(superseded),
+            notes=tuple(notes),
+            findings=tuple(findings),
         )
 
 
@@ -188,6 +195,7 @@ def _walk(
     if key in seen:
         return
     seen.add(key)
+    require_shape(kdoc)
     body = kdoc.body
     if any(body.get(k) for k in _RENDER_KEYS):
         tree.needs_render = True
