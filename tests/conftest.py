@@ -13,6 +13,10 @@ from hypothesis import HealthCheck, settings
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# Tests never reach the internet: a check without a lockfile would otherwise ask Docker Hub.
+# Tests of the online first run clear this and point at loopback registries.
+os.environ["ARCHFIT_OFFLINE"] = "1"
+
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -139,7 +139,10 @@ def test_nodes_in_the_input_are_the_inventory(
     ("args", "message"),
     [
         (["does/not/exist"], "does/not/exist: no such file or directory"),
-        ([EXAMPLE, "--format", "yaml"], "--format: expected one of text, json"),
+        (
+            [EXAMPLE, "--format", "xml"],
+            "--format: expected one of text, json, yaml, sarif, got 'xml'",
+        ),
         ([EXAMPLE, "--fail-on", "fatal"], "--fail-on: expected one of info, warning, error, never"),
         ([EXAMPLE, "--cluster", "missing.yaml"], "missing.yaml: cluster file not found"),
         ([EXAMPLE, "--lock", "missing.lock"], "missing.lock: lockfile not found"),

@@ -103,7 +103,7 @@ def test_homelab_text_report(capsys: pytest.CaptureFixture[str]) -> None:
         (["--kubernetes-version", "1.20"], "unsupported Kubernetes version"),
         (["--fail", "nope"], "no node named 'nope'"),
         (["--add", "2x not-a-profile"], "unknown node profile"),
-        (["--format", "yaml"], "--format"),
+        (["--format", "xml"], "--format"),
     ],
 )
 def test_bad_input_exits_2(

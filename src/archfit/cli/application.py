@@ -32,6 +32,7 @@ class Abort(Exception):  # noqa: N818 - it is an instruction, not an error condi
 class Application:
     terminal: Terminal = field(default_factory=Terminal)
     verbose: int = 0
+    quiet: bool = False
 
     def reading(self) -> ReadSettings:
         """How commands read manifests, from the environment (`ARCHFIT_JOBS`, `ARCHFIT_HELM`):

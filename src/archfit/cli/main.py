@@ -2,8 +2,8 @@
 
 Each subcommand lives in `archfit.cli.commands.<name>` and exposes `register(app)`; heavy imports
 happen inside the command functions so that `archfit --help` stays fast. Users never see a
-traceback: archfit's own errors become one line on stderr and an exit code (0 ok, 1 findings,
-2 bad input or usage, 3 network/registry/API failure).
+traceback: archfit's own errors and click's usage errors become one line on stderr and an exit
+code (0 ok, 1 findings, 2 bad input or usage, 3 network/registry/API failure).
 """
 
 from __future__ import annotations
@@ -11,13 +11,18 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import time
 
 import typer
 
+# typer ships its own copy of click; its usage errors are the ones raised here.
+from typer._click import exceptions as click
+
+from archfit import __version__
 from archfit.cli.application import EXIT_INPUT, EXIT_OPERATIONAL, Abort, Application
 from archfit.errors import ArchfitError, InputError
 
-__all__ = ["COMMAND_MODULES", "app", "main"]
+__all__ = ["COMMAND_MODULES", "app", "main", "prog_name", "split_global_flags"]
 
 # One line per subcommand module, in the order `--help` lists them.
 COMMAND_MODULES = (
@@ -33,6 +38,7 @@ COMMAND_MODULES = (
     "archfit.cli.commands.exporter",
     "archfit.cli.commands.webhook",
     "archfit.cli.commands.version",
+    "archfit.cli.commands.completion",
 )
 
 app = typer.Typer(
@@ -45,52 +51,143 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help and errors: one-line errors are printed by `main`, never rich boxes.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"archfit {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _root(
     ctx: typer.Context,
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail on stderr."),
+    verbose: int = typer.Option(
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        help="More detail on stderr (-vv: more); also accepted after the subcommand.",
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Only errors on stderr; also accepted after the subcommand."
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print archfit's version and exit.",
+    ),
 ) -> None:
-    ctx.obj = Application(verbose=verbose)
+    # `main` has already counted -v/-q wherever they were given and set ctx.obj.
+    application = ctx.obj if isinstance(ctx.obj, Application) else Application()
+    application.verbose += verbose
+    application.quiet = application.quiet or quiet
+    application.terminal.quiet = application.quiet
+    ctx.obj = application
 
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
 
+COMPLETE_VAR = "_ARCHFIT_COMPLETE"
+_VERBOSE = {"-v": 1, "-vv": 2, "-vvv": 3, "--verbose": 1}
+_QUIET = {"-q", "--quiet"}
+
+
+def split_global_flags(argv: list[str]) -> tuple[list[str], int, bool]:
+    """Take -v/-vv/--verbose and -q/--quiet out of `argv` wherever they stand (before `--`), so
+    that `archfit check . -v` works as kubectl users expect; returns the rest, the verbosity and
+    whether quiet was asked for."""
+    rest: list[str] = []
+    verbose = 0
+    quiet = False
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            rest.extend(argv[index:])
+            break
+        if arg in _VERBOSE:
+            verbose += _VERBOSE[arg]
+        elif arg in _QUIET:
+            quiet = True
+        else:
+            rest.append(arg)
+    return rest, verbose, quiet
+
+
+def prog_name(argv0: str) -> str:
+    """`kubectl archfit` when run as the kubectl plugin (kubectl-archfit), else `archfit`."""
+    return "kubectl archfit" if os.path.basename(argv0).startswith("kubectl-archfit") else "archfit"
+
+
+def _usage_line(err: click.UsageError) -> str:
+    where = err.ctx.command_path if err.ctx is not None else "archfit"
+    message = " ".join(err.format_message().split())
+    return f"{where}: {message} (see '{where} -h')"
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (also used by the console scripts)."""
+    started = time.perf_counter()
+    args, verbose, quiet = split_global_flags(list(sys.argv[1:] if argv is None else argv))
+    application = Application(verbose=verbose, quiet=quiet)
+    application.terminal.quiet = quiet
+    if os.environ.get(COMPLETE_VAR):
+        # A completion script is asking; typer answers once its shells are registered.
+        from typer._completion_classes import completion_init  # noqa: PLC0415
+
+        completion_init()
     try:
-        # Standalone mode lets typer print usage errors itself (exit 2) and `--help` (exit 0).
-        app(args=argv, prog_name="archfit", standalone_mode=True)
-    except SystemExit as exit_:
-        code = exit_.code
-        return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)
+        code = app(
+            args=args,
+            prog_name=prog_name(sys.argv[0]),
+            complete_var=COMPLETE_VAR,
+            standalone_mode=False,
+            obj=application,
+        )
+    except click.NoArgsIsHelpError as err:
+        # No arguments: the help, as `--help` prints it, and the usage exit code.
+        typer.echo(err.ctx.get_help() if err.ctx is not None else "", err=False)
+        return EXIT_INPUT
+    except click.UsageError as err:
+        application.terminal.error(_usage_line(err))
+        return EXIT_INPUT
+    except click.ClickException as err:
+        application.terminal.error(" ".join(err.format_message().split()))
+        return EXIT_INPUT
+    except typer.Abort:
+        application.terminal.error("interrupted")
+        return 130
     except Abort as abort:
         if abort.message:
-            Application().terminal.error(abort.message)
+            application.terminal.error(abort.message)
         return abort.code
     except InputError as err:
-        Application().terminal.error(str(err))
+        application.terminal.error(str(err))
         return EXIT_INPUT
     except ArchfitError as err:
-        Application().terminal.error(str(err))
+        application.terminal.error(str(err))
         return EXIT_OPERATIONAL
     except KeyboardInterrupt:
-        Application().terminal.error("interrupted")
+        application.terminal.error("interrupted")
         return 130
     except Exception as err:  # the last line of defence: never a traceback
-        Application().terminal.error(
+        application.terminal.error(
             f"internal error: {type(err).__name__}: {err} (please report this; rerun with "
             "ARCHFIT_DEBUG=1 for a traceback)"
         )
         if os.environ.get("ARCHFIT_DEBUG"):
             raise
         return 70
-    return 0
+    finally:
+        if application.verbose:
+            application.terminal.info(f"archfit: done in {time.perf_counter() - started:.2f}s")
+    return code if isinstance(code, int) else 0
 
 
 def _entry() -> None:  # pragma: no cover - console script shim

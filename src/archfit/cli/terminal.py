@@ -30,13 +30,14 @@ class ProgressReporter(Protocol):
 
 
 class _RichProgress:
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, enabled: bool = True) -> None:
         self._console = console
+        self._enabled = enabled
         self._progress: Progress | None = None
         self._task: Any = None
 
     def start(self, total: int, description: str) -> None:
-        if not self._console.is_terminal:
+        if not (self._enabled and self._console.is_terminal):
             return
         self._progress = Progress(
             TextColumn("{task.description}"),
@@ -47,7 +48,8 @@ class _RichProgress:
             transient=True,
         )
         self._progress.start()
-        self._task = self._progress.add_task(description, total=total)
+        # A total of 0 (not known up front) shows a pulsing bar rather than a full one.
+        self._task = self._progress.add_task(description, total=total or None)
 
     def advance(self, step: int = 1) -> None:
         if self._progress is not None:
@@ -70,6 +72,8 @@ class Terminal:
         self.err = Console(
             file=err or sys.stderr, no_color=no_color, highlight=False, stderr=err is None
         )
+        # -q: warnings, notes and progress are dropped; errors and results are not.
+        self.quiet = False
 
     @property
     def width(self) -> int:
@@ -84,6 +88,14 @@ class Terminal:
         file = self.out.file
         write_json(value, file.write)
         file.write("\n")
+
+    def yaml(self, value: Any) -> None:
+        # Built whole before writing, so that stdout is never half a document.
+        import yaml  # noqa: PLC0415 - only `-o yaml` pays for it
+
+        self.out.file.write(
+            yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False)
+        )
 
     def raw(self, text: str) -> None:
         self.out.file.write(text)
@@ -108,14 +120,18 @@ class Terminal:
         self.err.print(Text(f"archfit: error: {message}", style="red"), soft_wrap=True)
 
     def warn(self, message: str) -> None:
+        if self.quiet:
+            return
         self.err.print(Text(f"archfit: warning: {message}", style="yellow"), soft_wrap=True)
 
     def info(self, message: str) -> None:
+        if self.quiet:
+            return
         self.err.print(Text(message, style="dim"), soft_wrap=True)
 
     @contextmanager
     def progress(self) -> Iterator[ProgressReporter]:
-        reporter = _RichProgress(self.err)
+        reporter = _RichProgress(self.err, enabled=not self.quiet)
         try:
             yield reporter
         finally:

@@ -47,6 +47,34 @@ def _candidate_files(kubeconfig: Path | None) -> list[Path]:
     return files or [Path("~/.kube/config").expanduser()]
 
 
+def _require_kubeconfig_shape(path: Path) -> None:
+    """One line naming the line (YAML syntax) or the field (shape) of a broken kubeconfig,
+    before the client library reads it and reports the same problems as multi-line errors."""
+    import yaml  # noqa: PLC0415
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as err:
+        line = err.problem_mark.line + 1 if err.problem_mark is not None else 0
+        raise KubeConfigError(
+            f"invalid YAML: {err.problem or err}", where=f"{path}:{line}" if line else str(path)
+        ) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise KubeConfigError(f"cannot read kubeconfig: {err}", where=str(path)) from None
+    if not isinstance(doc, dict):
+        raise KubeConfigError(
+            "expected a kubeconfig mapping (apiVersion: v1, kind: Config)", where=str(path)
+        )
+    for key in ("clusters", "contexts", "users"):
+        value = doc.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise KubeConfigError(
+                f"{key}: expected a list of entries with name: and {key[:-1]}:", where=str(path)
+            )
+
+
 def load_target(
     *,
     kubeconfig: Path | None = None,
@@ -73,14 +101,15 @@ def load_target(
             f"no kubeconfig found ({names}); pass --kubeconfig PATH or set KUBECONFIG"
         )
     path = existing[0]
+    _require_kubeconfig_shape(path)
     try:
         loaded = KubeConfig.from_file(path)
     except (ConfigError, KeyError, TypeError, ValueError) as err:
-        raise KubeConfigError(f"cannot read kubeconfig: {err}", where=str(path)) from None
+        detail = " ".join(str(err).split())
+        raise KubeConfigError(f"cannot read kubeconfig: {detail}", where=str(path)) from None
     except Exception as err:  # noqa: BLE001 - YAML/msgspec errors: one line, never a traceback
-        raise KubeConfigError(
-            f"cannot read kubeconfig: {type(err).__name__}: {err}", where=str(path)
-        ) from None
+        detail = " ".join(f"{type(err).__name__}: {err}".split())
+        raise KubeConfigError(f"cannot read kubeconfig: {detail}", where=str(path)) from None
     if context is not None and context not in loaded.contexts:
         known = ", ".join(sorted(loaded.contexts)) or "none"
         raise KubeConfigError(f"context {context!r} not found (contexts: {known})", where=str(path))

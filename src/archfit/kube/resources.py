@@ -1,7 +1,8 @@
 """The API resources archfit reads, as lightkube generic resources (plain dicts, no typed models).
 
 `RESOURCES` maps a short name to where the resource lives; `generic(name)` gives the lightkube
-class. Secrets are deliberately absent: archfit never reads them.
+class. Secrets and ServiceAccounts are read only one by name with `get` (the webhook's pull
+secrets for one pod), never listed or watched.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ RESOURCES: dict[str, ApiResource] = {
         ApiResource("", "v1", "Namespace", "namespaces", namespaced=False),
         ApiResource("", "v1", "Pod", "pods", namespaced=True),
         ApiResource("", "v1", "Event", "events", namespaced=True),
+        ApiResource("", "v1", "Secret", "secrets", namespaced=True),
+        ApiResource("", "v1", "ServiceAccount", "serviceaccounts", namespaced=True),
         ApiResource("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", namespaced=True),
         ApiResource("", "v1", "PersistentVolume", "persistentvolumes", namespaced=False),
         ApiResource("apps", "v1", "Deployment", "deployments", namespaced=True),

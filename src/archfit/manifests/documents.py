@@ -12,8 +12,9 @@ Contract of `read_bytes` (and of `read_documents`, which applies it to every fil
 - documents that are not Kubernetes objects (Helm values, Talos configs, compose files) are
   skipped quietly; `kustomization.yaml` files are kept (kustomize allows them to omit
   `apiVersion`/`kind`, which are filled in) because sources and namespace defaulting need them;
-- broken YAML, a file that is not UTF-8, or an unreadable file becomes an `invalid-yaml` finding
-  with `file:line`; the other documents of the same file are kept. It never raises for content.
+- broken YAML becomes an `invalid-yaml` finding with `file:line`, a file that is not UTF-8 a
+  `not-yaml` one and an unreadable file an `unreadable` one; the other documents of the same
+  file are kept. It never raises for content.
 
 Speed: documents are split on `---` lines by hand (tracking where each starts) and each is
 decoded from libyaml's events by `archfit.manifests.yamldecode`; composing a node graph with
@@ -122,15 +123,24 @@ class ReadResult:
         self.files_read += other.files_read
 
 
-def _problem(file: str, line: int, message: str) -> Finding:
+# A file that is not text, or cannot be read, has no YAML syntax to fix: its own id and hint.
+_PROBLEM_HINTS = {
+    "invalid-yaml": "fix the YAML syntax at that line; the rest of the file was still read",
+    "not-yaml": "this is not a YAML text file: remove it from the tree or rename it (only "
+    "*.yaml and *.yml files are read)",
+    "unreadable": "make the file readable by this user (or remove it); the rest was still read",
+}
+
+
+def _problem(file: str, line: int, message: str, id_: str = "invalid-yaml") -> Finding:
     where = SourceRef(file, line)
     return Finding(
-        id="invalid-yaml",
+        id=id_,
         severity="error",
         message=f"{where}: {message}",
         subject=file,
         source=where,
-        hint="fix the YAML syntax at that line; the rest of the file was still read",
+        hint=_PROBLEM_HINTS[id_],
         rule="manifests",
     )
 
@@ -149,6 +159,7 @@ def decode_text(data: bytes, file: str) -> tuple[str | None, Finding | None]:
             line,
             f"not UTF-8 text (byte 0x{data[start]:02x} at offset {start}); "
             "expected a UTF-8 encoded YAML file",
+            "not-yaml",
         )
 
 
@@ -338,7 +349,7 @@ def read_bytes(data: bytes, file: str) -> ReadResult:
 def unreadable(file: str, reason: str) -> ReadResult:
     """The result for a file that could not be read: no documents, one problem naming it."""
     result = ReadResult(files_read=0)
-    result.problems.append(_problem(file, 0, reason))
+    result.problems.append(_problem(file, 0, reason, "unreadable"))
     return result
 
 

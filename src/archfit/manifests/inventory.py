@@ -25,7 +25,7 @@ from archfit.errors import InputError, InvalidValue
 from archfit.manifests.documents import Document, decode_text, read_bytes, split_documents
 from archfit.model.k8s import node_from_k8s
 from archfit.model.node import Node
-from archfit.model.platform import NodeCapabilities, Platform
+from archfit.model.platform import NodeCapabilities, Platform, require_goarch
 from archfit.model.profiles import PROFILES, build_node, get_profile
 from archfit.model.quantity import Quantity
 from archfit.model.selectors import Taint
@@ -214,8 +214,14 @@ def _cluster_node(raw: Any, index: int) -> Node:
             raise InvalidValue(f"{what}.arch: expected an architecture such as amd64 or arm64")
         try:
             platform = Platform.parse(arch_text, default_os=str(os_ or "linux"))
+            require_goarch(platform.architecture, "")
         except InvalidValue as err:
             raise InvalidValue(f"{what}.arch: {err.message}") from None
+        if profile is not None and platform.arch != profile.platform.arch:
+            raise InvalidValue(
+                f"{what}.arch: {arch_text} contradicts profile {raw['profile']}, which is "
+                f"{profile.platform.arch}; remove arch or choose a profile of that architecture"
+            )
     elif profile is not None:
         platform = profile.platform
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archfit.errors import InvalidValue
 from archfit.model.k8s_fields import _int, _labels, _list, _map, _str, _strings
 from archfit.model.pod import (
     Affinity,
@@ -24,6 +25,22 @@ from archfit.model.selectors import (
 __all__ = ["affinity", "label_selector", "node_selector", "node_selector_term"]
 
 
+# What the API server accepts (apimachinery's LabelSelector validation, and core/v1's
+# NodeSelectorRequirement validation, which adds Gt and Lt); it rejects the object otherwise.
+_LABEL_OPERATORS = ("DoesNotExist", "Exists", "In", "NotIn")
+_NODE_OPERATORS = ("DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn")
+
+
+def _operator(value: Any, path: str, allowed: tuple[str, ...]) -> str:
+    operator = _str(value, path)
+    if operator not in allowed:
+        supported = ", ".join(f'"{o}"' for o in allowed)
+        raise InvalidValue(
+            f'Unsupported value: "{operator}": supported values: {supported}', where=path
+        )
+    return operator
+
+
 def label_selector(value: Any, path: str) -> LabelSelector | None:
     """A `metav1.LabelSelector`; None when absent (which matches nothing)."""
     if value is None:
@@ -32,7 +49,9 @@ def label_selector(value: Any, path: str) -> LabelSelector | None:
     exprs = tuple(
         LabelSelectorRequirement(
             key=_str(e.get("key"), f"{path}.matchExpressions[{i}].key"),
-            operator=_str(e.get("operator"), f"{path}.matchExpressions[{i}].operator"),
+            operator=_operator(
+                e.get("operator"), f"{path}.matchExpressions[{i}].operator", _LABEL_OPERATORS
+            ),
             values=_strings(e.get("values"), f"{path}.matchExpressions[{i}].values"),
         )
         for i, e in enumerate(_list(obj.get("matchExpressions"), f"{path}.matchExpressions"))
@@ -47,7 +66,7 @@ def _requirements(value: Any, path: str) -> tuple[NodeSelectorRequirement, ...]:
         out.append(
             NodeSelectorRequirement(
                 key=_str(expr.get("key"), f"{path}[{i}].key"),
-                operator=_str(expr.get("operator"), f"{path}[{i}].operator"),
+                operator=_operator(expr.get("operator"), f"{path}[{i}].operator", _NODE_OPERATORS),
                 values=_strings(expr.get("values"), f"{path}[{i}].values"),
             )
         )

@@ -76,7 +76,10 @@ def _resources(value: Any, path: str) -> dict[str, Quantity]:
     out: dict[str, Quantity] = {}
     for name, raw in _map(value, path).items():
         try:
-            out[str(name)] = Quantity.parse(raw)
+            quantity = Quantity.parse(raw)
         except InvalidValue as err:
             raise err.at(f"{path}.{name}") from None
+        if quantity.value < 0:  # the API server's ValidateNonnegativeQuantity
+            raise InvalidValue(f"{raw}: must be greater than or equal to 0", where=f"{path}.{name}")
+        out[str(name)] = quantity
     return out

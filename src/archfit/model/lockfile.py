@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from archfit.errors import InvalidValue
 from archfit.model.image import ImageRef
-from archfit.model.platform import Platform
+from archfit.model.platform import Platform, require_goarch
 
 __all__ = ["LOCK_API_VERSION", "LOCK_KIND", "LockEntry", "Lockfile", "ManifestKind"]
 
@@ -110,6 +110,8 @@ class Lockfile:
                 platforms = tuple(Platform.parse(str(p)) for p in plats)
             except InvalidValue as err:
                 raise err.at(f"{where}.platforms") from None
+            for i, platform in enumerate(platforms):
+                require_goarch(platform.architecture, f"{where}.platforms[{i}]")
             pd = raw.get("platformDigests") or {}
             if not isinstance(pd, Mapping):
                 raise InvalidValue("expected a mapping", where=f"{where}.platformDigests")

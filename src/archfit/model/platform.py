@@ -18,7 +18,39 @@ from dataclasses import dataclass
 
 from archfit.errors import InvalidValue
 
-__all__ = ["KNOWN_ARCHITECTURES", "NodeCapabilities", "Platform"]
+__all__ = ["GOARCH", "KNOWN_ARCHITECTURES", "NodeCapabilities", "Platform", "require_goarch"]
+
+# Every architecture Go (and so the kubelet's `kubernetes.io/arch` and an OCI image's
+# `architecture`) can name: `go tool dist list`. Anything else in a node or lockfile is a typo.
+GOARCH = frozenset(
+    {
+        "386",
+        "amd64",
+        "arm",
+        "arm64",
+        "loong64",
+        "mips",
+        "mips64",
+        "mips64le",
+        "mipsle",
+        "ppc64",
+        "ppc64le",
+        "riscv64",
+        "s390x",
+        "wasm",
+    }
+)
+
+
+def require_goarch(arch: str, where: str) -> None:
+    """Raise `InvalidValue` at `where` unless `arch` is a Go architecture name."""
+    if arch not in GOARCH:
+        raise InvalidValue(
+            f"unknown architecture {arch!r}; expected a Go architecture name "
+            f"({', '.join(sorted(GOARCH))})",
+            where=where,
+        )
+
 
 KNOWN_ARCHITECTURES = frozenset(
     {"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64", "wasm"}

@@ -23,7 +23,7 @@ from archfit.registry.mirrors import MirrorMap, load_hosts_dir, load_registries_
 from archfit.registry.resolver import Resolver
 from archfit.registry.settings import RegistrySettings
 
-__all__ = ["ResolverConfig", "open_resolver"]
+__all__ = ["ResolverConfig", "mounted_credentials", "open_private_resolver", "open_resolver"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ class ResolverConfig:
         return Path(env) if env else default_cache_dir()
 
 
-def _credentials(config: ResolverConfig) -> CredentialProvider:
+def mounted_credentials(config: ResolverConfig) -> CredentialProvider:
+    """The credentials the configuration names: pull-secret files, then the docker config."""
     providers: list[CredentialProvider] = []
     if config.pull_secrets:
         providers.append(load_pull_secret_files(config.pull_secrets))
@@ -75,7 +76,7 @@ def _mirrors(config: ResolverConfig) -> MirrorMap:
 async def open_resolver(config: ResolverConfig) -> AsyncIterator[Resolver]:
     """A resolver with its client and cache; both are closed (and the cache flushed) on exit."""
     mirrors = _mirrors(config)
-    credentials = _credentials(config)
+    credentials = mounted_credentials(config)
     cache = Cache(config.resolved_cache_dir() if config.use_cache else None)
     try:
         async with RegistryClient(
@@ -84,3 +85,19 @@ async def open_resolver(config: ResolverConfig) -> AsyncIterator[Resolver]:
             yield Resolver(client, cache=cache, mirrors=mirrors)
     finally:
         cache.close()
+
+
+@asynccontextmanager
+async def open_private_resolver(
+    config: ResolverConfig, first: CredentialProvider
+) -> AsyncIterator[Resolver]:
+    """A resolver that tries `first` (one pod's pull secrets), then the mounted credentials.
+
+    It has no persistent cache: a tag answer obtained with a pod's secret must never serve a
+    request that does not carry the same secret, so its answers stay with this resolver.
+    """
+    credentials = StaticProvider((first, mounted_credentials(config)))
+    async with RegistryClient(
+        config.settings, credentials, transport=config.transport, ca_bundle=config.ca_file
+    ) as client:
+        yield Resolver(client, cache=None, mirrors=_mirrors(config))

@@ -125,7 +125,7 @@ def check_report_sarif(report: CheckReport, *, tool_version: str) -> dict[str, A
                         "name": "archfit",
                         "version": tool_version,
                         "semanticVersion": tool_version,
-                        "informationUri": "https://archfit.dev/",
+                        "informationUri": "https://github.com/archfit/archfit",
                         "rules": rules,
                     }
                 },

@@ -65,7 +65,8 @@ def _image_architectures(verdict: WorkloadVerdict, cluster: frozenset[str]) -> s
         return "none in common"
     shown = sorted(common & cluster) if cluster else sorted(common)
     others = len(common) - len(shown)
-    text = ", ".join(shown) or "none of the cluster's"
+    # Never cut mid-phrase in the 18-character column: name what they ship instead.
+    text = ", ".join(shown) or "only " + ", ".join(sorted(common))
     if others:
         text += f" +{others}"
     return text + (" (+?)" if unknown else "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 __all__ = ["FINDINGS_DOC_URL", "finding_doc_url", "finding_help"]
 
 # The published copy of docs/findings.md; its sections are anchored by finding id.
-FINDINGS_DOC_URL = "https://archfit.dev/docs/findings.md"
+FINDINGS_DOC_URL = "https://github.com/archfit/archfit/blob/main/docs/findings.md"
 
 # Findings without a section of their own: the manifest reader's and the live ones.
 _GENERIC = (
@@ -16,6 +16,35 @@ _GENERIC = (
 )
 
 _HELP: dict[str, str] = {
+    "unresolved-images": (
+        "Without a lockfile, `check` (and `simulate --suggest`, `fix`) resolve the images "
+        "online (unless `--offline`). When no registry answers for some of them, archfit says "
+        "so once on stderr, carries on, and lists those images in this one finding "
+        "(`details.images`); each affected workload still carries its own `unresolved-image`."
+    ),
+    "invalid-kustomization": (
+        "A `kustomization.yaml` entry `kustomize build` would fail on: a `resources`, `bases` "
+        "or `components` entry that names nothing on disk, or a `namespace` that is not a "
+        "string. A field of the wrong type altogether (`patches: 5`, `configMapGenerator: 3`) "
+        "is not a finding but an input error (exit 2, naming the file and field): nothing "
+        "below that overlay can be read."
+    ),
+    "invalid-yaml": (
+        "A part of the input that could not be read. The rest is still checked; `simulate` "
+        "refuses to run on such input (exit 2) unless `--keep-going`."
+    ),
+    "not-yaml": (
+        "A part of the input that could not be read. The rest is still checked; `simulate` "
+        "refuses to run on such input (exit 2) unless `--keep-going`."
+    ),
+    "unreadable": (
+        "A part of the input that could not be read. The rest is still checked; `simulate` "
+        "refuses to run on such input (exit 2) unless `--keep-going`."
+    ),
+    "invalid-manifest": (
+        "A part of the input that could not be read. The rest is still checked; `simulate` "
+        "refuses to run on such input (exit 2) unless `--keep-going`."
+    ),
     "arch-mismatch": (
         "An image of the workload lacks the architecture of nodes its pods can reach. "
         "Those pods fail to pull (`no match for platform in manifest`) or, for a "

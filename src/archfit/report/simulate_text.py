@@ -22,9 +22,17 @@ _HEADERS = {
 }
 
 
+def _cores(milli: int) -> str:
+    """Cores in one unit down a column (`2.4`, `16`, `0.45`), never `2425m` beside `16`."""
+    if milli % 1000 == 0:
+        return str(milli // 1000)
+    text = f"{milli / 1000:.1f}" if milli >= 1000 else f"{milli / 1000:.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
 def _amount(resource: str, value: int) -> str:
     if resource == "cpu":
-        return Quantity.parse(f"{value}m").format_cpu()
+        return _cores(value)
     if resource in ("memory", "ephemeral-storage"):
         return Quantity.parse(value).format_bytes() if value else "0"
     return str(value)
@@ -74,6 +82,15 @@ def _usage_table(
         for row in rows
     ]
     return _table(headers, body)
+
+
+def _short_because(w: WhatIf) -> str:
+    """The outcomes that left pods short, counted: `2 pending, 1 stuck` (`-` when none)."""
+    counts: dict[str, int] = {}
+    for d in w.displaced:
+        if d.failed:
+            counts[d.outcome] = counts.get(d.outcome, 0) + 1
+    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "-"
 
 
 def _crash_counts(report: SimulateReport) -> tuple[dict[str, int], dict[str, int]] | None:
@@ -174,12 +191,15 @@ def simulate_report_text(report: SimulateReport) -> str:
                 w.nodes[0],
                 "OK" if w.ok else "FAILS",
                 str(w.impact[0]),
-                _amount("cpu", w.impact[1]),
+                _short_because(w),
+                _amount("cpu", w.impact[1]) if w.impact[1] else "-",
                 str(w.impact[2]),
             ]
             for w in report.sweep
         ]
-        lines += _table(["NODE", "VERDICT", "PODS SHORT", "CPU SHORT", "PODS MOVED"], rows)
+        # What is short, and why: a StatefulSet pod stuck on the dead node is not short of CPU.
+        headers = ["NODE", "VERDICT", "PODS SHORT", "WHY", "THEIR CPU", "PODS MOVED"]
+        lines += _table(headers, rows)
         for w in report.sweep:
             for d in w.displaced:
                 if d.failed:

@@ -5,7 +5,8 @@ Contract of `archfit.sources.loader.read_documents`, built from `plan_files` and
   `.git` skipped, symlinked directories followed once, sorted so output is deterministic); a file
   named explicitly is read whatever its extension (`.json` is decoded as JSON);
 - each file's bytes are decoded by `archfit.manifests.documents.read_bytes` (see its contract);
-  an unreadable file or a path that does not exist becomes an `invalid-yaml` finding naming it,
+  an unreadable file or directory becomes an `unreadable` finding and a path that does not
+  exist an `invalid-yaml` one naming it,
   so one mistyped argument does not hide the rest. It never raises for content.
 """
 
@@ -29,16 +30,26 @@ from archfit.model.workload import SourceRef
 __all__ = ["LocalFiles", "iter_yaml_files", "plan_files", "read_file"]
 
 
-def iter_yaml_files(root: Path, unreadable: list[Path] | None = None) -> Iterator[Path]:
+def iter_yaml_files(
+    root: Path,
+    unreadable: list[tuple[Path, str]] | None = None,
+    unlisted: list[Path] | None = None,
+) -> Iterator[Path]:
     """`*.yaml`/`*.yml` below `root` in sorted order, skipping hidden entries, symlink loops
-    and the `templates/` of Helm charts (directories holding a `Chart.yaml`). Directories that
-    cannot be listed are appended to `unreadable`."""
+    and the `templates/` of Helm charts (directories holding a `Chart.yaml`). Entries that
+    cannot be examined are appended to `unreadable` with the reason, and directories that
+    cannot be listed to `unlisted`, when given, so that they are reported rather than skipped."""
     seen: set[tuple[int, int]] = set()
+
+    def skipped(path: Path, err: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append((path, err.strerror or str(err)))
 
     def walk(directory: Path) -> Iterator[Path]:
         try:
             st = directory.stat()
-        except OSError:
+        except OSError as err:
+            skipped(directory, err)
             return
         if (st.st_dev, st.st_ino) in seen:
             return
@@ -46,9 +57,11 @@ def iter_yaml_files(root: Path, unreadable: list[Path] | None = None) -> Iterato
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            if unreadable is not None:
-                unreadable.append(directory)
+        except OSError as err:
+            if unlisted is not None:
+                unlisted.append(directory)
+            else:
+                skipped(directory, err)
             return
         subdirs = []
         # A Helm chart's templates are Go templates, not manifests: the chart renderers read
@@ -59,7 +72,8 @@ def iter_yaml_files(root: Path, unreadable: list[Path] | None = None) -> Iterato
                 continue
             try:
                 is_dir = entry.is_dir()
-            except OSError:
+            except OSError as err:
+                skipped(directory / entry.name, err)
                 continue
             if is_dir:
                 subdirs.append(directory / entry.name)
@@ -97,9 +111,12 @@ def plan_files(paths: Iterable[Path | str]) -> list[tuple[Path, str] | Finding]:
     for raw in paths:
         given = Path(raw)
         if given.is_dir():
-            unreadable_dirs: list[Path] = []
-            for file in iter_yaml_files(given, unreadable_dirs):
+            skipped: list[tuple[Path, str]] = []
+            unlisted: list[Path] = []
+            for file in iter_yaml_files(given, skipped, unlisted):
                 add(file, str(file))
+            for path, reason in skipped:
+                plan.extend(unreadable(str(path), f"cannot read: {reason}").problems)
             plan.extend(
                 Finding(
                     id="unreadable-directory",
@@ -111,7 +128,7 @@ def plan_files(paths: Iterable[Path | str]) -> list[tuple[Path, str] | Finding]:
                     hint="make the directory readable to have its manifests checked",
                     rule="manifests",
                 )
-                for directory in unreadable_dirs
+                for directory in unlisted
             )
         elif given.exists():
             add(given, str(raw))

@@ -40,9 +40,37 @@ if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
     from archfit.sources import ReadSettings
 
-__all__ = ["CLUSTER_FILE", "CONFIG_FILE", "LOCK_FILE", "run_check"]
+__all__ = [
+    "CLUSTER_FILE",
+    "CONFIG_FILE",
+    "LOCK_FILE",
+    "find_check_lockfile",
+    "require_objects",
+    "run_check",
+]
 
 CONFIG_FILE = "archfit.yaml"
+
+
+def find_check_lockfile(
+    paths: Sequence[Path], *, lock: Path | None, config: Path | None
+) -> Path | None:
+    """The lockfile `check` reads (`--lock`, else the nearest archfit.lock upwards); None when
+    there is none, and then `check` resolves the images online unless --offline."""
+    return discover([Path(p) for p in paths], config=config, lock=lock).lock
+
+
+def require_objects(manifests: ManifestSet, targets: Sequence[Path]) -> None:
+    """Raise `InputError` when `manifests` hold no Kubernetes object and no problem report (an
+    unreadable or broken file is reported as a finding instead)."""
+    kube_objects = [d for d in manifests.documents if not d.api_version.startswith("archfit.dev")]
+    if kube_objects or manifests.workloads or manifests.nodes or manifests.findings:
+        return
+    where = ", ".join(str(t) for t in targets)
+    raise InputError(
+        f"no Kubernetes objects found in {where} (expected YAML mappings with apiVersion and "
+        "kind; pass --allow-empty to accept an empty input)"
+    )
 
 
 def run_check(
@@ -58,10 +86,13 @@ def run_check(
     more_findings: Callable[[ImagePlatforms], Iterable[Finding]] | None = None,
     reading: ReadSettings | None = None,
     spelling: Spelling = CLI_SPELLING,
+    allow_empty: bool = False,
     entry: str | None = None,
 ) -> CheckReport:
     """Check the manifests under `paths`; raises `InputError` for missing or invalid inputs
-    (naming explicit inputs as `spelling` says: CLI options or API arguments)."""
+    (naming explicit inputs as `spelling` says: CLI options or API arguments), and for paths
+    that hold no Kubernetes object at all (a CI job pointed at the wrong directory must not
+    pass) unless `allow_empty`."""
     # The readers pull in YAML machinery; importing them here keeps `import archfit.usecases`
     # cheap for entry points that only need the types.
     from archfit.sources import ReadSettings, load_inventory, read_lockfile  # noqa: PLC0415
@@ -79,6 +110,8 @@ def run_check(
     top: list[Finding] = []
     if manifests is None:
         manifests = (reading or ReadSettings()).load(targets, entry=entry)
+    if targets and not allow_empty:
+        require_objects(manifests, targets)
     top.extend(manifests.findings)
 
     lock_path = found.lock

@@ -36,6 +36,7 @@ __all__ = [
     "plan_check_images",
     "resolution_findings",
     "resolution_json",
+    "unreachable_finding",
 ]
 
 CHILD_DIGEST_PINNED = "child-digest-pinned"
@@ -122,6 +123,21 @@ class RegistryStats:
         for host, (remaining, limit) in sorted(self.rate_limits.items()):
             text += f"; {host} rate limit: {remaining} of {limit} remaining"
         return text
+
+
+def unreachable_finding(failed: Sequence[Resolution]) -> Finding:
+    """One finding listing every image no registry answered for (rather than one per image)."""
+    names = ", ".join(sorted(r.ref.familiar for r in failed))
+    return Finding(
+        "unresolved-images",
+        "warning",
+        f"{len(failed)} images could not be resolved online, so their platforms are unknown: "
+        f"{names}",
+        hint="check the network and registry credentials, or add them to archfit.lock with "
+        "`archfit lock` where the registries answer",
+        rule="images",
+        details={"images": sorted(str(r.ref) for r in failed)},
+    )
 
 
 def resolution_findings(resolution: Resolution) -> list[Finding]:

@@ -265,6 +265,30 @@ class LabelInputs:
     context: str = ""
 
 
+def inventory_label_inputs(nodes: Sequence[Node]) -> LabelInputs:
+    """Offline (`label --cluster FILE` without a cluster to talk to): the inventory's nodes as
+    the API server would list them, so that the plan, Talos patches and kubectl commands need
+    no kubeconfig. Nobody owns their labels yet, and there are no StorageClasses to look at."""
+    raw = [
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": node.name, "labels": dict(node.labels)},
+            "spec": {"unschedulable": node.unschedulable} if node.unschedulable else {},
+            "status": {
+                "capacity": {k: str(v) for k, v in node.capacity.items()},
+                "allocatable": {k: str(v) for k, v in node.allocatable.items()},
+                "nodeInfo": {
+                    "architecture": node.platform.architecture,
+                    "operatingSystem": node.platform.os,
+                },
+            },
+        }
+        for node in nodes
+    ]
+    return LabelInputs(raw, {}, [], "inventory")
+
+
 async def read_label_inputs(
     *, kubeconfig: Path | None = None, context: str | None = None
 ) -> LabelInputs:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from archfit.cli.main import main
+from tests.integration.kube.replay import Received, ReplayServer, Response
 
 
 def test_check_live_reports_controllers_and_exec_format_error(
@@ -50,3 +51,68 @@ def test_check_live_with_paths_uses_live_nodes(
     assert code in {0, 1}
     assert len(out["workloads"]) == 1
     assert "exec-format-error" in json.dumps(out)  # live findings still reported
+
+
+def _namespaced(apiserver: ReplayServer, fixtures: Path) -> None:
+    """Serve what the recording has no request for: GET of one namespace (from the recorded
+    namespace list) and a namespaced list (the recorded cluster-wide list, that namespace's
+    items only), as the API server answers them."""
+
+    def answer(req: Received) -> Response | None:
+        parts = req.path.strip("/").split("/")
+        if req.method != "GET" or "namespaces" not in parts:
+            return None
+        at = parts.index("namespaces")
+        namespace = parts[at + 1] if len(parts) > at + 1 else ""
+        listed = json.loads((fixtures / "namespaces.json").read_text())
+        if len(parts) == at + 2:
+            found = [i for i in listed["items"] if i["metadata"]["name"] == namespace]
+            return Response(200, json.dumps(found[0]).encode()) if found else None
+        plural = parts[at + 2]
+        recorded = apiserver.choose(
+            Received(
+                "GET",
+                "/".join(["", *parts[:at], plural]),
+                req.query,
+                req.headers,
+                b"",
+                req.identity,
+            )
+        )
+        if recorded is None or recorded.status != 200:
+            return recorded
+        body = json.loads(recorded.body)
+        body["items"] = [i for i in body["items"] if i["metadata"].get("namespace") == namespace]
+        return Response(200, json.dumps(body).encode())
+
+    apiserver.fallback = answer
+
+
+def test_check_live_one_namespace(  # noqa: PLR0917 - pytest passes fixtures by name
+    kubeconfig: Path,
+    apiserver: ReplayServer,
+    apiserver_fixtures: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _namespaced(apiserver, apiserver_fixtures)
+    main(["check", "--live", "--kubeconfig", str(kubeconfig), "-o", "json"])
+    everything = json.loads(capsys.readouterr().out)["workloads"]
+    namespaces = {w["namespace"] for w in everything}
+    assert len(namespaces) > 1
+    grafana_ns = next(w["namespace"] for w in everything if w["name"] == "grafana")
+    main(["check", "--live", "-n", grafana_ns, "--kubeconfig", str(kubeconfig), "-o", "json"])
+    captured = capsys.readouterr()
+    assert "error" not in captured.err, captured.err
+    scoped = json.loads(captured.out)["workloads"]
+    assert {w["namespace"] for w in scoped} == {grafana_ns}
+    assert sorted(w["name"] for w in scoped) == sorted(
+        w["name"] for w in everything if w["namespace"] == grafana_ns
+    )
+    code = main(["check", "--live", "-n", "media", "--kubeconfig", str(kubeconfig)])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "archfit: error: namespace 'media' does not exist on this cluster\n"
+    )

@@ -9,7 +9,13 @@ import yaml
 
 from archfit.cli.main import main
 from archfit.sources import load_manifests
-from tests.integration.kube.replay import NOBODY_TOKEN, Certs, ReplayServer, write_kubeconfig
+from tests.integration.kube.replay import (
+    NOBODY_TOKEN,
+    Certs,
+    ReplayServer,
+    Response,
+    write_kubeconfig,
+)
 
 
 def test_snapshot_writes_one_list_without_secrets(kubeconfig: Path, tmp_path: Path) -> None:
@@ -102,3 +108,16 @@ def test_offline_check_of_a_snapshot_matches_the_live_check(
     # Children (pods, ReplicaSets, the CronJob's Job) are represented by their controllers.
     assert len(offline["workloads"]) == 11
     assert keys(offline) == keys(live)
+
+
+def test_snapshot_to_stdout_is_all_or_nothing(
+    apiserver: ReplayServer, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Nodes, Deployments and more answer; then the server fails on StatefulSets.
+    for key in [k for k in apiserver.routes if k[1].endswith("/statefulsets")]:
+        apiserver.routes[key] = [Response(500, b'{"kind":"Status","code":500,"message":"boom"}')]
+    code = main(["snapshot", "--kubeconfig", str(kubeconfig)])
+    captured = capsys.readouterr()
+    assert code == 3, captured.err
+    assert captured.out == ""
+    assert captured.err.startswith("archfit: error: ")

@@ -250,3 +250,37 @@ def test_verbose_shows_requests_and_rate_limits(
     assert "linux/arm64" in out
     assert "registry requests: 1 GET blob, 1 GET manifest" in err
     assert f"{proxy.host} rate limit: 76 of 100 remaining" in err
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_first_run_without_a_lockfile_resolves_online(  # noqa: PLR0917 - pytest fixtures
+    plain_registry: RunningRegistry,
+    tmp_path: Path,
+    registry_args: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    monkeypatch.delenv("ARCHFIT_OFFLINE", raising=False)
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    root = Path(__file__).resolve().parents[3]
+    (apps / "cluster.yaml").write_text((root / "examples/homelab/cluster.yaml").read_text())
+    (apps / "app.yaml").write_text(_deployment("web", plain_registry.ref("single:amd64")))
+    args = ["--dry-run"] if command == "fix" else ["--format", "json"]
+    code, out, err = _run(capsys, command, str(apps), *args, *registry_args)
+    assert err == ""
+    if command == "check":
+        (web,) = json.loads(out)["workloads"]
+        assert web["allowed_architectures"] == ["amd64"]
+        assert code == 1  # arch-mismatch: amd64 only, nothing keeps it off the Pis
+    else:
+        assert code == 0
+        assert "+                      - amd64\n" in out, out
+    # --offline: the same run asks nobody, and the image stays unknown.
+    code, out, err = _run(capsys, command, str(apps), *args, "--offline", *registry_args)
+    if command == "check":
+        (web,) = json.loads(out)["workloads"]
+        assert [i["status"] for i in web["images"]] == ["unresolved"]
+    else:
+        assert "amd64" not in out

@@ -1,5 +1,5 @@
-"""Options and checks several commands share word for word: `--format text|json`, `--lock`,
-`--config`, and the one message for a value outside its choices."""
+"""Options and checks several commands share word for word: `-o/--format text|json|yaml`,
+`--lock`, `--config`, `--offline`, and the one message for a value outside its choices."""
 
 from __future__ import annotations
 
@@ -9,16 +9,40 @@ import typer
 
 from archfit.cli.application import Abort
 
-__all__ = ["CONFIG", "ENTRY", "FORMAT", "FORMATS", "LOCK", "require_choice"]
+__all__ = [
+    "CONFIG",
+    "ENTRY",
+    "FORMAT",
+    "FORMATS",
+    "LOCK",
+    "OFFLINE",
+    "emit_report",
+    "output_format_of",
+    "require_choice",
+]
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "yaml")
 
-FORMAT: Any = typer.Option("text", "--format", envvar="ARCHFIT_FORMAT", help="text or json.")
+# `-o/--output` as kubectl spells it; `--format` as archfit always has. Case does not matter.
+FORMAT: Any = typer.Option(
+    "text",
+    "--format",
+    "-o",
+    "--output",
+    envvar="ARCHFIT_FORMAT",
+    help="text, json or yaml (the same report as json).",
+)
 LOCK: Any = typer.Option(
     None, "--lock", envvar="ARCHFIT_LOCK", help="Image lockfile (archfit.lock)."
 )
 CONFIG: Any = typer.Option(
     None, "--config", envvar="ARCHFIT_CONFIG", help="Policy file (archfit.yaml)."
+)
+OFFLINE: Any = typer.Option(
+    False,
+    "--offline",
+    envvar="ARCHFIT_OFFLINE",
+    help="Never use the network: images the lockfile lacks stay unresolved.",
 )
 ENTRY: Any = typer.Option(
     None,
@@ -33,3 +57,18 @@ def require_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
     """Abort (exit 2) unless `value` is one of `choices`, naming the option and what it takes."""
     if value not in choices:
         raise Abort(f"{option}: expected one of {', '.join(choices)}, got {value!r}")
+
+
+def output_format_of(value: str, choices: tuple[str, ...] = FORMATS) -> str:
+    """The `-o/--format` value in lower case; aborts (exit 2) unless it is one of `choices`."""
+    lowered = value.lower()
+    require_choice("--format", lowered, choices)
+    return lowered
+
+
+def emit_report(terminal: Any, output_format: str, document: Any) -> None:
+    """Print a report's JSON-shaped `document` as json or yaml (text has its own renderers)."""
+    if output_format == "yaml":
+        terminal.yaml(document)
+    else:
+        terminal.json(document)

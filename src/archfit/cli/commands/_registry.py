@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -183,22 +184,37 @@ def resolve_check_kwargs(
         inspect_images,
         plan_check_images,
         resolution_findings,
+        unreachable_finding,
     )
 
+    terminal = application.terminal
+    started = time.perf_counter()
     plan = plan_check_images(
         paths, lock=lock, config=config, manifests=manifests, reading=application.reading()
     )
     resolutions = []
     if plan.missing:
-        with application.terminal.progress() as progress:
+        with terminal.progress() as progress:
             resolutions = asyncio.run(
                 inspect_images(list(plan.missing), resolver, progress=progress)
             )
     failed = [r for r in resolutions if not r.ok]
-    if failed and application.verbose:
+    if application.verbose and plan.missing:
+        terminal.info(
+            f"resolved {len(resolutions) - len(failed)} of {len(resolutions)} images missing "
+            f"from the lockfile online in {time.perf_counter() - started:.2f}s"
+        )
+    if failed and application.verbose > 1:
         for resolution in failed:
-            application.terminal.warn(f"{resolution.ref.familiar}: {resolution.error}")
+            terminal.warn(f"{resolution.ref.familiar}: {resolution.error}")
     image_findings = [f for r in resolutions for f in resolution_findings(r)]
+    if failed:
+        # Said once, not per image; the check goes on with those images unresolved.
+        terminal.warn(
+            f"{len(failed)} of {len(resolutions)} images could not be resolved online "
+            "(no registry answered for them); continuing without their platforms"
+        )
+        image_findings.append(unreachable_finding(failed))
 
     def more(images: Any) -> list[Any]:
         # Findings about the images themselves (child-digest-pinned), after any others.

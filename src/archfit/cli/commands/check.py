@@ -8,16 +8,27 @@ them as keyword arguments. To add an option, add a parameter to the command, a f
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import typer
+from typer._click.core import ParameterSource
 
-from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
+from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
 from archfit.cli.commands import _registry as registry_opts
-from archfit.cli.commands._common import CONFIG, ENTRY, FORMATS, LOCK, require_choice
-from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, live_check_kwargs
+from archfit.cli.commands._common import (
+    CONFIG,
+    ENTRY,
+    FORMATS,
+    LOCK,
+    OFFLINE,
+    emit_report,
+    output_format_of,
+    require_choice,
+)
+from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, NAMESPACE, live_check_kwargs
 
 __all__ = [
     "CHECK_FORMATS",
@@ -33,7 +44,12 @@ FAIL_ON = ("info", "warning", "error", "never")
 # SARIF is for code scanning (docs/ci.md); the other commands print text or json.
 CHECK_FORMATS = (*FORMATS, "sarif")
 FORMAT: Any = typer.Option(
-    "text", "--format", envvar="ARCHFIT_FORMAT", help="text, json or sarif (docs/ci.md)."
+    "text",
+    "--format",
+    "-o",
+    "--output",
+    envvar="ARCHFIT_FORMAT",
+    help="text, json, yaml (the same report as json) or sarif (docs/ci.md).",
 )
 
 HELP = """\
@@ -44,7 +60,9 @@ the nodes that may run it, and what is wrong (exit 1 when findings reach --fail-
 Inputs (found beside archfit.yaml, or in the first PATH's directory, unless given):
   archfit.yaml   the policy (found in PATH or its parents; --config)
   cluster.yaml   the nodes (--cluster; or Node objects in the input, e.g. a snapshot)
-  archfit.lock   image platforms (--lock); images missing from it are unresolved
+  archfit.lock   image platforms (--lock); authoritative where present: images missing
+                 from it are unresolved unless --resolve. Without one, the images are
+                 resolved online (through the cache), unless --offline
 
 \b
 Examples:
@@ -56,14 +74,16 @@ Examples:
   archfit check . --resolve              # ask registries for images not in archfit.lock
   archfit check . --entry clusters/prod  # one cluster of a multi-cluster repository
   archfit check --live --context prod    # the running cluster, plus live findings
+  archfit check --live -n media          # only the workloads of one namespace
   archfit check apps/ --live             # manifests against the live nodes
 
 \b
-Environment: ARCHFIT_JOBS=1 reads the files in one process (default: large trees are
-decoded by one process per CPU, up to 8).
+Environment: ARCHFIT_OFFLINE=1 is --offline; ARCHFIT_JOBS=1 reads the files in one
+process (default: large trees are decoded by one process per CPU, up to 8).
 
 \b
-Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad input or usage.
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad input or usage (also
+paths holding no Kubernetes object, unless --allow-empty), 3 a registry or the API failed.
 """
 
 
@@ -97,7 +117,7 @@ def check_options(
     fail_on: str,
 ) -> CheckOptions:
     """Validate the command line into `CheckOptions`; bad values abort with exit code 2."""
-    require_choice("--format", output_format, CHECK_FORMATS)
+    output_format = output_format_of(output_format, CHECK_FORMATS)
     require_choice("--fail-on", fail_on, FAIL_ON)
     return CheckOptions(
         paths=tuple(paths),
@@ -122,20 +142,40 @@ def run(application: Application, options: CheckOptions) -> int:
     from archfit.report.check_text import check_report_text  # noqa: PLC0415
     from archfit.usecases.check import run_check  # noqa: PLC0415
 
+    started = time.perf_counter()
     report = run_check(options.paths, reading=application.reading(), **options.usecase_kwargs())
-    if options.format == "json":
-        application.terminal.json(check_report_json(report))
-    elif options.format == "sarif":
+    if application.verbose:
+        inputs = report.inputs
+        where = ", ".join(inputs.paths) or "the cluster"
+        application.terminal.info(
+            f"read {len(report.workloads)} workloads from {where}"
+            f", {len(report.nodes)} nodes from {inputs.cluster or 'the input'}, images from "
+            f"{inputs.lockfile or 'no lockfile'}, policy {inputs.config or 'built-in'}; "
+            f"checked in {time.perf_counter() - started:.2f}s"
+        )
+    if options.format == "sarif":
         from archfit import __version__  # noqa: PLC0415
         from archfit.report.check_sarif import check_report_sarif  # noqa: PLC0415
 
         application.terminal.json(check_report_sarif(report, tool_version=__version__))
+    elif options.format != "text":
+        emit_report(application.terminal, options.format, check_report_json(report))
     else:
         terminal = application.terminal
         width = terminal.width if terminal.out.is_terminal else None
         text = check_report_text(report, fail_on=options.fail_on, width=width, cwd=os.getcwd())
         terminal.raw(text)
     return exit_code(report.worst(), options.fail_on)
+
+
+def _first_run(paths: list[Path], lock: Path | None, config: Path | None) -> bool:
+    """No lockfile to be found: resolve online what the manifests use. A lockfile, where
+    present, is authoritative (reproducible CI), and `--resolve` asks beyond it."""
+    if not paths:
+        return False
+    from archfit.usecases.check import find_check_lockfile  # noqa: PLC0415
+
+    return find_check_lockfile(paths, lock=lock, config=config) is None
 
 
 def register(app: typer.Typer) -> None:
@@ -171,10 +211,16 @@ def register(app: typer.Typer) -> None:
         ),
         context: str | None = CONTEXT,
         kubeconfig: Path | None = KUBECONFIG,
+        namespace: str | None = NAMESPACE,
         resolve: bool = typer.Option(
             False,
             "--resolve",
-            help="Resolve images missing from the lockfile online (see `archfit images`).",
+            help="Resolve images missing from the lockfile online even when there is a "
+            "lockfile (without one, they are resolved online unless --offline).",
+        ),
+        offline: bool = OFFLINE,
+        allow_empty: bool = typer.Option(
+            False, "--allow-empty", help="Exit 0 on paths that hold no Kubernetes object."
         ),
         # Registry options, read from ctx.params by resolver_config_from.
         cache_dir: Path | None = registry_opts.CACHE_DIR,
@@ -197,11 +243,22 @@ def register(app: typer.Typer) -> None:
         application: Application = ctx.obj
         if entry is not None:
             options.extra["entry"] = entry
-        if live or context is not None or kubeconfig is not None:
+        if live or context is not None or kubeconfig is not None or namespace is not None:
             options.extra.update(
-                live_check_kwargs(application, paths or [], kubeconfig=kubeconfig, context=context)
+                live_check_kwargs(
+                    application,
+                    paths or [],
+                    kubeconfig=kubeconfig,
+                    context=context,
+                    namespace=namespace,
+                )
             )
-        if resolve:
+        options.extra["allow_empty"] = allow_empty
+        if resolve and offline:
+            if ctx.get_parameter_source("offline") != ParameterSource.ENVIRONMENT:
+                raise Abort("--resolve and --offline contradict each other; give one")
+            offline = False  # a flag on the command line beats ARCHFIT_OFFLINE
+        if not offline and (resolve or _first_run(paths or [], lock, config)):
             if entry is not None and options.extra.get("manifests") is None:
                 options.extra["manifests"] = application.reading().load(paths or [], entry=entry)
             resolver = registry_opts.resolver_config_from(ctx.params)

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from archfit.cli.application import Abort, Application
-from archfit.cli.commands._common import CONFIG, ENTRY, FORMAT, FORMATS, LOCK, require_choice
+from archfit.cli.commands import _registry as registry_opts
+from archfit.cli.commands._common import (
+    CONFIG,
+    ENTRY,
+    FORMAT,
+    LOCK,
+    OFFLINE,
+    emit_report,
+    output_format_of,
+)
 
 __all__ = ["register"]
 
@@ -19,7 +29,8 @@ into every existing term; preferred terms are added once; comments, key order, q
 document separators are kept. Running it twice changes nothing the second time.
 
 \b
-Inputs are found as for `archfit check` (archfit.yaml, cluster.yaml, archfit.lock).
+Inputs are found as for `archfit check` (archfit.yaml, cluster.yaml, archfit.lock); without
+a lockfile, the images are resolved online first (--offline: never).
 Overlays that need it are rendered with `kustomize build` or `kubectl kustomize` from PATH;
 local charts with `helm template` (helm from PATH, or the binary named by ARCHFIT_HELM),
 else with the Helm SDK when installed (pip install "archfit[helm]").
@@ -65,13 +76,51 @@ def register(app: typer.Typer) -> None:
         config: Path | None = CONFIG,
         entry: str | None = ENTRY,
         output_format: str = FORMAT,
+        offline: bool = OFFLINE,
+        # Registry options for a first run without a lockfile, read by resolver_config_from.
+        cache_dir: Path | None = registry_opts.CACHE_DIR,
+        no_cache: bool = registry_opts.NO_CACHE,
+        docker_config: Path | None = registry_opts.DOCKER_CONFIG,
+        pull_secret: list[Path] = registry_opts.PULL_SECRET,
+        registries_yaml: Path | None = registry_opts.REGISTRIES_YAML,
+        hosts_dir: Path | None = registry_opts.HOSTS_DIR,
+        insecure_registry: list[str] = registry_opts.INSECURE,
+        ca_file: Path | None = registry_opts.CA_FILE,
     ) -> None:
-        require_choice("--format", output_format, FORMATS)
+        output_format = output_format_of(output_format)
         try:
             from archfit.usecases.fix import run_fix  # noqa: PLC0415 - keeps --help fast
         except ImportError as err:  # pragma: no cover - the `fix` extra is missing
             raise Abort(f"archfit fix needs the `fix` extra (ruamel.yaml): {err}") from None
+        from archfit.usecases.check import find_check_lockfile, run_check  # noqa: PLC0415
+
         application: Application = ctx.obj
+        reading = application.reading()
+        check: Any = None
+        if not offline and find_check_lockfile(paths, lock=lock, config=config) is None:
+            # A first run: the placement needs the images' platforms, so ask the registries.
+            resolved = registry_opts.resolve_check_kwargs(
+                application,
+                list(paths),
+                lock=lock,
+                config=config,
+                manifests=None if entry is None else reading.load(list(paths), entry=entry),
+                resolver=registry_opts.resolver_config_from(ctx.params),
+            )
+
+            def resolved_check(targets: Any) -> Any:
+                return run_check(
+                    targets,
+                    cluster=cluster,
+                    lock=lock,
+                    config=config,
+                    reading=reading,
+                    entry=entry,
+                    **resolved,
+                )
+
+            check = resolved_check
+
         outcome = run_fix(
             paths,
             dry_run=dry_run,
@@ -79,19 +128,22 @@ def register(app: typer.Typer) -> None:
             cluster=cluster,
             lock=lock,
             config=config,
+            check=check,
             entry=entry,
-            reading=application.reading(),
+            reading=reading,
         )
         terminal = application.terminal
-        if output_format == "json":
-            terminal.json(
+        if output_format != "text":
+            emit_report(
+                terminal,
+                output_format,
                 {
                     "dry_run": outcome.dry_run,
                     "files": sorted(outcome.files),
                     "changes": list(outcome.written),
                     "notes": list(outcome.notes),
                     "diff": outcome.diff,
-                }
+                },
             )
             return
         if dry_run and outcome.files:

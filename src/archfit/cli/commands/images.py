@@ -9,7 +9,7 @@ import typer
 
 from archfit.cli.application import EXIT_OPERATIONAL, Abort, Application
 from archfit.cli.commands import _registry as opts
-from archfit.cli.commands._common import FORMAT, FORMATS, require_choice
+from archfit.cli.commands._common import FORMAT, emit_report, output_format_of
 
 __all__ = ["register"]
 
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         )
 
         application: Application = ctx.obj
-        require_choice("--format", output_format, FORMATS)
+        output_format = output_format_of(output_format)
         if not refs and not from_paths:
             raise Abort("give image references or --from PATH (see --help)")
         wanted = [ImageRef.parse(text) for text in refs or []]
@@ -127,8 +127,8 @@ def register(app: typer.Typer) -> None:
         wanted = list(dict.fromkeys(wanted))
         config = opts.resolver_config_from(ctx.params)
         results = opts.inspect_with_progress(application, wanted, config, refresh=refresh)
-        if output_format == "json":
-            application.terminal.json([resolution_json(r) for r in results])
+        if output_format != "text":
+            emit_report(application.terminal, output_format, [resolution_json(r) for r in results])
         else:
             rows = [
                 [

@@ -140,6 +140,7 @@ def register(app: typer.Typer) -> None:
         from archfit.usecases.config import load_settings  # noqa: PLC0415
         from archfit.usecases.label import (  # noqa: PLC0415
             apply_label_plan,
+            inventory_label_inputs,
             kubectl_commands,
             plan_labels,
             read_label_inputs,
@@ -165,7 +166,12 @@ def register(app: typer.Typer) -> None:
         settings = load_settings(config) if config is not None else Settings()
         inventory = load_inventory_nodes(cluster) if cluster is not None else None
 
-        inputs = asyncio.run(read_label_inputs(kubeconfig=kubeconfig, context=context))
+        # With a cluster file and nothing to apply, no API server is needed (nor a kubeconfig).
+        offline = inventory is not None and not apply and kubeconfig is None and context is None
+        if offline and inventory is not None:
+            inputs = inventory_label_inputs(inventory)
+        else:
+            inputs = asyncio.run(read_label_inputs(kubeconfig=kubeconfig, context=context))
         plan = plan_labels(
             inputs.nodes,
             inventory=inventory,

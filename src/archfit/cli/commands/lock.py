@@ -36,6 +36,18 @@ Exit codes: 0 up to date / written, 1 --check found the lockfile stale or incomp
 )
 
 
+def _reason(resolution: object) -> str:
+    """What went wrong, without the image's name (so that one outage reads as one reason)."""
+    error = getattr(resolution, "error", None)
+    kind = "" if isinstance(error, str) else type(error).__name__
+    text = str(error)
+    ref = getattr(resolution, "ref", None)
+    for name in (str(ref), getattr(ref, "familiar", "")):
+        if name:
+            text = text.replace(name, "").strip(" :")
+    return f"{kind}: {text}" if kind and text else text or kind
+
+
 def register(app: typer.Typer) -> None:
     @app.command("lock", help=HELP, no_args_is_help=True)
     def lock(  # noqa: PLR0917 - typer passes every option positionally
@@ -92,9 +104,24 @@ def register(app: typer.Typer) -> None:
             )
         elif not check:
             resolutions = []
-        outcome = apply_lock(plan, resolutions, write=not check)
-        for resolution in outcome.failed:
-            terminal.error(opts.failure_line(resolution))
+        # When no image resolved (no registry answered), writing would only record the outage.
+        nothing_resolved = bool(resolutions) and not any(r.ok for r in resolutions or [])
+        outcome = apply_lock(plan, resolutions, write=not check and not nothing_resolved)
+        if outcome.failed and application.verbose:
+            for resolution in outcome.failed:
+                terminal.error(opts.failure_line(resolution))
+        if outcome.failed:
+            # One line however many failed (a registry that is down fails them all alike).
+            reasons = (
+                [opts.failure_line(r) for r in outcome.failed]
+                if len(outcome.failed) <= 3
+                else sorted({_reason(r) for r in outcome.failed})
+            )
+            terminal.error(
+                f"{len(outcome.failed)} of {len(plan.to_resolve)} images could not be resolved: "
+                f"{'; '.join(reasons[:3])}{' …' if len(reasons) > 3 else ''}"
+                + ("" if application.verbose else " (-v lists every image)")
+            )
         summary = (
             f"{len(plan.wanted)} images: {len(outcome.added)} added, {len(outcome.changed)} "
             f"changed, {len(outcome.removed)} removed, {len(outcome.failed)} failed"
@@ -113,7 +140,9 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(EXIT_FINDINGS)
             terminal.line(f"{target}: up to date ({len(plan.wanted)} images)")
             return
+        if outcome.failed:
+            if outcome.written:
+                terminal.line(f"{target}: written without the failed images ({summary})")
+            raise typer.Exit(EXIT_OPERATIONAL)
         state = "written" if outcome.written else "up to date"
         terminal.line(f"{target}: {state} ({summary})")
-        if outcome.failed:
-            raise typer.Exit(EXIT_OPERATIONAL)

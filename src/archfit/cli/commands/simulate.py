@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
-from archfit.cli.commands._common import ENTRY, FORMATS, require_choice
+from archfit.cli.commands._common import ENTRY, FORMAT, FORMATS, emit_report, output_format_of
 
 __all__ = ["FORMATS", "register"]
 
@@ -69,9 +70,7 @@ def register(app: typer.Typer) -> None:
             help="Image lockfile for --suggest (default: archfit.lock beside the manifests).",
         ),
         entry: str | None = ENTRY,
-        output_format: str = typer.Option(
-            "text", "--format", envvar="ARCHFIT_FORMAT", help="text or json (docs/simulate.md)."
-        ),
+        output_format: str = FORMAT,
         explain: bool = typer.Option(
             False, "--explain", help="JSON: add per-node filter reasons and per-plugin scores."
         ),
@@ -103,11 +102,20 @@ def register(app: typer.Typer) -> None:
         suggest: bool = typer.Option(
             False, "--suggest", help="Which workloads could move to the arm64 nodes."
         ),
+        keep_going: bool = typer.Option(
+            False,
+            "--keep-going",
+            help="Simulate what could be read when part of the input cannot be (exit 1).",
+        ),
+        allow_empty: bool = typer.Option(
+            False, "--allow-empty", help="Exit 0 on paths that hold no Kubernetes object."
+        ),
     ) -> None:
-        require_choice("--format", output_format, FORMATS)
+        output_format = output_format_of(output_format)
         from archfit.report.simulate_json import simulate_report_json  # noqa: PLC0415
         from archfit.report.simulate_text import simulate_report_text  # noqa: PLC0415
         from archfit.scheduling.results import SimulateOptions  # noqa: PLC0415
+        from archfit.usecases.inputs import load_complete, located  # noqa: PLC0415
         from archfit.usecases.simulate import run_simulate  # noqa: PLC0415
 
         application: Application = ctx.obj
@@ -123,13 +131,46 @@ def register(app: typer.Typer) -> None:
             drain=_split(drain),
             suggest=suggest,
             lock=lock,
-            explain=explain and output_format == "json",
+            explain=explain and output_format != "text",
         )
-        report = run_simulate(paths, options, entry=entry, reading=application.reading())
-        if output_format == "json":
-            application.terminal.json(simulate_report_json(report, explain=explain))
+        terminal = application.terminal
+        started = time.perf_counter()
+        reading = application.reading()
+        manifests, problems = load_complete(
+            paths, keep_going=keep_going, allow_empty=allow_empty, entry=entry, reading=reading
+        )
+        for problem in problems:
+            terminal.warn(f"left out: {located(problem)}")
+        if application.verbose:
+            terminal.info(
+                f"read {len(manifests.workloads)} workloads from {manifests.files_read} files in "
+                f"{time.perf_counter() - started:.2f}s"
+            )
+            for note in manifests.notes if application.verbose > 1 else ():
+                terminal.info(note)
+        started = time.perf_counter()
+        swept: list[str] = []
+        with terminal.progress() as bar:
+            # The N-1 sweep re-runs the schedule once per node: a bar (on a terminal) per node.
+            def each(node: str) -> None:
+                if not swept:
+                    bar.start(len(manifests.nodes), "N-1 sweep")
+                swept.append(node)
+                bar.advance()
+
+            report = run_simulate(paths, options, manifests=manifests, progress=each, entry=entry)
+        if application.verbose:
+            terminal.info(
+                f"simulated {len(report.pods)} pods on {len(report.nodes)} nodes in "
+                f"{time.perf_counter() - started:.2f}s"
+                + (f" (N-1 sweep over {len(swept)} nodes)" if swept else "")
+            )
+        if output_format != "text":
+            emit_report(
+                application.terminal, output_format, simulate_report_json(report, explain=explain)
+            )
         else:
             application.terminal.raw(simulate_report_text(report))
-        code = EXIT_FINDINGS if report.exit_failed else EXIT_OK
+        code = EXIT_FINDINGS if report.exit_failed or problems else EXIT_OK
         if code:
             raise typer.Exit(code)

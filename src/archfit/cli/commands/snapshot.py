@@ -50,7 +50,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         # Imported here so that `archfit --help` does not load lightkube.
         import asyncio  # noqa: PLC0415
+        import shutil  # noqa: PLC0415
         import sys  # noqa: PLC0415
+        import tempfile  # noqa: PLC0415
 
         from archfit.usecases.snapshot import take_snapshot  # noqa: PLC0415
 
@@ -60,15 +62,23 @@ def register(app: typer.Typer) -> None:
         if output is not None and not output.parent.is_dir():
             raise Abort(f"{output}: directory {output.parent} does not exist")
         progress = kube_progress(app_.terminal, app_.verbose)
-        stats = asyncio.run(
-            take_snapshot(
-                output if output is not None else sys.stdout,
-                kubeconfig=kubeconfig,
-                context=context,
-                namespace=namespace,
-                progress=progress,
+        # To stdout, the List is held (in memory, then a temporary file past 64 MB) and written
+        # only once complete: a server failing mid-way must not leave a valid-looking, truncated
+        # List in a pipe. Files are written atomically by take_snapshot itself.
+        with tempfile.SpooledTemporaryFile(mode="w+", max_size=64 << 20) as held:
+            stats = asyncio.run(
+                take_snapshot(
+                    output if output is not None else held,
+                    kubeconfig=kubeconfig,
+                    context=context,
+                    namespace=namespace,
+                    progress=progress,
+                )
             )
-        )
+            if output is None:
+                held.seek(0)
+                shutil.copyfileobj(held, sys.stdout)
+                sys.stdout.flush()
         for note in stats.notes:
             app_.terminal.warn(note)
         if output is None:

@@ -31,7 +31,8 @@ from typing import Any
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
 from archfit.manifests.renderers import KustomizeRenderer
 from archfit.manifests.sources._common import Namespaces, file_text
-from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, NoFiles, SourceContext, SourceOutput
+from archfit.manifests.sources.kustomization_fields import kustomization_findings, require_shape
 from archfit.model.finding import Finding
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import SourceRef
@@ -92,6 +93,9 @@ class KustomizeSource:
         }
         if not kdocs:
             return SourceOutput()
+        # Without a file tree (documents given as text) nothing can be said to be missing.
+        files = None if isinstance(context.files, NoFiles) else context.files
+        findings: list[Finding] = list(kustomization_findings(kdocs.values(), files))
         namespaces = Namespaces(documents)
         given = {id(d) for d in documents}
         by_file: dict[str, list[Document]] = {}
@@ -101,7 +105,6 @@ class KustomizeSource:
         emitted: list[Document] = []
         superseded: set[SourceRef] = set()
         notes: list[str] = []
-        findings: list[Finding] = []
         for kdoc in kdocs.values():
             emitted.extend(_generated(kdoc, namespaces, context.files))
         included = {
@@ -235,6 +238,7 @@ def _walk(
     if key in seen:
         return
     seen.add(key)
+    require_shape(kdoc)
     body = kdoc.body
     if any(body.get(k) for k in _RENDER_KEYS):
         tree.needs_render = True

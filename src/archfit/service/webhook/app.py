@@ -1,6 +1,7 @@
 """The HTTP side: a Starlette app that feeds review bodies to the brain.
 
-    POST /mutate, /validate ──> images_in ──> ImageSource (budget) ──> decide ──> JSON
+    POST /mutate, /validate ──> images_in ──> [Pod, images unknown: its pull secrets, `get`]
+                            ──> ImageSource (budget) ──> decide ──> JSON
     GET /healthz (the process answers), /readyz (nodes synced, policy loaded), /metrics
 
 Every admission answer is HTTP 200 with the request's uid, whatever went wrong inside (a bug is
@@ -12,10 +13,12 @@ names the request and the outcome, never the object's contents.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -36,6 +39,7 @@ from archfit.service.webhook.brain import (
 from archfit.service.webhook.cluster import Views
 from archfit.service.webhook.images import ImageSource
 from archfit.service.webhook.metrics import Metrics
+from archfit.service.webhook.secrets import PodCredentials
 from archfit.service.webhook.wire import ADMISSION_API_VERSION
 
 __all__ = ["build_app"]
@@ -75,8 +79,45 @@ def _log(endpoint: str, body: Any, decision: Decision, seconds: float) -> None:
 # expired in the ImageSource is served at most this much longer.
 ENGINE_LIFETIME = 30.0
 
+# (namespace, pod) -> the pod's pull-secret credentials and warnings about them.
+SecretReader = Callable[
+    [str, Mapping[str, Any]], Awaitable[tuple[PodCredentials | None, list[str]]]
+]
 
-def build_app(views: Views, images: ImageSource, metrics: Metrics) -> Starlette:
+
+def _pod(body: Any) -> tuple[str, Mapping[str, Any]] | None:
+    """(namespace, pod object) of a Pod admission, else None."""
+    request = body.get("request") if isinstance(body, dict) else None
+    if not isinstance(request, dict):
+        return None
+    kind = request.get("kind")
+    obj = request.get("object")
+    if not isinstance(kind, dict) or kind.get("kind") != "Pod" or not isinstance(obj, dict):
+        return None
+    namespace = request.get("namespace") or (obj.get("metadata") or {}).get("namespace")
+    return (str(namespace), obj) if namespace else None
+
+
+async def _credentials(
+    read: SecretReader | None, body: Any, images: ImageSource, refs: Any, budget: float
+) -> tuple[PodCredentials | None, list[str]]:
+    """A Pod's pull secrets, read only when some image is not already known."""
+    pod = _pod(body) if read is not None else None
+    if read is None or pod is None or not refs or images.known(refs):
+        return None, []
+    try:
+        return await asyncio.wait_for(read(*pod), budget)
+    except TimeoutError:
+        return None, ["pull secrets not read within the budget; they are not used"]
+
+
+def build_app(
+    views: Views,
+    images: ImageSource,
+    metrics: Metrics,
+    *,
+    read_secrets: SecretReader | None = None,
+) -> Starlette:
     options = views.options
     # The view is kept beside its engine so that its id cannot be reused while the key lives.
     engines: dict[tuple[int, int, int], tuple[View, Engine]] = {}
@@ -108,13 +149,22 @@ def build_app(views: Views, images: ImageSource, metrics: Metrics) -> Starlette:
             )
         try:
             refs = images_in(body)
-            infos, stats = await images.platforms(refs, _budget(request, options.registry_budget))
+            budget = _budget(request, options.registry_budget)
+            began = time.monotonic()
+            credentials, notes = await _credentials(read_secrets, body, images, refs, budget)
+            budget = max(0.0, budget - (time.monotonic() - began))
+            infos, stats = await images.platforms(refs, budget, credentials)
             for source in ("lockfile", "memo", "cache", "registry", "unresolved"):
                 count = getattr(stats, source)
                 if count:
                     metrics.lookups.labels(source).inc(count)
             view = views.current()
-            decision = decide(body, view, infos, engine=engine_for(view))
+            # A pod's private answers stay out of the shared engine: it serves every request.
+            engine = engine_for(view) if credentials is None else make_engine(view, infos)
+            decision = decide(body, view, infos, engine=engine)
+            if notes:
+                warnings = decision.review["response"].setdefault("warnings", [])
+                warnings.extend(f"archfit: {note}" for note in notes)
             if endpoint == "validate":
                 decision.review["response"].pop("patch", None)
                 decision.review["response"].pop("patchType", None)

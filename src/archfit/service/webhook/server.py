@@ -18,7 +18,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +28,14 @@ import uvicorn
 from archfit.errors import InputError
 from archfit.model.lockfile import Lockfile
 from archfit.model.node import Node
-from archfit.registry import ResolverConfig, open_resolver
-from archfit.service.webhook.app import build_app
+from archfit.registry import Resolver, ResolverConfig, open_resolver
+from archfit.registry.credentials.interface import CredentialProvider
+from archfit.registry.factory import open_private_resolver
+from archfit.service.webhook.app import SecretReader, build_app
 from archfit.service.webhook.cluster import NodeSource, NodeWatch, PolicyFile, StaticNodes, Views
 from archfit.service.webhook.images import ImageSource
 from archfit.service.webhook.metrics import Metrics
+from archfit.service.webhook.secrets import PodCredentials, PrivateResolvers, read_pod_credentials
 from archfit.service.webhook.settings import WebhookOptions
 
 __all__ = ["CertReloader", "ServerConfig", "parse_listen", "serve"]
@@ -140,21 +143,38 @@ async def serve(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     async with AsyncExitStack() as stack:
         resolver = await stack.enter_async_context(open_resolver(config.resolver))
-        images = ImageSource(resolver, lockfile=lockfile, tag_ttl=config.resolver.settings.tag_ttl)
-        stack.push_async_callback(images.aclose)
-        nodes: NodeSource
-        if config.cluster_nodes is not None:
-            nodes = StaticNodes(config.cluster_nodes)
-        else:
+        nodes: NodeSource = StaticNodes(config.cluster_nodes or ())
+        private: PrivateResolvers | None = None
+        read_secrets: SecretReader | None = None
+        # The API server: the node watch (unless the inventory is fixed) and the pull secrets.
+        if config.cluster_nodes is None or config.kubeconfig is not None:
             from archfit.kube.client import KubeApi  # noqa: PLC0415
             from archfit.kube.config import load_target  # noqa: PLC0415
 
             target = load_target(kubeconfig=config.kubeconfig, context=config.context)
-            api: Any = await stack.enter_async_context(KubeApi(target))
-            nodes = NodeWatch(api)
+            api = await stack.enter_async_context(KubeApi(target))
+            if config.cluster_nodes is None:
+                nodes = NodeWatch(api)
+
+            def open_private(first: CredentialProvider) -> AbstractAsyncContextManager[Resolver]:
+                return open_private_resolver(config.resolver, first)
+
+            async def read(namespace: str, pod: Any) -> tuple[PodCredentials | None, list[str]]:
+                return await read_pod_credentials(api, namespace, pod)
+
+            private = PrivateResolvers(open_private)
+            read_secrets = read
+
+        images = ImageSource(
+            resolver,
+            lockfile=lockfile,
+            tag_ttl=config.resolver.settings.tag_ttl,
+            private=private,
+        )
+        stack.push_async_callback(images.aclose)
         views = Views(nodes, policy, config.options)
         metrics = Metrics(resolver.client)
-        app = build_app(views, images, metrics)
+        app = build_app(views, images, metrics, read_secrets=read_secrets)
         uv_config = uvicorn.Config(
             app,
             ssl_context_factory=lambda _config, _default: tls.context,
