@@ -139,3 +139,27 @@ def test_the_guard_refuses_the_file_system(
     for call in calls:
         with file_system_refused(monkeypatch), pytest.raises(AssertionError, match="touched"):
             call()
+
+
+@pytest.mark.parametrize(
+    ("tree_name", "keys"),
+    [
+        ("directories", {"Deployment/web/web", "Deployment/api/api"}),
+        ("files", {"Deployment/media-lab/jellyfin", "Deployment/media-prod/jellyfin"}),
+    ],
+)
+def test_applicationset_git_generators_from_a_tree_in_memory(
+    fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch, tree_name: str, keys: set[str]
+) -> None:
+    """The git generators list directories and read config files from the tree given."""
+    root = (fixtures_dir / "argocd-appset" / tree_name).resolve()
+    tree = _load_tree(root)
+    from_disk = load_manifests([root], renderers=Renderers())
+
+    with file_system_refused(monkeypatch):
+        in_memory = _in_memory(tree, root, None)
+
+    assert {w.key for w in in_memory.workloads} == keys
+    assert in_memory.entry_points == ("argocd",)
+    assert _placed(in_memory) == _placed(from_disk)
+    assert in_memory.entry_points == from_disk.entry_points
