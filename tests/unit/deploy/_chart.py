@@ -24,7 +24,6 @@ NAMESPACE = "archfit"
 SCENARIOS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "cert-manager": {"certManager": {"enabled": True}},
-    "exporter-leader-election": {"exporter": {"replicas": 2}},
     "monitoring": {
         "monitoring": {
             "serviceMonitor": {"enabled": True},
@@ -34,7 +33,6 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     },
     "everything": {
         "certManager": {"enabled": True},
-        "exporter": {"replicas": 2},
         "lockfile": {"configMap": "archfit-lock", "key": "archfit.lock"},
         "webhook": {"denyDaemonSetArchGaps": True, "verifiedTaint": True},
         "monitoring": {

@@ -41,6 +41,13 @@ def test_helm_lint_strict_finds_nothing_above_info(scenario: str) -> None:
         pytest.param({"webhook": {"timeoutSeconds": 31}}, "/webhook/timeoutSeconds", id="timeout"),
         pytest.param({"webhook": {"fallbackArch": "arm64v8"}}, "/webhook/fallbackArch", id="arch"),
         pytest.param({"exporter": {"replica": 2}}, "/exporter", id="typo"),
+        # No leader election: a second exporter would export every series twice.
+        pytest.param({"exporter": {"replicas": 2}}, "/exporter/replicas", id="two-exporters"),
+        pytest.param(
+            {"exporter": {"podDisruptionBudget": {"enabled": True, "minAvailable": 1}}},
+            "/exporter",
+            id="exporter-pdb",
+        ),
         pytest.param({"policy": {"storage": {"clases": []}}}, "/policy/storage", id="policy-typo"),
         pytest.param({"policy": {"light": {"weight": 101}}}, "/policy/light/weight", id="weight"),
         pytest.param({"image": {"digest": "sha256:abc"}}, "/image/digest", id="digest"),
@@ -69,6 +76,15 @@ def _defaults() -> dict[str, Any]:
 def test_default_values_satisfy_the_schema() -> None:
     jsonschema.Draft7Validator.check_schema(_schema())
     jsonschema.Draft7Validator(_schema()).validate(_defaults())
+
+
+def test_schema_allows_exactly_one_exporter() -> None:
+    validator = jsonschema.Draft7Validator(_schema())
+    two = {**_defaults(), "exporter": {**_defaults()["exporter"], "replicas": 2}}
+
+    (error,) = validator.iter_errors(two)
+    assert list(error.absolute_path) == ["exporter", "replicas"]
+    assert error.message == "2 is greater than the maximum of 1"
 
 
 def _undescribed(values: Any, schema: dict[str, Any], path: str) -> list[str]:
@@ -130,8 +146,9 @@ def test_notes_name_the_objects_and_the_opt_out() -> None:
     assert "kubectl -n archfit port-forward service/archfit-exporter 9090" in notes
 
 
-def test_notes_with_cert_manager_and_two_exporters() -> None:
-    notes = _notes({"certManager": {"enabled": True}, "exporter": {"replicas": 2}})
+def test_notes_with_cert_manager() -> None:
+    notes = _notes({"certManager": {"enabled": True}})
 
     assert "cert-manager (Certificate archfit-webhook-cert)" in notes
-    assert "Exporter (2 replicas, leader election)" in notes
+    assert "Exporter (1 replica):" in notes
+    assert "leader election" not in notes
