@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "archfit.cli.commands.label",
     "archfit.cli.commands.longhorn_settings",
     "archfit.cli.commands.simulate",
+    "archfit.cli.commands.report",
     "archfit.cli.commands.exporter",
     "archfit.cli.commands.webhook",
     "archfit.cli.commands.version",

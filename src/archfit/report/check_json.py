@@ -15,9 +15,18 @@ from archfit.model.finding import Finding
 from archfit.model.placement import Placement
 from archfit.model.selectors import NodeSelectorRequirement, NodeSelectorTerm
 
-__all__ = ["REPORT_API_VERSION", "REPORT_KIND", "check_report_json", "finding_json"]
+__all__ = [
+    "REPORT_API_VERSION",
+    "REPORT_KIND",
+    "SCHEMA_VERSION",
+    "check_report_json",
+    "finding_json",
+]
 
 REPORT_API_VERSION = "archfit.dev/v1alpha1"
+# Raised when a key changes meaning or goes away (keys are otherwise only added); the
+# schema is published in docs/schema/.
+SCHEMA_VERSION = 1
 REPORT_KIND = "CheckReport"
 
 
@@ -157,6 +166,7 @@ def check_report_json(report: CheckReport) -> dict[str, Any]:
     return {
         "apiVersion": REPORT_API_VERSION,
         "kind": REPORT_KIND,
+        "schemaVersion": SCHEMA_VERSION,
         "inputs": {
             "paths": list(report.inputs.paths),
             "config": report.inputs.config,

@@ -21,9 +21,12 @@ from archfit.scheduling.simulate import PodResult
 from archfit.scheduling.utilisation import UsageRow, arch_usage, node_usage
 from archfit.scheduling.whatif import WhatIf
 
-__all__ = ["REPORT_API_VERSION", "REPORT_KIND", "simulate_report_json"]
+__all__ = ["REPORT_API_VERSION", "REPORT_KIND", "SCHEMA_VERSION", "simulate_report_json"]
 
 REPORT_API_VERSION = "archfit.dev/v1alpha1"
+# Raised when a key changes meaning or goes away (keys are otherwise only added); the
+# schema is published in docs/schema/.
+SCHEMA_VERSION = 1
 REPORT_KIND = "SimulationReport"
 
 
@@ -102,6 +105,7 @@ def simulate_report_json(report: SimulateReport, *, explain: bool = False) -> di
     out: dict[str, Any] = {
         "apiVersion": REPORT_API_VERSION,
         "kind": REPORT_KIND,
+        "schemaVersion": SCHEMA_VERSION,
         "kubernetesVersion": report.simulation.scheduler.semantics.version,
         "seed": report.options.seed,
         "inputs": {

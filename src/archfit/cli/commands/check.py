@@ -15,12 +15,25 @@ import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
 from archfit.cli.commands import _registry as registry_opts
-from archfit.cli.commands._common import CONFIG, ENTRY, FORMAT, FORMATS, LOCK, require_choice
+from archfit.cli.commands._common import CONFIG, ENTRY, FORMATS, LOCK, require_choice
 from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, live_check_kwargs
 
-__all__ = ["FAIL_ON", "FORMATS", "CheckOptions", "check_options", "exit_code", "register"]
+__all__ = [
+    "CHECK_FORMATS",
+    "FAIL_ON",
+    "FORMATS",
+    "CheckOptions",
+    "check_options",
+    "exit_code",
+    "register",
+]
 
 FAIL_ON = ("info", "warning", "error", "never")
+# SARIF is for code scanning (docs/ci.md); the other commands print text or json.
+CHECK_FORMATS = (*FORMATS, "sarif")
+FORMAT: Any = typer.Option(
+    "text", "--format", envvar="ARCHFIT_FORMAT", help="text, json or sarif (docs/ci.md)."
+)
 
 HELP = """\
 Check manifests against the cluster: for every workload, the architectures its images ship,
@@ -38,6 +51,7 @@ Examples:
   archfit check apps/ --cluster cluster.yaml --lock archfit.lock
   archfit check . --format json | jq '.workloads[] | {name, eligible_nodes}'
   archfit check . --fail-on warning      # CI: fail on warnings too
+  archfit check . --format sarif > archfit.sarif   # code scanning (docs/ci.md)
   archfit check . --resolve              # ask registries for images not in archfit.lock
   archfit check . --entry clusters/prod  # one cluster of a multi-cluster repository
   archfit check --live --context prod    # the running cluster, plus live findings
@@ -82,7 +96,7 @@ def check_options(
     fail_on: str,
 ) -> CheckOptions:
     """Validate the command line into `CheckOptions`; bad values abort with exit code 2."""
-    require_choice("--format", output_format, FORMATS)
+    require_choice("--format", output_format, CHECK_FORMATS)
     require_choice("--fail-on", fail_on, FAIL_ON)
     return CheckOptions(
         paths=tuple(paths),
@@ -110,6 +124,11 @@ def run(application: Application, options: CheckOptions) -> int:
     report = run_check(options.paths, reading=application.reading(), **options.usecase_kwargs())
     if options.format == "json":
         application.terminal.json(check_report_json(report))
+    elif options.format == "sarif":
+        from archfit import __version__  # noqa: PLC0415
+        from archfit.report.check_sarif import check_report_sarif  # noqa: PLC0415
+
+        application.terminal.json(check_report_sarif(report, tool_version=__version__))
     else:
         application.terminal.raw(check_report_text(report, fail_on=options.fail_on))
     return exit_code(report.worst(), options.fail_on)
