@@ -109,4 +109,4 @@ def test_unknown_format_names_the_choices(
 ) -> None:
     assert main(["check", EXAMPLE, "--format", "xml"]) == 2
     _, err = capsys.readouterr()
-    assert "--format: expected one of text, json, sarif, got 'xml'" in err
+    assert "--format: expected one of text, json, yaml, sarif, got 'xml'" in err

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from archfit.errors import InputError
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
 from archfit.manifests.sources._common import Namespaces
 from archfit.manifests.sources.argodirectory import application_dirs
+from archfit.manifests.sources.interface import FileTree
 from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef, Workload
 
@@ -57,19 +58,17 @@ class EntryPoint:
     deployers: frozenset[str] = frozenset()
     path: str = ""
 
-    def reaches(self, ref: SourceRef) -> bool:
+    def reaches(self, ref: SourceRef, real: Callable[[str], str]) -> bool:
+        """Whether `ref` is below what this entry point reaches; `real` is the real path of a
+        file as `reached` holds them (`FileTree.real_path`)."""
         label = _deployer_label(ref.origin)
         if label is not None and label not in self.deployers:
             return False  # a copy another entry point's Application or Kustomization made
-        return _reached(self.reached, ref)
+        return _reached(self.reached, ref, real)
 
 
 def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def _real(path: str | Path) -> str:
-    return os.path.realpath(path)
 
 
 def _under(path: str, reached: frozenset[str]) -> bool:
@@ -92,24 +91,24 @@ def _deployer_label(origin: str) -> str | None:
     return last if last.startswith(_LABELS) and " " not in last.split("/", 1)[-1] else None
 
 
-def _reached(reached: frozenset[str], ref: SourceRef) -> bool:
+def _reached(reached: frozenset[str], ref: SourceRef, real: Callable[[str], str]) -> bool:
     origin = ref.origin
     if origin.startswith("kustomize "):
         # An overlay's copy of a base belongs to the overlay, not to every user of the base.
         overlay = origin[len("kustomize ") :].split(" (", 1)[0]
-        return _under(_real(overlay), reached)
-    return _under(_real(ref.file), reached)
+        return _under(real(overlay), reached)
+    return _under(real(ref.file), reached)
 
 
-def _flux_dir(doc: Document) -> str | None:
+def _flux_dir(files: FileTree, doc: Document) -> str | None:
     path = _map(doc.body.get("spec")).get("path")
     if not isinstance(path, str) or "${" in path:
         return None
     rel = path.strip().removeprefix("./").strip("/")
-    anchor = Path(doc.source.file).resolve().parent
+    anchor = Path(files.real_path(doc.source.file)).parent
     for candidate in (anchor, *anchor.parents):
         target = candidate / rel if rel else candidate
-        if target.is_dir():
+        if files.is_dir(target):
             return str(target)
     return None
 
@@ -118,7 +117,8 @@ class _Kustomizations:
     """What the `kustomization.yaml`s of a tree name, from the documents already read (a
     file outside the inputs is read once), cached for one search."""
 
-    def __init__(self, documents: Sequence[Document]) -> None:
+    def __init__(self, documents: Sequence[Document], files: FileTree) -> None:
+        self._files = files
         self._bodies: dict[str, Mapping[str, Any]] = {}
         for doc in documents:
             if (
@@ -126,7 +126,7 @@ class _Kustomizations:
                 and doc.api_version.startswith("kustomize.config")
                 and not doc.source.origin
             ):
-                self._bodies[os.path.dirname(_real(doc.source.file))] = doc.body
+                self._bodies[os.path.dirname(files.real_path(doc.source.file))] = doc.body
         self._refs: dict[str, list[str]] = {}
 
     def closure(self, start: Iterable[str]) -> set[str]:
@@ -138,11 +138,11 @@ class _Kustomizations:
             if current in out:
                 continue
             out.add(current)
-            if not os.path.isdir(current):
+            if not self._files.is_dir(Path(current)):
                 continue
             # Flux builds a directory without a kustomization.yaml from every file below it,
             # and from the kustomizations of its subdirectories: follow those too.
-            for directory, subdirs, files in os.walk(current):
+            for directory, subdirs, files in self._files.walk(Path(current)):
                 subdirs[:] = [d for d in subdirs if not d.startswith(".")]
                 name = next((n for n in files if n in KUSTOMIZATION_FILES), None)
                 if name is not None:
@@ -154,28 +154,30 @@ class _Kustomizations:
         if found is None:
             body = self._bodies.get(directory)
             if body is None:
-                body = _read_yaml(os.path.join(directory, name))
-            found = self._refs[directory] = _local_refs(directory, body)
+                body = _read_yaml(self._files, os.path.join(directory, name))
+            found = self._refs[directory] = _local_refs(self._files, directory, body)
         return found
 
 
-def _read_yaml(file: str) -> Mapping[str, Any]:
+def _read_yaml(files: FileTree, file: str) -> Mapping[str, Any]:
     import yaml  # noqa: PLC0415 - only for kustomizations outside the inputs
 
+    text = files.read_text(Path(file))
+    if text is None:
+        return {}
     try:
-        with open(file, encoding="utf-8-sig") as handle:
-            return _map(yaml.safe_load(handle))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return _map(yaml.safe_load(text))
+    except yaml.YAMLError:
         return {}
 
 
-def _local_refs(directory: str, body: Mapping[str, Any]) -> list[str]:
+def _local_refs(files: FileTree, directory: str, body: Mapping[str, Any]) -> list[str]:
     out = []
     for key in ("resources", "bases", "components"):
         for entry in body.get(key) or []:
             if isinstance(entry, str) and "://" not in entry and not entry.startswith("git@"):
-                target = _real(os.path.join(directory, entry))
-                if os.path.exists(target):
+                target = files.real_path(os.path.join(directory, entry))
+                if files.exists(Path(target)):
                     out.append(target)
     return out
 
@@ -195,9 +197,12 @@ def _argo_label(doc: Document) -> str:
     return f"Application {doc.namespace or 'argocd'}/{doc.name}"
 
 
-def _deployers(documents: Sequence[Document], roots: Sequence[Path]) -> list[_Deployer]:
+def _deployers(
+    documents: Sequence[Document], roots: Sequence[Path], files: FileTree
+) -> list[_Deployer]:
+    real = files.real_path
     namespaces = Namespaces(documents)
-    kustomizations = _Kustomizations(documents)
+    kustomizations = _Kustomizations(documents, files)
     generated: dict[tuple[str, int], list[str]] = {}
     out = []
     for doc in documents:
@@ -206,10 +211,10 @@ def _deployers(documents: Sequence[Document], roots: Sequence[Path]) -> list[_De
             and doc.group == ARGO_GROUP
             and doc.source.origin.startswith("ApplicationSet ")
         ):
-            app_targets = _argo_targets(doc, roots)
+            app_targets = _argo_targets(doc, roots, files)
             generated.setdefault((doc.source.file, doc.source.line), []).extend(app_targets)
-            closure = kustomizations.closure(_real(t) for t in app_targets)
-            file = _real(doc.source.file)
+            closure = kustomizations.closure(real(t) for t in app_targets)
+            file = real(doc.source.file)
             out.append(_Deployer(doc, file, tuple(sorted(closure)), False, _argo_label(doc), True))
     for doc in documents:
         if doc.source.origin:
@@ -219,41 +224,41 @@ def _deployers(documents: Sequence[Document], roots: Sequence[Path]) -> list[_De
         label = _argo_label(doc)
         if doc.kind == "Kustomization" and doc.group == FLUX_GROUP:
             label = f"Flux Kustomization {namespaces.of(doc)}/{doc.name}"
-            found = _flux_dir(doc)
+            found = _flux_dir(files, doc)
             targets = [found] if found else []
             components = _map(doc.body.get("spec")).get("components") or []
             if found:
                 targets += [
-                    _real(os.path.join(found, c))
+                    real(os.path.join(found, c))
                     for c in components
-                    if isinstance(c, str) and os.path.isdir(os.path.join(found, c))
+                    if isinstance(c, str) and files.is_dir(Path(found, c))
                 ]
             flux = True
         elif doc.kind == "Application" and doc.group == ARGO_GROUP:
-            targets = _argo_targets(doc, roots)
+            targets = _argo_targets(doc, roots, files)
         elif doc.kind == "ApplicationSet" and doc.group == ARGO_GROUP:
             targets = generated.get((doc.source.file, doc.source.line), [])
         else:
             continue
-        closure = kustomizations.closure(_real(t) for t in targets)
-        path = _real(targets[0]) if flux and targets else ""
+        closure = kustomizations.closure(real(t) for t in targets)
+        path = real(targets[0]) if flux and targets else ""
         closed = tuple(sorted(closure))
-        out.append(_Deployer(doc, _real(doc.source.file), closed, flux, label, path=path))
+        out.append(_Deployer(doc, real(doc.source.file), closed, flux, label, path=path))
     return out
 
 
-def _argo_targets(doc: Document, roots: Sequence[Path]) -> list[str]:
+def _argo_targets(doc: Document, roots: Sequence[Path], files: FileTree) -> list[str]:
     """What an Application applies: a directory (recursively, or rendered by Kustomize), or
     only the files directly in a plain directory (Argo CD does not recurse by default)."""
     out: list[str] = []
-    for directory, recurse, _src in application_dirs(doc, roots):
-        if recurse or any((directory / n).is_file() for n in KUSTOMIZATION_FILES):
+    for directory, recurse, _src in application_dirs(doc, roots, files):
+        if recurse or any(files.is_file(directory / n) for n in KUSTOMIZATION_FILES):
             out.append(str(directory))
         else:
             out.extend(
                 str(f)
-                for f in sorted(directory.iterdir())
-                if f.is_file() and f.suffix in {".yaml", ".yml", ".json"}
+                for f in files.list_dir(directory)
+                if files.is_file(f) and f.suffix in {".yaml", ".yml", ".json"}
             )
     return out
 
@@ -264,14 +269,15 @@ def _relative(path: str, base: str) -> str:
 
 
 def find_entry_points(
-    documents: Sequence[Document], roots: Sequence[Path]
+    documents: Sequence[Document], roots: Sequence[Path], files: FileTree
 ) -> tuple[EntryPoint, ...]:
-    """The entry points of the documents read from `roots` (empty: none found)."""
-    deployers = _deployers(documents, roots)
+    """The entry points of the documents read from `roots` (empty: none found), looking for
+    the directories deployers apply in `files`."""
+    deployers = _deployers(documents, roots, files)
     if not deployers:
         return ()
     first = roots[0] if roots else Path()
-    base = _real(first if first.is_dir() else first.parent)
+    base = files.real_path(str(first if files.is_dir(first) else first.parent))
     root_deployers = [
         d
         for d in deployers
@@ -328,16 +334,16 @@ def _closure(
     return reached, labels
 
 
-def _pick(points: tuple[EntryPoint, ...], entry: str) -> EntryPoint:
+def _pick(points: tuple[EntryPoint, ...], entry: str, files: FileTree) -> EntryPoint:
     """The entry point `entry` names: its name, its directory or a root's file (as a path
     from the current directory)."""
     wanted = entry.strip().removeprefix("./").rstrip("/")
-    real = _real(entry)
+    real = files.real_path(entry)
     for point in points:
         if point.name == wanted or point.path in (real, os.path.splitext(real)[0]):
             return point
     for point in points:
-        if any(_real(r.rsplit(":", 1)[0]) == real for r in point.roots):
+        if any(files.real_path(r.rsplit(":", 1)[0]) == real for r in point.roots):
             return point
     known = ", ".join(p.name for p in points) or "none found"
     raise InputError(f"no such entry point; expected one of: {known}", where=entry)
@@ -348,32 +354,35 @@ def select(
     findings: Sequence[Finding],
     points: tuple[EntryPoint, ...],
     entry: str | None,
+    tree: FileTree,
 ) -> tuple[list[Workload], list[Finding]]:
     """The workloads as each entry point deploys them (or only `entry`), the findings of the
-    files reached, and one `not-deployed` finding for the files no entry point reaches."""
+    files reached, and one `not-deployed` finding for the files no entry point reaches; `tree`
+    is the file tree `find_entry_points` searched (its real paths are what the points reach)."""
     if not points:
         if entry is not None:
             raise InputError("no entry point found in the input", where=entry)
         return list(workloads), list(findings)
-    chosen = (_pick(points, entry),) if entry is not None else points
+    real = tree.real_path
+    chosen = (_pick(points, entry, tree),) if entry is not None else points
     out: list[Workload] = []
     unreached: set[str] = set()
     for workload in workloads:
         hit = False
         for point in chosen:
-            if point.reaches(workload.source):
+            if point.reaches(workload.source, real):
                 out.append(dataclasses.replace(workload, entry_point=point.name))
                 hit = True
-        if not hit and not any(p.reaches(workload.source) for p in points):
+        if not hit and not any(p.reaches(workload.source, real) for p in points):
             unreached.add(workload.source.file)
     out = _once_per_entry(out)
     kept: list[Finding] = []
     for finding in findings:
         ref = finding.source
-        if ref is not None and ref.file and not any(p.reaches(ref) for p in points):
+        if ref is not None and ref.file and not any(p.reaches(ref, real) for p in points):
             unreached.add(ref.file)
             continue
-        if ref is not None and ref.file and not any(p.reaches(ref) for p in chosen):
+        if ref is not None and ref.file and not any(p.reaches(ref, real) for p in chosen):
             continue
         kept.append(finding)
     if unreached:

@@ -18,7 +18,7 @@ import dataclasses
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
 from archfit.errors import InputError
@@ -319,16 +319,16 @@ def expand_documents(
     built = build_manifest_set(
         kept, workloads=ready, findings=findings, notes=notes, files_read=read.files_read
     )
-    return _by_entry_point(built, seen, context.roots, entry)
+    return _by_entry_point(built, seen, context, entry)
 
 
 def _by_entry_point(
-    loaded: ManifestSet, seen: Sequence[Document], roots: Sequence[Path], entry: str | None
+    loaded: ManifestSet, seen: Sequence[Document], context: SourceContext, entry: str | None
 ) -> ManifestSet:
-    points = find_entry_points(seen, roots)
+    points = find_entry_points(seen, context.roots, context.files)
     if not points and entry is None:
         return loaded
-    workloads, findings = select(loaded.workloads, loaded.findings, points, entry)
+    workloads, findings = select(loaded.workloads, loaded.findings, points, entry, context.files)
     return dataclasses.replace(
         loaded,
         workloads=tuple(workloads),

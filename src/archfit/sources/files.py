@@ -154,9 +154,21 @@ class LocalFiles:
     def is_dir(self, path: Path) -> bool:
         return Path(path).is_dir()
 
+    def exists(self, path: Path) -> bool:
+        return Path(path).exists()
+
     def resolve(self, path: Path) -> Path:
         path = Path(path)
         return path.resolve() if path.exists() else path
+
+    def real_path(self, path: str) -> str:
+        return os.path.realpath(path)
+
+    def list_dir(self, directory: Path) -> list[Path]:
+        try:
+            return sorted(Path(directory).iterdir())
+        except OSError:
+            return []
 
     def walk(self, root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
         return os.walk(root)

@@ -6,9 +6,10 @@ touches the disk or runs a program, so the expectations are exactly what was han
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from tests.support.memory_tree import MemoryTree
 
 from archfit.manifests import ReadResult, expand_documents, read_bytes
 from archfit.manifests.renderers import KustomizeBuild, Renderers
@@ -64,35 +65,6 @@ spec:
       nodeSelector:
         kubernetes.io/arch: arm64
 """
-
-
-class MemoryTree:
-    """`FileTree` over a dict of absolute path → text."""
-
-    def __init__(self, files: dict[str, str]) -> None:
-        self.files = {Path(k): v for k, v in files.items()}
-
-    def read_text(self, path: Path) -> str | None:
-        return self.files.get(Path(path))
-
-    def is_file(self, path: Path) -> bool:
-        return Path(path) in self.files
-
-    def is_dir(self, path: Path) -> bool:
-        return any(Path(path) in f.parents for f in self.files)
-
-    def resolve(self, path: Path) -> Path:
-        return Path(path)
-
-    def walk(self, root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
-        dirs = sorted({d for f in self.files for d in f.parents if d == root or root in d.parents})
-        for d in dirs:
-            subdirs = sorted({c.name for c in dirs if c.parent == d})
-            names = sorted(f.name for f in self.files if f.parent == d)
-            yield str(d), subdirs, names
-
-    def glob(self, directory: Path, pattern: str) -> list[Path]:
-        return [f for f in self.files if f.parent == directory and fnmatch.fnmatch(f.name, pattern)]
 
 
 class Rendered:

@@ -106,15 +106,15 @@ def _literal_prefix(pattern: str) -> str:
     return "/".join(parts)
 
 
-def _tree(base: str, start: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _tree(tree: FileTree, base: str, start: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Directories and files below `base/start` (relative to `base`, `/`-separated), hidden
     entries skipped; the walk starts at the pattern's literal prefix, not at `base`."""
     dirs: list[str] = []
     files: list[str] = []
     top = os.path.join(base, start) if start else base
-    if start and os.path.isdir(top):
+    if start and tree.is_dir(Path(top)):
         dirs.append(start)
-    for current, subdirs, names in os.walk(top):
+    for current, subdirs, names in tree.walk(Path(top)):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         rel = os.path.relpath(current, base).replace(os.sep, "/")
         rel = "" if rel == "." else rel
@@ -126,11 +126,11 @@ def _tree(base: str, start: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(dirs)), tuple(sorted(files))
 
 
-def _bases(doc: Document, roots: Sequence[Path]) -> list[Path]:
+def _bases(tree: FileTree, doc: Document, roots: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for anchor in (Path(doc.source.file).parent, *roots):
-        base = anchor.resolve() if anchor.exists() else anchor
-        if base.is_file():
+        base = tree.resolve(anchor)
+        if tree.is_file(base):
             base = base.parent
         for candidate in (base, *base.parents):
             if candidate not in out:
@@ -209,13 +209,15 @@ def _git_generator(
     starts = [
         _literal_prefix(str(d["path"])) for d in dirs_spec if d.get("path") and not d.get("exclude")
     ] + [_literal_prefix(str(f["path"]).rpartition("/")[0]) for f in files_spec if f.get("path")]
-    bases = _bases(doc, context.roots)
+    tree = context.files
+    bases = _bases(tree, doc, context.roots)
     if starts and not any(starts):
         # `*` is the repository's top level: the nearest directory holding `.git`, else the
         # directory given on the command line.
-        given = [r if r.is_dir() else r.parent for r in context.roots]
-        bases = [b for b in bases if (b / ".git").exists()] + [r.resolve() for r in given]
-    base = next((b for b in bases if any((b / s).is_dir() for s in starts)), None)
+        given = [r if tree.is_dir(r) else r.parent for r in context.roots]
+        bases = [b for b in bases if tree.exists(b / ".git")]
+        bases += [Path(tree.real_path(str(r))) for r in given]
+    base = next((b for b in bases if any(tree.is_dir(b / s) for s in starts)), None)
     repo = str(spec.get("repoURL") or "")
     if base is None:
         return [], [f"{label}: git generator {repo}: remote repository not fetched"]
@@ -236,7 +238,7 @@ def _git_generator(
                 rel
                 for d in dirs_spec
                 if d.get("path") and not d.get("exclude")
-                for rel in _tree(str(base), _literal_prefix(str(d["path"])))[0]
+                for rel in _tree(tree, str(base), _literal_prefix(str(d["path"])))[0]
             }
         )
         for rel in dirs:
@@ -246,7 +248,7 @@ def _git_generator(
         if not entry.get("path"):
             continue
         pattern = glob_regex(str(entry["path"]), doublestar=True)
-        _, files = _tree(str(base), _literal_prefix(str(entry["path"]).rpartition("/")[0]))
+        _, files = _tree(tree, str(base), _literal_prefix(str(entry["path"]).rpartition("/")[0]))
         for rel in files:
             if not pattern.match(rel):
                 continue

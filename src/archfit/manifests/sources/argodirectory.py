@@ -22,7 +22,7 @@ from typing import Any
 
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
 from archfit.manifests.sources._common import DEFAULT_NAMESPACE, Namespaces
-from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 from archfit.model.workload import SourceRef
 
 __all__ = ["ArgoDirectorySource", "application_dirs"]
@@ -52,23 +52,23 @@ def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _resolve(relative: str, anchors: Sequence[Path]) -> Path | None:
+def _resolve(files: FileTree, relative: str, anchors: Sequence[Path]) -> Path | None:
     rel = relative.strip().removeprefix("./").strip("/")
     if ".." in Path(rel).parts:
         return None
     for anchor in anchors:
-        base = anchor.resolve() if anchor.exists() else anchor
-        if base.is_file():
+        base = files.resolve(anchor)
+        if files.is_file(base):
             base = base.parent
         for candidate in (base, *base.parents):
             target = candidate / rel if rel else candidate
-            if target.is_dir():
+            if files.is_dir(target):
                 return target
     return None
 
 
 def application_dirs(
-    doc: Document, roots: Sequence[Path]
+    doc: Document, roots: Sequence[Path], files: FileTree
 ) -> list[tuple[Path, bool, Mapping[str, Any]]]:
     """The local directories an Application applies without Helm: (directory, recurse,
     source) for each source whose path is found in this tree."""
@@ -81,8 +81,8 @@ def application_dirs(
         path = src.get("path")
         if src.get("chart") or not isinstance(path, str) or _map(src.get("helm")):
             continue
-        directory = _resolve(path, anchors)
-        if directory is None or (directory / "Chart.yaml").is_file():
+        directory = _resolve(files, path, anchors)
+        if directory is None or files.is_file(directory / "Chart.yaml"):
             continue
         recurse = _map(src.get("directory")).get("recurse") is True
         out.append((directory, recurse, src))
@@ -98,6 +98,7 @@ class ArgoDirectorySource:
         if not apps:
             return SourceOutput()
         namespaces = Namespaces(documents)
+        files = context.files
         by_dir: dict[str, list[Document]] = {}
         for doc in documents:
             if doc.kind in {"Kustomization", "Component"} and doc.group.startswith("kustomize"):
@@ -109,7 +110,7 @@ class ArgoDirectorySource:
                 continue
             else:
                 key = os.path.dirname(os.path.normpath(doc.source.file))
-            by_dir.setdefault(os.path.realpath(key), []).append(doc)
+            by_dir.setdefault(files.real_path(key), []).append(doc)
         emitted: list[Document] = []
         superseded: set[SourceRef] = set()
         for app in apps:
@@ -117,9 +118,9 @@ class ArgoDirectorySource:
             if not isinstance(target, str) or not target:
                 continue
             label = f"Application {app.namespace or 'argocd'}/{app.name}"
-            for directory, recurse, _src in application_dirs(app, context.roots):
-                base = os.path.realpath(directory)
-                kustomized = any((directory / n).is_file() for n in KUSTOMIZATION_FILES)
+            for directory, recurse, _src in application_dirs(app, context.roots, files):
+                base = files.real_path(str(directory))
+                kustomized = any(files.is_file(directory / n) for n in KUSTOMIZATION_FILES)
                 keys = [
                     k
                     for k in by_dir

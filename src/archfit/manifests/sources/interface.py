@@ -49,8 +49,20 @@ class FileTree(Protocol):
 
     def is_dir(self, path: Path) -> bool: ...
 
+    def exists(self, path: Path) -> bool:
+        """Whether `path` is a file, a directory or anything else (a worktree's `.git` file)."""
+        ...
+
     def resolve(self, path: Path) -> Path:
         """`path` made absolute with symbolic links resolved (as given when it does not exist)."""
+        ...
+
+    def real_path(self, path: str) -> str:
+        """`os.path.realpath(path)`: absolute, symbolic links resolved as far as they exist."""
+        ...
+
+    def list_dir(self, directory: Path) -> list[Path]:
+        """The entries of `directory` (files and directories), sorted; empty when unreadable."""
         ...
 
     def walk(self, root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
@@ -78,8 +90,19 @@ class NoFiles:
         del path
         return False
 
+    def exists(self, path: Path) -> bool:
+        del path
+        return False
+
     def resolve(self, path: Path) -> Path:
         return path
+
+    def real_path(self, path: str) -> str:
+        return path
+
+    def list_dir(self, directory: Path) -> list[Path]:
+        del directory
+        return []
 
     def walk(self, root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
         del root
