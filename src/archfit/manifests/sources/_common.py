@@ -14,6 +14,7 @@ from archfit.manifests.documents import Document
 from archfit.manifests.sources.interface import FileTree
 
 __all__ = [
+    "CLUSTER_SCOPED_KINDS",
     "DEFAULT_NAMESPACE",
     "Namespaces",
     "chart_defaults",
@@ -25,6 +26,25 @@ __all__ = [
 ]
 
 DEFAULT_NAMESPACE = "default"
+# Kinds without a namespace: a namespace given from outside the object (Flux `targetNamespace`,
+# an Argo CD destination namespace) leaves them alone.
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "Namespace",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "PersistentVolume",
+        "PriorityClass",
+        "RuntimeClass",
+        "Node",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ClusterIssuer",
+        "ClusterSecretStore",
+    }
+)
 
 
 class Namespaces:

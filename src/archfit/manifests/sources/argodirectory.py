@@ -21,31 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
-from archfit.manifests.sources._common import DEFAULT_NAMESPACE, Namespaces
+from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, DEFAULT_NAMESPACE, Namespaces
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 from archfit.model.workload import SourceRef
 
 __all__ = ["ArgoDirectorySource", "application_dirs"]
 
 GROUP = "argoproj.io"
-# Kinds without a namespace; the destination namespace leaves them alone.
-_CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "StorageClass",
-        "PersistentVolume",
-        "PriorityClass",
-        "RuntimeClass",
-        "Node",
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-        "ClusterIssuer",
-        "ClusterSecretStore",
-    }
-)
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -136,7 +118,7 @@ class ArgoDirectorySource:
 
 
 def _placed(doc: Document, target: str, label: str, namespaces: Namespaces) -> Document | None:
-    if doc.kind in _CLUSTER_SCOPED or doc.namespace:
+    if doc.kind in CLUSTER_SCOPED_KINDS or doc.namespace:
         return None
     if namespaces.of(doc) != DEFAULT_NAMESPACE:
         return None  # a kustomization places it

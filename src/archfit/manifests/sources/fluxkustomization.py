@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import Document
-from archfit.manifests.sources._common import Namespaces
+from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 from archfit.model.workload import SourceRef
 
@@ -37,24 +37,6 @@ __all__ = ["FluxKustomizationSource", "substitute"]
 GROUP = "kustomize.toolkit.fluxcd.io"
 DISABLED = "kustomize.toolkit.fluxcd.io/substitute"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*))?\}")
-# Kinds that have no namespace; targetNamespace leaves them alone.
-_CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "StorageClass",
-        "PersistentVolume",
-        "PriorityClass",
-        "RuntimeClass",
-        "Node",
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-        "ClusterIssuer",
-        "ClusterSecretStore",
-    }
-)
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -210,7 +192,7 @@ def _instantiate(
         if substituted is not doc.body:
             body, changed = dict(substituted), True
             meta = dict(_map(body.get("metadata")))
-    if namespace and doc.kind not in _CLUSTER_SCOPED and meta.get("namespace") != namespace:
+    if namespace and doc.kind not in CLUSTER_SCOPED_KINDS and meta.get("namespace") != namespace:
         meta["namespace"] = namespace
         changed = True
     if not changed:
