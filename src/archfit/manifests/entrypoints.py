@@ -36,7 +36,7 @@ from typing import Any
 from archfit.errors import InputError
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
 from archfit.manifests.sources._common import Namespaces
-from archfit.manifests.sources.argodirectory import application_dirs
+from archfit.manifests.sources.argodirectory import application_dirs, directory_filter
 from archfit.manifests.sources.interface import FileTree
 from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef, Workload
@@ -251,15 +251,25 @@ def _argo_targets(doc: Document, roots: Sequence[Path], files: FileTree) -> list
     """What an Application applies: a directory (recursively, or rendered by Kustomize), or
     only the files directly in a plain directory (Argo CD does not recurse by default)."""
     out: list[str] = []
-    for directory, recurse, _src in application_dirs(doc, roots, files):
-        if recurse or any(files.is_file(directory / n) for n in KUSTOMIZATION_FILES):
+    for directory, recurse, src in application_dirs(doc, roots, files):
+        if any(files.is_file(directory / n) for n in KUSTOMIZATION_FILES):
             out.append(str(directory))
-        else:
-            out.extend(
-                str(f)
-                for f in files.list_dir(directory)
-                if files.is_file(f) and f.suffix in {".yaml", ".yml", ".json"}
-            )
+            continue
+        directory_spec = _map(src.get("directory"))
+        if recurse and not directory_spec.get("include") and not directory_spec.get("exclude"):
+            out.append(str(directory))
+            continue
+        applied = directory_filter(src)
+        listed = (
+            [Path(top, name) for top, _dirs, names in files.walk(directory) for name in names]
+            if recurse
+            else [f for f in files.list_dir(directory) if files.is_file(f)]
+        )
+        out.extend(
+            str(f)
+            for f in listed
+            if f.suffix in {".yaml", ".yml", ".json"} and applied(os.path.relpath(f, directory))
+        )
     return out
 
 

@@ -28,6 +28,7 @@ from archfit.manifests.sources._common import (
     effective,
     file_text,
     find_local_dir,
+    find_local_file,
 )
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 
@@ -83,6 +84,30 @@ class ArgoApplicationSource:
         return collect(parts)
 
 
+def _ref_values_file(
+    doc: Document,
+    spec: Mapping[str, Any],
+    name: str,
+    context: SourceContext,
+    problems: list[str],
+) -> Path | None:
+    """A multi-source `$<ref>/path` values file: `path` from the root of the repository of the
+    source whose `ref` is `<ref>`, read when that file is in this repository."""
+    ref, _, rest = name[1:].partition("/")
+    refs = {
+        str(s.get("ref"))
+        for s in spec.get("sources") or []
+        if isinstance(s, Mapping) and s.get("ref")
+    }
+    if ref not in refs:
+        problems.append(f"valueFiles entry {name!r}: no source has `ref: {ref}`")
+        return None
+    found = find_local_file(context.files, rest, (Path(doc.source.file).parent, *context.roots))
+    if found is None:
+        problems.append(f"valueFiles entry {name!r} not found in this repository")
+    return found
+
+
 def _argo_release(
     doc: Document,
     spec: Mapping[str, Any],
@@ -103,7 +128,11 @@ def _argo_release(
     problems: list[str] = []
     merged: dict[str, Any] = {}
     for name in helm.get("valueFiles") or []:
-        if chart_dir is not None and isinstance(name, str) and "://" not in name:
+        if isinstance(name, str) and name.startswith("$"):
+            found = _ref_values_file(doc, spec, name, context, problems)
+            if found is not None:
+                merged = merge_maps(merged, load_values_file(context.files, found, problems))
+        elif chart_dir is not None and isinstance(name, str) and "://" not in name:
             merged = merge_maps(merged, load_values_file(context.files, chart_dir / name, problems))
         else:
             problems.append(f"valueFiles entry {name!r} not read (not in a local chart)")

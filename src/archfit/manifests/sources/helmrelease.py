@@ -10,6 +10,7 @@ found in the repository, then `spec.values`. The release is then modelled by
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,14 @@ class FluxHelmReleaseSource:
         )
 
 
+def shorten_release_name(name: str) -> str:
+    """helm-controller's `release.ShortenName`: Helm refuses release names over 53 characters, so
+    a longer one becomes its first 40 characters, `-` and 12 hex digits of its SHA-256."""
+    if len(name) <= 53:
+        return name
+    return f"{name[:40]}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+
+
 def _release(
     doc: Document,
     namespaces: Namespaces,
@@ -79,6 +88,7 @@ def _release(
     release_name = str(spec.get("releaseName") or "")
     if not release_name:
         release_name = f"{target}-{doc.name}" if spec.get("targetNamespace") else doc.name
+    release_name = shorten_release_name(release_name)
     chart, chart_ref, version, chart_dir = _chart(spec, namespace, sources, context)
     problems: list[str] = []
     refs = []
