@@ -9,8 +9,11 @@ Targets, in the place a person would edit:
   `affinity`;
 - another chart: its top-level `affinity` value (a note says when the chart is not known to honour
   it); Argo CD values given as a YAML string are not rewritten (a note says so);
-- a document of a Kustomize base outside the paths given (not the user's to edit): a strategic
-  merge patch beside the overlay (or in `patches_dir`), listed under the overlay's `patches:`.
+- a document of a Kustomize base outside the paths given (not the user's to edit), or one that
+  several overlays deploy with different placements (an edit would reach them all): a strategic
+  merge patch beside each overlay (or in `patches_dir`), listed under the overlay's `patches:`;
+- a document of a generated file (Flux's `gotk-components.yaml`, "DO NOT EDIT"): a patch in the
+  kustomization beside it that lists it, else nothing and a note.
 
 Pure: file contents come from `read`; the result is the new text per file (unchanged files left
 out) and notes. The usecase writes the files.
@@ -37,9 +40,9 @@ from archfit.manifests.helm.release import (
     VALUES_ROOT,
 )
 from archfit.manifests.rewrite.placement import apply_placement
+from archfit.manifests.rewrite.targets import WorkloadFix, differing_copies, generated_marker
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
-from archfit.model.placement import Placement
 from archfit.model.workload import Workload
 
 __all__ = ["FixPlan", "WorkloadFix", "check_yaml", "plan_fixes"]
@@ -51,21 +54,6 @@ KNOWN_AFFINITY_CHARTS = frozenset(
     {"metrics-server", "external-dns", "coredns", "descheduler", "spegel"}
 )
 KUSTOMIZE_ORIGIN = "kustomize "
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadFix:
-    """One workload and its placement. Pass every workload, also those with nothing to add or
-    that are ignored: the controllers of one app-template release share `defaultPodOptions`, so
-    whether it may be written depends on all of them."""
-
-    workload: Workload
-    placement: Placement
-    ignored: bool = False
-
-    @property
-    def active(self) -> bool:
-        return not self.ignored and not self.placement.unconstrained
 
 
 @dataclass
@@ -161,6 +149,8 @@ def plan_fixes(
     follows symbolic links on disk; the default is lexical)."""
     plan = FixPlan()
     files = _Files(read, resolve)
+    fixes = list(fixes)
+    per_overlay = differing_copies(fixes)
     releases: dict[tuple[str, int], list[WorkloadFix]] = {}
     for fix in fixes:
         workload = fix.workload
@@ -178,9 +168,25 @@ def plan_fixes(
             )
             continue
         origin = workload.source.origin
-        if origin.startswith(KUSTOMIZE_ORIGIN) and not _owned(files, workload.source.file, roots):
+        if origin.startswith(KUSTOMIZE_ORIGIN) and (
+            not _owned(files, workload.source.file, roots)
+            or (workload.source.file, workload.source.line) in per_overlay
+        ):
+            # A base outside the paths given, or one whose overlays need different placements
+            # (an edit of the base would reach every overlay): a patch in this overlay.
             overlay = origin[len(KUSTOMIZE_ORIGIN) :].split(" (", 1)[0]
-            _patch(fix, overlay, files, plan, patches_dir)
+            shared = _owned(files, workload.source.file, roots)
+            why = (
+                f"{os.path.relpath(workload.source.file, overlay)}, which other overlays "
+                "deploy with another placement"
+                if shared
+                else "a base outside this repository path"
+            )
+            _patch(fix, overlay, files, plan, patches_dir, why=why)
+            continue
+        generated = generated_marker(files.read(workload.source.file) or "")
+        if generated:
+            _generated(fix, generated, files, plan, patches_dir)
             continue
         if not _owned(files, workload.source.file, roots):
             plan.notes.append(
@@ -200,6 +206,33 @@ def plan_fixes(
         if new != yfile.original:
             plan.files[file] = new
     return plan
+
+
+def _generated(
+    fix: WorkloadFix, marker: str, files: _Files, plan: FixPlan, patches_dir: Path | None
+) -> None:
+    """A document of a generated file: a patch in the kustomization beside it that lists it
+    (Flux's documented way to customise its controllers), else a note."""
+    workload = fix.workload
+    directory = Path(workload.source.file).parent
+    name = Path(workload.source.file).name
+    for kname in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        text = files.read(str(directory / kname))
+        if text is None:
+            continue
+        listed = any(
+            isinstance(entry, str) and os.path.normpath(entry) == name
+            for doc in _documents(text, str(directory / kname))
+            for entry in (doc.body.get("resources") or [])
+        )
+        if listed:
+            why = f"{name}, which is generated ({marker})"
+            _patch(fix, str(directory), files, plan, patches_dir, why=why)
+            return
+    plan.notes.append(
+        f"{workload.display}: {workload.source.file} is generated ({marker!r}); not edited, "
+        "add the placement where it is generated"
+    )
 
 
 def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
@@ -353,7 +386,13 @@ def _edit_values(
 
 
 def _patch(
-    fix: WorkloadFix, overlay: str, files: _Files, plan: FixPlan, patches_dir: Path | None
+    fix: WorkloadFix,
+    overlay: str,
+    files: _Files,
+    plan: FixPlan,
+    patches_dir: Path | None,
+    *,
+    why: str = "a base outside this repository path",
 ) -> None:
     """A strategic merge patch in `overlay` for a raw base document outside the paths given."""
     workload = fix.workload
@@ -386,6 +425,7 @@ def _patch(
         plan=plan,
         patches_dir=patches_dir,
         displays=[workload.display],
+        why=why,
     )
 
 
@@ -397,6 +437,9 @@ def _patch_head(doc: Any, kind: str) -> Any:
     patch["apiVersion"] = doc.get("apiVersion") if isinstance(doc, Mapping) else None
     patch["kind"] = str(doc.get("kind") or kind) if isinstance(doc, Mapping) else kind
     patch["metadata"] = CommentedMap(name=meta.get("name") if isinstance(meta, Mapping) else "")
+    if isinstance(meta, Mapping) and meta.get("namespace"):
+        # Kustomize matches a patch by namespace too: without it, a namespaced base is not found.
+        patch["metadata"]["namespace"] = meta["namespace"]
     return patch
 
 
@@ -409,6 +452,7 @@ def _write_patch(
     plan: FixPlan,
     patches_dir: Path | None,
     displays: Sequence[str],
+    why: str = "a base outside this repository path",
 ) -> None:
     """Write `patch` beside the overlay (or in `patches_dir` inside it) and list it under the
     overlay kustomization's `patches:` (once)."""
@@ -416,7 +460,7 @@ def _write_patch(
 
     directory = _patch_dir(files, overlay, patches_dir, plan)
     patch_file = directory / name
-    header = "# Written by `archfit fix`: node placement for a base outside this repository path.\n"
+    header = f"# Written by `archfit fix`: node placement for {why}.\n"
     files.created[str(patch_file)] = header + "---\n" + _dump(YamlFile.parse("{}\n"), patch)
     kustomization = next(
         (
