@@ -204,3 +204,69 @@ def test_generated_file_outside_a_kustomization_is_left_with_a_note(tmp_path: Pa
     report = json.loads(run.out)
     assert report["files"] == []
     assert any("is generated" in n and "not edited" in n for n in report["notes"])
+
+
+RUNNER_RELEASE = """\
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: runner
+  namespace: ci
+spec:
+  interval: 1h
+  chartRef:
+    kind: OCIRepository
+    name: gha-runner-scale-set
+  values:
+    githubConfigUrl: https://github.com/example/repo
+    template:
+      spec:
+        affinity:
+          podAntiAffinity:
+            preferredDuringSchedulingIgnoredDuringExecution:
+              - weight: 10
+                podAffinityTerm:
+                  topologyKey: kubernetes.io/hostname
+        containers:
+          - name: runner
+            image: ghcr.io/actions/actions-runner:2.330.0
+"""
+
+
+def test_a_pod_spec_embedded_in_values_gets_the_placement(tmp_path: Path) -> None:
+    # gha-runner-scale-set has no top-level `affinity`: its pods come from `template`.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "runner.yaml").write_text(RUNNER_RELEASE)
+    (repo / "cluster.yaml").write_text(CLUSTER)
+    (repo / "archfit.lock").write_text(_lock({"ghcr.io/actions/actions-runner:2.330.0": AMD64}))
+    run = archfit("fix", str(repo), "--offline", "-o", "json")
+    assert run.code == 0, run.err
+    report = json.loads(run.out)
+    assert report["changes"] == [
+        f"HelmRelease/ci/runner → {repo / 'runner.yaml'} (spec.values.template.spec.affinity)"
+    ]
+    assert not any("not known to archfit" in n for n in report["notes"])
+    values = yaml.safe_load((repo / "runner.yaml").read_text())["spec"]["values"]
+    affinity = values["template"]["spec"]["affinity"]
+    assert "affinity" not in values
+    assert (
+        affinity["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]["weight"]
+        == 10
+    )
+    assert affinity["nodeAffinity"] == {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [
+                {
+                    "matchExpressions": [
+                        {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}
+                    ]
+                }
+            ]
+        }
+    }
+    again = archfit("check", str(repo), "--offline", "-o", "json")
+    placed = json.loads(again.out)["workloads"][0]
+    assert placed["allowed_architectures"] == ["amd64"]
+    assert placed["eligible_nodes"] == ["x1"]

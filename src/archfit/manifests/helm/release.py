@@ -21,6 +21,7 @@ the values path as `origin`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,13 +258,20 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, why: str) -> None:
         name = image.path.replace(".", "-").replace("[", "-").replace("]", "")[-63:] or "image"
         if image.ref is not None:
             containers.append({"name": name, "image": str(image.ref)})
-    values = release.values
+    pod_path = _embedded_pod_spec([i.path for i in images])
+    values: Any = release.values
+    for part in _path_parts(pod_path):
+        if isinstance(part, int):
+            values = values[part] if isinstance(values, list) and part < len(values) else {}
+        else:
+            values = values.get(part) if isinstance(values, Mapping) else {}
+    values = values if isinstance(values, Mapping) else {}
     pod: dict[str, Any] = {"containers": containers}
     for key in ("affinity", "nodeSelector", "tolerations"):
         if isinstance(values.get(key), Mapping | list) and values.get(key):
             pod[key] = values[key]
     annotations = {
-        **_where(release),
+        **_where(release, pod_options=pod_path),
         DOCUMENT: str(release.document.index),
         **_overlay(release),
     }
@@ -293,6 +301,26 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, why: str) -> None:
             replicas=1,
         )
     )
+
+
+_POD_SPEC_IMAGE = re.compile(r"^(?:(.*)\.)?(?:containers|initContainers)\[\d+\]\.image$")
+
+
+def _embedded_pod_spec(paths: Sequence[str]) -> str:
+    """The values path of the one pod spec every image sits in (`template.spec` when values
+    embed a pod template, as gha-runner-scale-set does), "" when they sit elsewhere: that pod
+    spec, not a top-level `affinity` the chart may not have, is where placement belongs."""
+    found = {m.group(1) or "" for m in map(_POD_SPEC_IMAGE.match, paths) if m is not None}
+    matched = all(_POD_SPEC_IMAGE.match(p) for p in paths)
+    return found.pop() if paths and matched and len(found) == 1 else ""
+
+
+def _path_parts(path: str) -> list[str | int]:
+    out: list[str | int] = []
+    for part in path.replace("[", ".[").split("."):
+        if part:
+            out.append(int(part[1:-1]) if part.startswith("[") else part)
+    return out
 
 
 def _render(helm: HelmRenderer, release: Release) -> list[Document]:

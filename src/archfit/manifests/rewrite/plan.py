@@ -374,10 +374,15 @@ def _edit_values(
             if apply_placement(pod, fix.placement):
                 edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
         return edits
-    if apply_placement(root, active[0].placement):
-        edits.append((first.display, (*root_path, "affinity")))
+    # A pod spec the values embed (`template.spec`) holds every image: its affinity is the one.
+    pod_path = _parse_path(first.annotations.get(POD_OPTIONS, "")) if layout == "chart" else []
+    target = _walk(root, pod_path, create=True) if pod_path else root
+    if not isinstance(target, MutableMapping):
+        return edits
+    if apply_placement(target, active[0].placement):
+        edits.append((first.display, (*root_path, *pod_path, "affinity")))
         chart = first.annotations.get("archfit.dev/helm-chart", "")
-        if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS:
+        if layout == "chart" and not pod_path and chart not in KNOWN_AFFINITY_CHARTS:
             plan.notes.append(
                 f"{first.display}: wrote the top-level `affinity` value; chart {chart!r} is not "
                 "known to archfit, check that it passes `affinity` to every pod it creates"
