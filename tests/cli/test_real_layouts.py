@@ -7,6 +7,9 @@ Helm's number formatting)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +21,28 @@ LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
 Workload = tuple[str, str, str, tuple[str, ...]]
 
 
+def _helm() -> str:
+    """The helm binary `scripts/install-helm` puts beside the interpreter, or one on PATH."""
+    beside = Path(sys.executable).parent / "helm"
+    found = str(beside) if beside.is_file() else shutil.which("helm")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no helm binary: run scripts/install-helm")
+        pytest.skip("no helm binary (scripts/install-helm puts one in .venv/bin)")
+    return found
+
+
 def _workloads(layout: str) -> set[Workload]:
-    run = archfit("check", str(LAYOUTS / layout), "--offline", "-o", "json", "--fail-on", "never")
+    run = archfit(
+        "check",
+        str(LAYOUTS / layout),
+        "--offline",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+        env={"ARCHFIT_HELM": _helm()},
+    )
     assert run.code == 0, run.err
     report = json.loads(run.out)
     found = [
@@ -31,7 +54,16 @@ def _workloads(layout: str) -> set[Workload]:
 
 
 def _findings(layout: str) -> list[dict[str, str]]:
-    run = archfit("check", str(LAYOUTS / layout), "--offline", "-o", "json", "--fail-on", "never")
+    run = archfit(
+        "check",
+        str(LAYOUTS / layout),
+        "--offline",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+        env={"ARCHFIT_HELM": _helm()},
+    )
     findings: list[dict[str, str]] = json.loads(run.out)["findings"]
     return findings
 
@@ -163,10 +195,24 @@ RAW_MANIFESTS: set[Workload] = {
 }
 
 
+LOCAL_CHARTS: set[Workload] = {
+    # Flux GitRepository chart path: fullname <release>-<chart> (the release does not contain
+    # "web"); the worker enabled by the release's values.
+    ("Deployment", "web", "blog-web", ("docker.io/library/nginx:1.28.0",)),
+    ("CronJob", "web", "blog-web-worker", ("ghcr.io/example/worker:2.0",)),
+    # Argo CD local chart: releaseName contains the chart name, so it is the fullname; the
+    # image from the chart's values-docs.yaml.
+    ("Deployment", "docs", "web-docs", ("ghcr.io/example/docs-nginx:1.27",)),
+    # Kustomize helmCharts, chart vendored in charts/: fullnameOverride; tag from appVersion.
+    ("Deployment", "site", "storefront", ("docker.io/library/nginx:1.27.3",)),
+}
+
+
 @pytest.mark.parametrize(
     ("layout", "expected"),
     [
         ("flux-apptemplate", FLUX_APPTEMPLATE),
+        ("local-charts", LOCAL_CHARTS),
         ("kustomize-overlays", KUSTOMIZE_OVERLAYS),
         ("argocd-app-of-apps", ARGOCD_APP_OF_APPS),
         ("raw-manifests", RAW_MANIFESTS),
@@ -197,5 +243,6 @@ def test_layout_files_are_what_the_tests_read() -> None:
         "kustomize-overlays",
         "argocd-app-of-apps",
         "raw-manifests",
+        "local-charts",
     }
     assert Path(LAYOUTS / "README.md").is_file()

@@ -6,8 +6,10 @@ kustomization that lists it. Checked with `kubectl kustomize` after the edit."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -270,3 +272,91 @@ def test_a_pod_spec_embedded_in_values_gets_the_placement(tmp_path: Path) -> Non
     placed = json.loads(again.out)["workloads"][0]
     assert placed["allowed_architectures"] == ["amd64"]
     assert placed["eligible_nodes"] == ["x1"]
+
+
+def _helm_env() -> dict[str, str]:
+    beside = Path(sys.executable).parent / "helm"
+    found = str(beside) if beside.is_file() else shutil.which("helm")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no helm binary: run scripts/install-helm")
+        pytest.skip("no helm binary (scripts/install-helm puts one in .venv/bin)")
+    return {"ARCHFIT_HELM": found}
+
+
+@pytest.fixture
+def charts(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(LAYOUTS / "local-charts", repo)
+    (repo / "cluster.yaml").write_text(CLUSTER)
+    (repo / "archfit.lock").write_text(
+        _lock(
+            {
+                "docker.io/library/nginx:1.28.0": AMD64,
+                "ghcr.io/example/worker:2.0": AMD64,
+                "ghcr.io/example/docs-nginx:1.27": BOTH,
+                "docker.io/library/nginx:1.27.3": BOTH,
+            }
+        )
+    )
+    return repo
+
+
+def _fix(repo: Path) -> dict[str, list[str]]:
+    run = archfit("fix", str(repo), "--offline", "-o", "json", env=_helm_env())
+    assert run.code == 0, run.err
+    report: dict[str, list[str]] = json.loads(run.out)
+    return report
+
+
+def test_a_value_the_chart_does_not_pass_to_every_pod_is_not_written(charts: Path) -> None:
+    # The chart reads `nodeSelector` in its Deployment only (not in the worker CronJob) and
+    # has no `affinity` value: writing either would leave the worker where it was.
+    before = (charts / "flux/apps/helmrelease.yaml").read_text()
+    report = _fix(charts)
+    assert report["files"] == []
+    assert (charts / "flux/apps/helmrelease.yaml").read_text() == before
+    assert any(
+        "HelmRelease web/blog: chart 'web' passes no `affinity` value nor `nodeSelector`" in n
+        for n in report["notes"]
+    )
+
+
+def test_the_value_every_pod_reads_is_written(charts: Path) -> None:
+    release = charts / "flux/apps/helmrelease.yaml"
+    release.write_text(release.read_text().replace("enabled: true", "enabled: false"))
+    report = _fix(charts)
+    assert report["changes"] == [f"Deployment/web/blog-web → {release} (spec.values.nodeSelector)"]
+    values = yaml.safe_load(release.read_text())["spec"]["values"]
+    assert values["nodeSelector"] == {"kubernetes.io/arch": "amd64"}
+    run = archfit("check", str(charts), "--offline", "-o", "json", env=_helm_env())
+    placed = {w["name"]: w for w in json.loads(run.out)["workloads"]}["blog-web"]
+    assert placed["eligible_nodes"] == ["x1"]
+    assert not [f for f in placed["findings"] if f["id"] != "unresolved-image"]
+
+
+def test_affinity_is_preferred_when_the_chart_passes_it(charts: Path) -> None:
+    template = charts / "charts/web/templates/deployment.yaml"
+    template.write_text(
+        template.read_text().replace(
+            "      containers:",
+            "      {{- with .Values.affinity }}\n      affinity:\n"
+            "        {{- toYaml . | nindent 8 }}\n      {{- end }}\n      containers:",
+        )
+    )
+    release = charts / "flux/apps/helmrelease.yaml"
+    release.write_text(release.read_text().replace("enabled: true", "enabled: false"))
+    report = _fix(charts)
+    assert report["changes"] == [f"Deployment/web/blog-web → {release} (spec.values.affinity)"]
+    values = yaml.safe_load(release.read_text())["spec"]["values"]
+    assert "nodeSelector" not in values
+    terms = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert terms == {
+        "nodeSelectorTerms": [
+            {
+                "matchExpressions": [
+                    {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}
+                ]
+            }
+        ]
+    }

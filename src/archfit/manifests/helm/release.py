@@ -34,11 +34,12 @@ from archfit.manifests.helm.images import find_images
 from archfit.manifests.helm.locate import line_of
 from archfit.manifests.renderers import HelmRenderer
 from archfit.model.finding import Finding
-from archfit.model.k8s import pod_template_from_spec
+from archfit.model.k8s import POD_SPEC_PATHS, pod_template_from_spec
 from archfit.model.workload import SourceRef, Workload
 
 __all__ = [
     "CHART",
+    "CHART_PLACEMENT_VALUES",
     "DOCUMENT",
     "LAYOUT",
     "OVERLAY",
@@ -61,6 +62,9 @@ POD_OPTIONS = "archfit.dev/pod-options"
 LAYOUT = "archfit.dev/values-layout"
 DOCUMENT = "archfit.dev/document-index"
 OWN_AFFINITY = "archfit.dev/own-pod-affinity"
+# On workloads of a rendered local chart: which of `affinity`, `nodeSelector` its values declare
+# (comma-separated, maybe empty), so that `fix` writes only a value the chart reads.
+CHART_PLACEMENT_VALUES = "archfit.dev/chart-placement-values"
 # The Kustomize overlay that (re-)emitted the declaring document, when one did.
 OVERLAY = "archfit.dev/kustomize-overlay"
 
@@ -323,18 +327,66 @@ def _path_parts(path: str) -> list[str | int]:
     return out
 
 
+_PROBE = "archfit.dev/probe"
+
+
+def _honoured_values(
+    helm: HelmRenderer, release: Release
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Which of the top-level `affinity` and `nodeSelector` values reach each workload's pod
+    spec, found by rendering once more with a probe label in both: `fix` writes only a value
+    the workload's template reads. (kind, name) → the values that reach it."""
+    values = dict(release.values)
+    term = {"matchExpressions": [{"key": _PROBE, "operator": "Exists"}]}
+    values["affinity"] = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}
+        }
+    }
+    selector = release.values.get("nodeSelector")
+    values["nodeSelector"] = {**(selector if isinstance(selector, Mapping) else {}), _PROBE: "x"}
+    try:
+        text = helm.render(release.chart_dir, release.name, release.namespace, values)
+    except InputError:
+        return {}
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    for doc in read_text(text, release.document.source.file).documents:
+        spec: Any = doc.body
+        for key in POD_SPEC_PATHS.get(doc.kind, ()):
+            spec = spec.get(key) if isinstance(spec, Mapping) else None
+        if not isinstance(spec, Mapping):
+            continue
+        found = []
+        if _PROBE in str(spec.get("affinity")):
+            found.append("affinity")
+        if isinstance(spec.get("nodeSelector"), Mapping) and _PROBE in spec["nodeSelector"]:
+            found.append("nodeSelector")
+        out[doc.kind, doc.name] = tuple(found)
+    return out
+
+
 def _render(helm: HelmRenderer, release: Release) -> list[Document]:
     assert release.chart_dir is not None
     text = helm.render(release.chart_dir, release.name, release.namespace, release.values)
     result = read_text(text, f"{release.document.source.file}")
     origin = f"{release.display} rendered from chart {release.chart}"
+    honoured = _honoured_values(helm, release)
     docs = []
     for doc in result.documents:
         body = dict(doc.body)
         meta = dict(body.get("metadata") or {})
         meta.setdefault("namespace", release.namespace)
         body["metadata"] = meta
-        body = _annotate(body, _where(release))
+        declared = honoured.get((str(body.get("kind")), str(meta.get("name"))), ())
+        body = _annotate(
+            body,
+            {
+                **_where(release),
+                DOCUMENT: str(release.document.index),
+                CHART_PLACEMENT_VALUES: ",".join(declared),
+                **_overlay(release),
+            },
+        )
         docs.append(
             Document(
                 body,

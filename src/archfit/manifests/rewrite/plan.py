@@ -32,6 +32,7 @@ from typing import Any
 from archfit.errors import InputError
 from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.release import (
+    CHART_PLACEMENT_VALUES,
     DOCUMENT,
     LAYOUT,
     OVERLAY,
@@ -39,6 +40,7 @@ from archfit.manifests.helm.release import (
     POD_OPTIONS,
     VALUES_ROOT,
 )
+from archfit.manifests.rewrite.chartvalues import rendered_chart_edits
 from archfit.manifests.rewrite.placement import apply_placement
 from archfit.manifests.rewrite.targets import WorkloadFix, differing_copies, generated_marker
 from archfit.manifests.rewrite.yamlrt import YamlFile
@@ -374,6 +376,8 @@ def _edit_values(
             if apply_placement(pod, fix.placement):
                 edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
         return edits
+    if layout == "chart" and CHART_PLACEMENT_VALUES in first.annotations:
+        return rendered_chart_edits(root, root_path, group, active, plan.notes)
     # A pod spec the values embed (`template.spec`) holds every image: its affinity is the one.
     pod_path = _parse_path(first.annotations.get(POD_OPTIONS, "")) if layout == "chart" else []
     target = _walk(root, pod_path, create=True) if pod_path else root
