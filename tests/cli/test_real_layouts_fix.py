@@ -360,3 +360,43 @@ def test_affinity_is_preferred_when_the_chart_passes_it(charts: Path) -> None:
             }
         ]
     }
+
+
+def test_values_kept_in_a_values_file_are_edited_there(tmp_path: Path) -> None:
+    # Argo CD multi-source: every value of `gotify` comes from `$values/values/gotify.yaml`.
+    repo = tmp_path / "repo"
+    shutil.copytree(LAYOUTS / "argocd-app-of-apps", repo)
+    (repo / "cluster.yaml").write_text(CLUSTER)
+    (repo / "archfit.lock").write_text(
+        _lock(
+            {
+                "ghcr.io/gotify/server:2.6.3": AMD64,
+                "docker.io/library/alpine:3.21": BOTH,
+                "ghcr.io/gethomepage/homepage:v1.2.0": BOTH,
+                "docker.io/traefik/whoami:v1.11.0": BOTH,
+                "docker.io/louislam/uptime-kuma:1.23.16": BOTH,
+                "registry.example.invalid:5000/tools/pinger:0.3": BOTH,
+            }
+        )
+    )
+    application = (repo / "argocd/apps/gotify.yaml").read_text()
+    report = _fix(repo)
+    assert [Path(f).relative_to(repo).as_posix() for f in report["files"]] == ["values/gotify.yaml"]
+    assert (repo / "argocd/apps/gotify.yaml").read_text() == application
+    values = yaml.safe_load((repo / "values/gotify.yaml").read_text())
+    assert "pod" not in values["controllers"]["backup"]
+    assert values["controllers"]["gotify"]["pod"]["affinity"]["nodeAffinity"] == {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [
+                {
+                    "matchExpressions": [
+                        {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}
+                    ]
+                }
+            ]
+        }
+    }
+    run = archfit("check", str(repo), "--offline", "-o", "json")
+    placed = {w["name"]: w for w in json.loads(run.out)["workloads"]}
+    assert placed["notify-gotify"]["eligible_nodes"] == ["x1"]
+    assert sorted(placed["notify-backup"]["eligible_nodes"]) == ["a1", "x1"]

@@ -46,6 +46,7 @@ __all__ = [
     "OWN_AFFINITY",
     "POD_OPTIONS",
     "RELEASE",
+    "VALUES_FILE",
     "VALUES_PATH",
     "VALUES_ROOT",
     "Release",
@@ -59,6 +60,9 @@ CHART = "archfit.dev/helm-chart"
 VALUES_ROOT = "archfit.dev/values-root"
 VALUES_PATH = "archfit.dev/values-path"
 POD_OPTIONS = "archfit.dev/pod-options"
+# The file holding all of the release's values (one Argo CD `$values/…` file and nothing inline):
+# `fix` edits it, with the values root at its top.
+VALUES_FILE = "archfit.dev/values-file"
 LAYOUT = "archfit.dev/values-layout"
 DOCUMENT = "archfit.dev/document-index"
 OWN_AFFINITY = "archfit.dev/own-pod-affinity"
@@ -94,6 +98,7 @@ class Release:
     chart_dir: Path | None = None
     problems: tuple[str, ...] = ()
     file_text: str | None = None
+    values_file: str = ""
 
     @property
     def display(self) -> str:
@@ -143,6 +148,7 @@ def _where(
         VALUES_PATH: values_path,
         POD_OPTIONS: pod_options,
         LAYOUT: layout,
+        **({VALUES_FILE: release.values_file} if release.values_file else {}),
     }
 
 
@@ -336,6 +342,7 @@ def _honoured_values(
     """Which of the top-level `affinity` and `nodeSelector` values reach each workload's pod
     spec, found by rendering once more with a probe label in both: `fix` writes only a value
     the workload's template reads. (kind, name) → the values that reach it."""
+    assert release.chart_dir is not None
     values = dict(release.values)
     term = {"matchExpressions": [{"key": _PROBE, "operator": "Exists"}]}
     values["affinity"] = {

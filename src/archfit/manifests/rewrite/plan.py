@@ -38,6 +38,7 @@ from archfit.manifests.helm.release import (
     OVERLAY,
     OWN_AFFINITY,
     POD_OPTIONS,
+    VALUES_FILE,
     VALUES_ROOT,
 )
 from archfit.manifests.rewrite.chartvalues import rendered_chart_edits
@@ -271,6 +272,10 @@ def _values(
 ) -> None:
     """Write the placements of one release's workloads into its values (or an overlay patch)."""
     active = [f for f in group if f.active]
+    # Values kept in a file of their own (an Argo CD `$values/…` file): edited there.
+    values_file = active[0].workload.annotations.get(VALUES_FILE) if active else None
+    if values_file:
+        file, index = values_file, 0
     text = files.read(file) if active else None
     if text is None:
         return
@@ -327,7 +332,8 @@ def _edit_values(
     """Merge the placements into the release's values in `doc`; returns (workload, document
     path of each affinity written)."""
     first = active[0].workload
-    root_path = tuple(_parse_path(first.annotations.get(VALUES_ROOT, "")))
+    root = "" if first.annotations.get(VALUES_FILE) else first.annotations.get(VALUES_ROOT, "")
+    root_path = tuple(_parse_path(root))
     existing = _walk(doc, root_path, create=False)
     if isinstance(existing, str):
         plan.notes.append(
