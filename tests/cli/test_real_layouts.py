@@ -83,12 +83,13 @@ FLUX_APPTEMPLATE: set[Workload] = {
         ),
     ),
     ("CronJob", "media", "jellyfin-cleanup", ("docker.io/alpine/curl:8.1",)),
-    # 3.x, one controller, fullnameOverride; values merged from a generated ConfigMap.
+    # 3.x, one controller, fullnameOverride; values merged from a generated ConfigMap; a
+    # post-renderer retags the exporter.
     (
         "Deployment",
         "media",
         "tv",
-        ("ghcr.io/home-operations/sonarr:4.0.15.2940", "ghcr.io/onedr0p/exportarr:v2.0.1"),
+        ("ghcr.io/home-operations/sonarr:4.0.15.2940", "ghcr.io/onedr0p/exportarr:v2.2.0"),
     ),
     # HelmRelease targetNamespace: release tools-backup. `backup` already ends the name, `Prune`
     # is lower-cased, `web` gets its identifier and then its suffix.
@@ -200,6 +201,9 @@ LOCAL_CHARTS: set[Workload] = {
     # "web"); the worker enabled by the release's values.
     ("Deployment", "web", "blog-web", ("docker.io/library/nginx:1.28.0",)),
     ("CronJob", "web", "blog-web-worker", ("ghcr.io/example/worker:2.0",)),
+    # `chart.spec.valuesFiles` (values-docs.yaml over values.yaml), then a post-renderer's
+    # Kustomize `images` retags what the chart rendered.
+    ("Deployment", "web", "notes-web", ("ghcr.io/example/docs-nginx:1.29",)),
     # Argo CD local chart: releaseName contains the chart name, so it is the fullname; the
     # image from the chart's values-docs.yaml.
     ("Deployment", "docs", "web-docs", ("ghcr.io/example/docs-nginx:1.27",)),

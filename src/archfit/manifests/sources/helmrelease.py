@@ -10,24 +10,29 @@ found in the repository, then `spec.values`. The release is then modelled by
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from archfit.errors import InvalidValue
 from archfit.manifests.documents import Document
 from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release
-from archfit.manifests.helm.values import ValuesReference, assemble_values
+from archfit.manifests.helm.values import ValuesReference, assemble_values, merge_maps
 from archfit.manifests.sources._common import (
     Namespaces,
     chart_defaults,
     effective,
     file_text,
     find_local_dir,
+    find_local_file,
     index_objects,
+    yaml_mapping,
 )
 from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.kustomize_images import apply_images
 
 __all__ = ["FluxHelmReleaseSource"]
 
@@ -55,6 +60,7 @@ class FluxHelmReleaseSource:
         for doc in releases:
             release = _release(doc, namespaces, sources, values_objects, context)
             part = expand_release(release, context.renderers.helm)
+            _post_render_images(doc, part.documents)
             out.documents.extend(part.documents)
             out.workloads.extend(part.workloads)
             out.findings.extend(part.findings)
@@ -110,7 +116,7 @@ def _release(
         inline=inline,
         references=refs,
         lookup=lookup,
-        chart_defaults=chart_defaults(context.files, chart_dir),
+        chart_defaults=_chart_values(spec, doc, chart_dir, context, problems),
     )
     return Release(
         kind="HelmRelease",
@@ -126,6 +132,47 @@ def _release(
         problems=(*problems, *result.problems),
         file_text=file_text(context.files, doc.source.file),
     )
+
+
+def _post_render_images(doc: Document, documents: list[Document]) -> None:
+    """`spec.postRenderers[].kustomize.images`: helm-controller runs Kustomize's images
+    transformer over what the chart produced, so the cluster gets those images."""
+    rules = [
+        rule
+        for renderer in _map(doc.body.get("spec")).get("postRenderers") or []
+        for rule in _map(_map(renderer).get("kustomize")).get("images") or []
+        if isinstance(rule, Mapping)
+    ]
+    for i, produced in enumerate(documents if rules else []):
+        body = copy.deepcopy(dict(produced.body))
+        if apply_images(body, rules):
+            documents[i] = Document(body, produced.source, produced.index)
+
+
+def _chart_values(
+    spec: Mapping[str, Any],
+    doc: Document,
+    chart_dir: Path | None,
+    context: SourceContext,
+    problems: list[str],
+) -> Mapping[str, Any]:
+    """The chart's values: its `values.yaml`, or with `spec.chart.spec.valuesFiles` those files
+    (paths in the Git source, merged in order; `values.yaml` only when listed), as
+    source-controller packages the chart."""
+    files = _map(_map(spec.get("chart")).get("spec")).get("valuesFiles")
+    if chart_dir is None or not isinstance(files, list) or not files:
+        return chart_defaults(context.files, chart_dir)
+    merged: Mapping[str, Any] = {}
+    anchors = (Path(doc.source.file).parent, *context.roots)
+    for name in files:
+        found = (
+            find_local_file(context.files, str(name), anchors) if isinstance(name, str) else None
+        )
+        if found is None:
+            problems.append(f"spec.chart.spec.valuesFiles entry {name!r} not found")
+            continue
+        merged = merge_maps(merged, yaml_mapping(context.files, found))
+    return merged
 
 
 def _chart(
