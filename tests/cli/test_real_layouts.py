@@ -228,6 +228,14 @@ def test_every_workload_under_its_cluster_name_with_every_image(
     assert _workloads(layout) == expected
 
 
+def test_a_file_its_kustomization_does_not_list_is_not_deployed() -> None:
+    not_deployed = [f for f in _findings("flux-apptemplate") if f["id"] == "not-deployed"]
+    assert len(not_deployed) == 1
+    assert not_deployed[0]["message"].endswith(
+        "kubernetes/apps/media/jellyfin/app/helmrelease-old.yaml"
+    )
+
+
 def test_argocd_excluded_file_is_not_deployed() -> None:
     not_deployed = [f for f in _findings("argocd-app-of-apps") if f["id"] == "not-deployed"]
     assert len(not_deployed) == 1
