@@ -400,3 +400,94 @@ def test_values_kept_in_a_values_file_are_edited_there(tmp_path: Path) -> None:
     placed = {w["name"]: w for w in json.loads(run.out)["workloads"]}
     assert placed["notify-gotify"]["eligible_nodes"] == ["x1"]
     assert sorted(placed["notify-backup"]["eligible_nodes"]) == ["a1", "x1"]
+
+
+BASE_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: plex
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: app-template
+      version: 4.0.1
+      sourceRef: {kind: HelmRepository, name: bjw-s, namespace: flux-system}
+  values:
+    controllers:
+      plex:
+        containers:
+          app:
+            image:
+              repository: ghcr.io/home-operations/plex
+              tag: "1.41"
+"""
+
+PROD_PATCH = """\
+- op: replace
+  path: /spec/values/controllers/plex/containers/app/image/tag
+  value: "1.42"
+"""
+
+
+def test_a_release_two_overlays_place_differently_is_patched_per_overlay(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    for part in ("base", "dev", "prod"):
+        (repo / part).mkdir(parents=True)
+    (repo / "base/helmrelease.yaml").write_text(BASE_RELEASE)
+    (repo / "base/kustomization.yaml").write_text("resources: [helmrelease.yaml]\n")
+    (repo / "dev/kustomization.yaml").write_text("namespace: dev\nresources: [../base]\n")
+    (repo / "prod/kustomization.yaml").write_text(
+        "namespace: prod\nresources: [../base]\n"
+        "patches:\n  - path: tag.yaml\n    target: {kind: HelmRelease, name: plex}\n"
+    )
+    (repo / "prod/tag.yaml").write_text(PROD_PATCH)
+    (repo / "cluster.yaml").write_text(CLUSTER)
+    (repo / "archfit.lock").write_text(
+        _lock(
+            {"ghcr.io/home-operations/plex:1.41": BOTH, "ghcr.io/home-operations/plex:1.42": AMD64}
+        )
+    )
+    report = _fix(repo)
+    assert sorted(Path(f).relative_to(repo).as_posix() for f in report["files"]) == [
+        "prod/archfit-placement-helmrelease-plex.yaml",
+        "prod/kustomization.yaml",
+    ]
+    assert (repo / "base/helmrelease.yaml").read_text() == BASE_RELEASE
+    assert (
+        (repo / "prod/archfit-placement-helmrelease-plex.yaml")
+        .read_text()
+        .startswith(
+            "# Written by `archfit fix`: node placement for ../base/helmrelease.yaml, which other "
+            "overlays deploy with another placement.\n"
+        )
+    )
+
+    def values(overlay: str) -> dict[str, object]:
+        built = _built(repo / overlay)["HelmRelease/plex"]
+        spec = built["spec"]
+        assert isinstance(spec, dict)
+        found: dict[str, object] = spec["values"]
+        return found
+
+    assert "defaultPodOptions" not in values("dev")
+    assert values("prod")["defaultPodOptions"] == {
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}
+                            ]
+                        }
+                    ]
+                }
+            }
+        }
+    }
+    run = archfit("check", str(repo), "--offline", "-o", "json")
+    placed = {(w["namespace"], w["name"]): w for w in json.loads(run.out)["workloads"]}
+    assert placed["prod", "plex"]["eligible_nodes"] == ["x1"]
+    assert sorted(placed["dev", "plex"]["eligible_nodes"]) == ["a1", "x1"]

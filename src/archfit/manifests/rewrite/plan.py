@@ -43,7 +43,12 @@ from archfit.manifests.helm.release import (
 )
 from archfit.manifests.rewrite.chartvalues import rendered_chart_edits
 from archfit.manifests.rewrite.placement import apply_placement
-from archfit.manifests.rewrite.targets import WorkloadFix, differing_copies, generated_marker
+from archfit.manifests.rewrite.targets import (
+    WorkloadFix,
+    differing_copies,
+    generated_marker,
+    overlay_parts,
+)
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import Workload
@@ -199,7 +204,18 @@ def plan_fixes(
             continue
         _raw(fix, files, plan)
     for (file, index), group in releases.items():
-        _values(file, index, group, files=files, plan=plan, roots=roots, patches_dir=patches_dir)
+        parts = overlay_parts(group)
+        for overlay, part in parts.items():
+            _values(
+                file,
+                index,
+                part,
+                files=files,
+                plan=plan,
+                roots=roots,
+                patches_dir=patches_dir,
+                patch_only=bool(overlay) and len(parts) > 1,
+            )
     # New patch files first: a kustomization must never list a patch that is not written yet.
     for file, text in files.created.items():
         if read(file) != text:
@@ -269,8 +285,10 @@ def _values(
     plan: FixPlan,
     roots: Sequence[Path],
     patches_dir: Path | None,
+    patch_only: bool = False,
 ) -> None:
-    """Write the placements of one release's workloads into its values (or an overlay patch)."""
+    """Write the placements of one release's workloads into its values (or an overlay patch;
+    only a patch with `patch_only`)."""
     active = [f for f in group if f.active]
     # Values kept in a file of their own (an Argo CD `$values/…` file): edited there.
     values_file = active[0].workload.annotations.get(VALUES_FILE) if active else None
@@ -280,7 +298,7 @@ def _values(
     if text is None:
         return
     first = active[0].workload
-    owned = _owned(files, file, roots)
+    owned = _owned(files, file, roots) and not patch_only
     overlay = first.annotations.get(OVERLAY)
     yfile: YamlFile | None = None
     if owned:
@@ -319,6 +337,12 @@ def _values(
         plan=plan,
         patches_dir=patches_dir,
         displays=[d for d, _ in edits],
+        why=(
+            f"{os.path.relpath(file, overlay or '.')}, which other overlays deploy with another "
+            "placement"
+            if patch_only
+            else "a base outside this repository path"
+        ),
     )
 
 

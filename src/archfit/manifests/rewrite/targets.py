@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from archfit.manifests.helm.release import LAYOUT
+from archfit.manifests.helm.release import LAYOUT, OVERLAY, VALUES_PATH
 from archfit.model.placement import Placement
 from archfit.model.workload import Workload
 
-__all__ = ["WorkloadFix", "differing_copies", "generated_marker"]
+__all__ = ["WorkloadFix", "differing_copies", "generated_marker", "overlay_parts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +59,24 @@ def generated_marker(text: str) -> str:
         if stripped.startswith("#") and any(m in stripped.lower() for m in _GENERATED_MARKERS):
             return stripped.lstrip("#").strip()
     return ""
+
+
+def overlay_parts(group: Sequence[WorkloadFix]) -> dict[str, list[WorkloadFix]]:
+    """The workloads of one release document, one part per Kustomize overlay that deploys it
+    (key "" for the document itself) when the overlays need different placements (an edit of
+    the shared values would reach every overlay); else one part with them all."""
+    parts: dict[str, list[WorkloadFix]] = {}
+    for fix in group:
+        parts.setdefault(fix.workload.annotations.get(OVERLAY, ""), []).append(fix)
+    if len(parts) < 2:
+        return {"": list(group)}
+
+    def needs(part: list[WorkloadFix]) -> list[tuple[str, bool, str]]:
+        return sorted(
+            (f.workload.annotations.get(VALUES_PATH, ""), f.active, repr(f.placement)) for f in part
+        )
+
+    first = needs(next(iter(parts.values())))
+    if all(needs(part) == first for part in parts.values()):
+        return {"": list(group)}
+    return parts
