@@ -1,5 +1,6 @@
 """Options and checks several commands share word for word: `-o/--format text|json|yaml`,
-`--lock`, `--config`, `--offline`, and the one message for a value outside its choices."""
+`--lock`, `--config`, `--cluster`, `--offline`, `--resolve`, and the one message for a value
+outside its choices."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import typer
 from archfit.cli.application import Abort
 
 __all__ = [
+    "CLUSTER",
     "CONFIG",
     "ENTRY",
     "FORMAT",
     "FORMATS",
     "LOCK",
     "OFFLINE",
+    "RESOLVE",
     "emit_report",
     "output_format_of",
     "require_choice",
@@ -43,6 +46,18 @@ OFFLINE: Any = typer.Option(
     "--offline",
     envvar="ARCHFIT_OFFLINE",
     help="Never use the network: images the lockfile lacks stay unresolved.",
+)
+RESOLVE: Any = typer.Option(
+    False,
+    "--resolve",
+    help="Resolve images missing from the lockfile online even when there is a "
+    "lockfile (without one, they are resolved online unless --offline).",
+)
+CLUSTER: Any = typer.Option(
+    None,
+    "--cluster",
+    envvar="ARCHFIT_CLUSTER",
+    help="Cluster inventory: archfit's kind: Cluster file, or `kubectl get nodes -o yaml`.",
 )
 ENTRY: Any = typer.Option(
     None,
