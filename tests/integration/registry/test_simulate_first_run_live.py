@@ -5,6 +5,7 @@ registry that does not answer is said once."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -122,6 +123,16 @@ def test_first_run_resolves_online_through_tls(registry: TlsRegistry, tmp_path: 
     assert _images(run)["multi"] is None  # ships arm64: runs where it was placed
     served = [(m, p) for m, p, status in registry.process.access_log() if status == 200]
     assert ("GET", "/v2/tools/multi/manifests/1") in served
+    # -v: what was read, resolved (now from the cache), and how long each took.
+    verbose = _simulate(root, tmp_path, "-v", ca=registry.ca)
+    lines = verbose.err.splitlines()
+    assert re.fullmatch(
+        r"read 2 workloads \(3 files read in \d+\.\d\ds\); inputs ready in \d+\.\d\ds", lines[0]
+    ), verbose.err
+    assert re.fullmatch(
+        r"resolved 2 of 2 images missing from the lockfile online in \d+\.\d\ds", lines[1]
+    ), verbose.err
+    assert re.fullmatch(r"simulated 2 pods on 1 nodes in \d+\.\d\ds", lines[2]), verbose.err
 
 
 def test_offline_asks_nobody_and_leaves_the_pods_unknown(

@@ -148,9 +148,11 @@ def run(application: Application, options: CheckOptions) -> int:
     if application.verbose:
         inputs = report.inputs
         where = ", ".join(inputs.paths) or "the cluster"
+        read = application.read_summary()
         application.terminal.info(
             f"read {len(report.workloads)} workloads from {where}"
-            f", {len(report.nodes)} nodes from {inputs.cluster or 'the input'}, images from "
+            + (f" ({read})" if read else "")
+            + f", {len(report.nodes)} nodes from {inputs.cluster or 'the input'}, images from "
             f"{inputs.lockfile or 'no lockfile'}, policy {inputs.config or 'built-in'}; "
             f"checked in {time.perf_counter() - started:.2f}s"
         )

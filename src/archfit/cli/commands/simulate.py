@@ -162,8 +162,9 @@ def register(app: typer.Typer) -> None:
         for problem in problems:
             terminal.warn(f"left out: {located(problem)}")
         if application.verbose:
+            read = application.read_summary() or f"{manifests.files_read} files read"
             terminal.info(
-                f"read {len(manifests.workloads)} workloads from {manifests.files_read} files in "
+                f"read {len(manifests.workloads)} workloads ({read}); inputs ready in "
                 f"{time.perf_counter() - started:.2f}s"
             )
             for note in manifests.notes if application.verbose > 1 else ():
