@@ -25,7 +25,7 @@ __all__ = ["FORMATS", "register"]
 VERSIONS = ("1.32", "1.33", "1.34")
 
 HELP = """\
-Simulate kube-scheduler offline: expand controllers into pods, place them with the default
+Simulate kube-scheduler without a cluster: expand controllers into pods, place them with the default
 profile's plugins (same filters, scores, tie-breaks, preemption and FailedScheduling messages
 as the real scheduler), and report utilisation per node and architecture.
 
