@@ -20,20 +20,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.console import ROOT, archfit
+from tests.support.kustomize import patched_overlay, require_kustomize
 
 BIN = Path(sys.executable).parent
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - {name: web, image: "nginx:1.27", resources: {requests: {cpu: 100m}}}
-"""
 CLUSTER = """\
 apiVersion: archfit.dev/v1alpha1
 kind: Cluster
@@ -46,28 +35,14 @@ nodes:
 @pytest.fixture
 def slow_overlay(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl missing (CI machines carry kubectl 1.32)")
-        pytest.skip("kubectl is not installed")
+    require_kustomize(kubectl is not None, "kubectl")
     tools = tmp_path / "bin"
     tools.mkdir()
     slow = tools / "kustomize"
     # `kustomize build DIR` as `kubectl kustomize DIR`, a second late.
     slow.write_text(f'#!/bin/sh\nsleep 1\nshift\nexec {kubectl} kustomize "$@"\n')
     slow.chmod(0o755)
-    base, overlay = tmp_path / "repo" / "base", tmp_path / "repo" / "overlay"
-    base.mkdir(parents=True)
-    overlay.mkdir()
-    (base / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
-    (base / "deployment.yaml").write_text(DEPLOYMENT)
-    (overlay / "kustomization.yaml").write_text(
-        "namespace: prod\nresources: [../base]\npatches:\n  - path: arch.yaml\n"
-    )
-    (overlay / "arch.yaml").write_text(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
-        "spec: {template: {spec: {nodeSelector: {kubernetes.io/arch: amd64}}}}\n"
-    )
+    overlay = patched_overlay(tmp_path / "repo")
     return overlay, {"PATH": f"{tools}:{os.environ['PATH']}"}
 
 

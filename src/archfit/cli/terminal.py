@@ -30,6 +30,19 @@ class ProgressReporter(Protocol):
     def finish(self) -> None: ...
 
 
+def _bar(console: Console, **options: Any) -> Progress:
+    """The one look of archfit's progress bars: what, how far, N/M, time; erased when done."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        **options,
+    )
+
+
 class _RichProgress:
     def __init__(self, console: Console, *, enabled: bool = True) -> None:
         self._console = console
@@ -40,14 +53,7 @@ class _RichProgress:
     def start(self, total: int, description: str) -> None:
         if not (self._enabled and self._console.is_terminal):
             return
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self._console,
-            transient=True,
-        )
+        self._progress = _bar(self._console)
         self._progress.start()
         # A total of 0 (not known up front) shows a pulsing bar rather than a full one.
         self._task = self._progress.add_task(description, total=total or None)
@@ -100,16 +106,8 @@ class DelayedProgress:
         if self._progress is None:
             if now - self._began < self._delay:
                 return
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=self._console,
-                transient=True,
-                auto_refresh=False,
-                redirect_stdout=False,
-                redirect_stderr=False,
+            self._progress = _bar(
+                self._console, auto_refresh=False, redirect_stdout=False, redirect_stderr=False
             )
             self._progress.start()
             self._task = self._progress.add_task(description, total=total or None)

@@ -3,10 +3,9 @@ one process or several), renders finished, and the end."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
+from tests.support.kustomize import patched_overlay, require_kustomize
 
 from archfit.sources import ReadSettings, load_manifests
 from archfit.sources import renderers as kustomize_source
@@ -14,18 +13,6 @@ from archfit.sources.parallel import read_files_parallel
 from archfit.sources.progress import ReadCounts
 
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{n}}}\ndata: {{n: '{n}'}}\n"
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - {name: web, image: "nginx:1.27"}
-"""
 
 
 def _tree(root: Path, count: int) -> Path:
@@ -67,27 +54,13 @@ def test_several_processes_report_a_chunk_at_a_time_and_sum_to_every_file(
 
 
 def test_a_kustomize_build_counts_as_a_render(tmp_path: Path) -> None:
-    if kustomize_source.kustomize_command() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl kustomize missing (CI machines carry kubectl 1.32)")
-        pytest.skip("neither kustomize nor a working kubectl kustomize on PATH")
-    base, overlay = tmp_path / "base", tmp_path / "overlay"
-    base.mkdir()
-    overlay.mkdir()
-    (base / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
-    (base / "deployment.yaml").write_text(DEPLOYMENT)
-    (overlay / "kustomization.yaml").write_text(
-        "namespace: prod\nresources: [../base]\npatches:\n  - path: arch.yaml\n"
-    )
-    (overlay / "arch.yaml").write_text(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
-        "spec: {template: {spec: {nodeSelector: {kubernetes.io/arch: amd64}}}}\n"
-    )
+    require_kustomize(kustomize_source.kustomize_command() is not None)
+    overlay = patched_overlay(tmp_path)
     seen: list[ReadCounts] = []
     manifests = load_manifests([overlay], jobs=1, progress=seen.append)
     (workload,) = manifests.workloads
     assert workload.template.node_selector == {"kubernetes.io/arch": "amd64"}  # it rendered
     last = seen[-1]
     assert (last.rendered, last.finished) == (1, True)
-    assert last.files_read == last.files_total >= 2
+    assert last.files_read == last.files_total == 4
     assert [c.rendered for c in seen] == sorted(c.rendered for c in seen)
