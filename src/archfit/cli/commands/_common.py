@@ -20,21 +20,23 @@ __all__ = [
     "OFFLINE",
     "RESOLVE",
     "emit_report",
+    "format_option",
     "output_format_of",
     "require_choice",
 ]
 
 FORMATS = ("text", "json", "yaml")
 
-# `-o/--output` as kubectl spells it; `--format` as archfit always has. Case does not matter.
-FORMAT: Any = typer.Option(
-    "text",
-    "--format",
-    "-o",
-    "--output",
-    envvar="ARCHFIT_FORMAT",
-    help="text, json or yaml (the same report as json).",
-)
+
+def format_option(help_text: str = "text, json or yaml (the same report as json).") -> Any:
+    """`-o/--output` as kubectl spells it; `--format` as archfit always has. Case does not
+    matter (`output_format_of`)."""
+    return typer.Option(
+        "text", "--format", "-o", "--output", envvar="ARCHFIT_FORMAT", help=help_text
+    )
+
+
+FORMAT: Any = format_option()
 LOCK: Any = typer.Option(
     None, "--lock", envvar="ARCHFIT_LOCK", help="Image lockfile (archfit.lock)."
 )

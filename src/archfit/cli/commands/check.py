@@ -26,6 +26,7 @@ from archfit.cli.commands._common import (
     OFFLINE,
     RESOLVE,
     emit_report,
+    format_option,
     output_format_of,
     require_choice,
 )
@@ -44,14 +45,7 @@ __all__ = [
 FAIL_ON = ("info", "warning", "error", "never")
 # SARIF is for code scanning (docs/ci.md); the other commands print text or json.
 CHECK_FORMATS = (*FORMATS, "sarif")
-FORMAT: Any = typer.Option(
-    "text",
-    "--format",
-    "-o",
-    "--output",
-    envvar="ARCHFIT_FORMAT",
-    help="text, json, yaml (the same report as json) or sarif (docs/ci.md).",
-)
+FORMAT: Any = format_option("text, json, yaml (the same report as json) or sarif (docs/ci.md).")
 
 HELP = """\
 Check manifests against the cluster: for every workload, the architectures its images ship,
