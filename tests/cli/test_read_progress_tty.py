@@ -123,8 +123,9 @@ def test_progress_on_a_terminal_and_not_elsewhere(
     simulated = archfit("simulate", str(overlay), "-o", "json", "-v", env=env)
     assert simulated.code == 0, simulated.err
     assert re.search(
-        r"^read 1 workloads \(4 files read, 1 rendered \(kustomize, helm\) in \d+\.\d\ds\); ",
+        r"^read 1 workloads \(4 files read, 1 rendered \(kustomize, helm\) in \d+\.\d\ds\)$",
         simulated.err,
+        re.M,
     ), simulated.err
     assert re.search(r"^simulated 1 pods on 1 nodes in \d+\.\d\ds$", simulated.err, re.M)
 

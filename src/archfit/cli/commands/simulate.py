@@ -25,9 +25,10 @@ __all__ = ["FORMATS", "register"]
 VERSIONS = ("1.32", "1.33", "1.34")
 
 HELP = """\
-Simulate kube-scheduler without a cluster: expand controllers into pods, place them with the default
-profile's plugins (same filters, scores, tie-breaks, preemption and FailedScheduling messages
-as the real scheduler), and report utilisation per node and architecture.
+Simulate kube-scheduler without a cluster: expand controllers into pods, place them with
+the default profile's plugins (same filters, scores, tie-breaks, preemption and
+FailedScheduling messages as the real scheduler), and report utilisation per node and
+architecture.
 
 \b
 What-ifs:
@@ -162,11 +163,10 @@ def register(app: typer.Typer) -> None:
         for problem in problems:
             terminal.warn(f"left out: {located(problem)}")
         if application.verbose:
-            read = application.read_summary() or f"{manifests.files_read} files read"
-            terminal.info(
-                f"read {len(manifests.workloads)} workloads ({read}); inputs ready in "
-                f"{time.perf_counter() - started:.2f}s"
+            read = application.read_summary() or (
+                f"{manifests.files_read} files read in {time.perf_counter() - started:.2f}s"
             )
+            terminal.info(f"read {len(manifests.workloads)} workloads ({read})")
             for note in manifests.notes if application.verbose > 1 else ():
                 terminal.info(note)
         images: dict[str, Any] = {}
