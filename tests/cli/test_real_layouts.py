@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.console import ROOT, archfit
+from tests.support.kustomize import require_kustomize
 
 LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
 
@@ -33,6 +34,7 @@ def _helm() -> str:
 
 
 def _workloads(layout: str) -> set[Workload]:
+    require_kustomize(shutil.which("kubectl") is not None)  # overlays with patches render
     run = archfit(
         "check",
         str(LAYOUTS / layout),

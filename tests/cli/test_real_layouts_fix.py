@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.support.console import ROOT, archfit
+from tests.support.kustomize import require_kustomize
 
 LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
 
@@ -50,8 +51,8 @@ AMD64 = ["linux/amd64"]
 
 def _kubectl() -> str:
     kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.fail("kubectl (with kustomize) is needed: apt-get install kubectl")
+    require_kustomize(kubectl is not None)
+    assert kubectl is not None
     return kubectl
 
 
