@@ -492,3 +492,60 @@ def test_a_release_two_overlays_place_differently_is_patched_per_overlay(tmp_pat
     placed = {(w["namespace"], w["name"]): w for w in json.loads(run.out)["workloads"]}
     assert placed["prod", "plex"]["eligible_nodes"] == ["x1"]
     assert sorted(placed["dev", "plex"]["eligible_nodes"]) == ["a1", "x1"]
+
+
+VALUES_FROM_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: sonarr
+  namespace: media
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: app-template
+      version: 4.0.1
+      sourceRef: {kind: HelmRepository, name: bjw-s, namespace: flux-system}
+  valuesFrom:
+    - kind: ConfigMap
+      name: sonarr-values
+  values:
+    controllers:
+      sonarr:
+        containers:
+          app:
+            image: {repository: ghcr.io/home-operations/sonarr, tag: "4.0.15"}
+"""
+
+SHARED_VALUES = """\
+defaultPodOptions:
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+          - matchExpressions:
+              - {key: kubernetes.io/hostname, operator: In, values: [x1, a1]}
+"""
+
+
+def test_an_affinity_from_valuesfrom_is_not_replaced_inline(tmp_path: Path) -> None:
+    # Flux merges spec.values over valuesFrom, and a list replaces a list: an inline
+    # defaultPodOptions.affinity would drop the hostname term the ConfigMap's file sets.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "helmrelease.yaml").write_text(VALUES_FROM_RELEASE)
+    (repo / "values.yaml").write_text(SHARED_VALUES)
+    (repo / "kustomization.yaml").write_text(
+        "namespace: media\nresources: [helmrelease.yaml]\n"
+        "configMapGenerator:\n  - name: sonarr-values\n    files: [values.yaml=values.yaml]\n"
+        "generatorOptions: {disableNameSuffixHash: true}\n"
+    )
+    (repo / "cluster.yaml").write_text(CLUSTER)
+    (repo / "archfit.lock").write_text(_lock({"ghcr.io/home-operations/sonarr:4.0.15": AMD64}))
+    report = _fix(repo)
+    assert report["files"] == []
+    assert any(
+        n.startswith("Deployment/media/sonarr: its affinity is set in values read from elsewhere")
+        for n in report["notes"]
+    )

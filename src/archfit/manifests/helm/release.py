@@ -40,6 +40,7 @@ from archfit.model.workload import SourceRef, Workload
 __all__ = [
     "CHART",
     "CHART_PLACEMENT_VALUES",
+    "DEFAULT_AFFINITY",
     "DOCUMENT",
     "LAYOUT",
     "OVERLAY",
@@ -66,6 +67,8 @@ VALUES_FILE = "archfit.dev/values-file"
 LAYOUT = "archfit.dev/values-layout"
 DOCUMENT = "archfit.dev/document-index"
 OWN_AFFINITY = "archfit.dev/own-pod-affinity"
+# `defaultPodOptions.affinity` is set in the assembled values (inline, or from valuesFrom).
+DEFAULT_AFFINITY = "archfit.dev/default-pod-affinity"
 # On workloads of a rendered local chart: which of `affinity`, `nodeSelector` its values declare
 # (comma-separated, maybe empty), so that `fix` writes only a value the chart reads.
 CHART_PLACEMENT_VALUES = "archfit.dev/chart-placement-values"
@@ -221,6 +224,8 @@ def _app_template(release: Release, out: ReleaseOutput) -> None:
         namespace=release.namespace,
         chart_version=release.version,
     )
+    defaults = release.values.get("defaultPodOptions")
+    default_affinity = isinstance(defaults, Mapping) and bool(defaults.get("affinity"))
     for controller in derivation.controllers:
         values_path = controller.values_path
         annotations = {
@@ -232,6 +237,7 @@ def _app_template(release: Release, out: ReleaseOutput) -> None:
             ),
             DOCUMENT: str(release.document.index),
             OWN_AFFINITY: "true" if controller.own_affinity else "false",
+            DEFAULT_AFFINITY: "true" if default_affinity else "false",
             **_overlay(release),
         }
         body = _annotate(controller.manifest, annotations)

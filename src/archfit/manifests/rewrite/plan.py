@@ -33,6 +33,7 @@ from archfit.errors import InputError
 from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.release import (
     CHART_PLACEMENT_VALUES,
+    DEFAULT_AFFINITY,
     DOCUMENT,
     LAYOUT,
     OVERLAY,
@@ -376,6 +377,13 @@ def _edit_values(
             _walk(root, _parse_path(f.workload.annotations.get(POD_OPTIONS, "")), create=False)
             for f in group
         ]
+        if _affinity_elsewhere(group, defaults, own):
+            plan.notes.append(
+                f"{first.display}: its affinity is set in values read from elsewhere (valuesFrom "
+                "or a values file), which an affinity written here would replace; not edited, "
+                "add the placement there"
+            )
+            return []
         shared = (
             len(active) == len(group)
             and all(f.placement == group[0].placement for f in group)
@@ -422,6 +430,22 @@ def _edit_values(
                 "known to archfit, check that it passes `affinity` to every pod it creates"
             )
     return edits
+
+
+def _affinity_elsewhere(group: list[WorkloadFix], defaults: Any, own: list[Any]) -> bool:
+    """Whether the assembled values set an affinity (default or a controller's) that the
+    values being edited do not: lists replace lists when Helm values merge, so an affinity
+    written here would drop its terms instead of adding to them."""
+    written_default = isinstance(defaults, Mapping) and bool(defaults.get("affinity"))
+    if not written_default and any(
+        f.workload.annotations.get(DEFAULT_AFFINITY) == "true" for f in group
+    ):
+        return True
+    return any(
+        f.workload.annotations.get(OWN_AFFINITY) == "true"
+        and not (isinstance(o, Mapping) and o.get("affinity"))
+        for f, o in zip(group, own, strict=True)
+    )
 
 
 def _patch(
