@@ -161,12 +161,14 @@ def plan_fixes(
     follows symbolic links on disk; the default is lexical)."""
     plan = FixPlan()
     files = _Files(read, resolve)
-    releases: dict[tuple[str, int], list[WorkloadFix]] = {}
+    releases: dict[tuple[str, int, str], list[WorkloadFix]] = {}
     for fix in fixes:
         workload = fix.workload
         layout = workload.annotations.get(LAYOUT)
         if layout is not None:
-            key = (workload.source.file, int(workload.annotations.get(DOCUMENT, "0")))
+            # One group per values block: the subcharts of a chart read theirs under their key.
+            index = int(workload.annotations.get(DOCUMENT, "0"))
+            key = (workload.source.file, index, workload.annotations.get(VALUES_ROOT, ""))
             releases.setdefault(key, []).append(fix)
             continue
         if not fix.active:
@@ -189,7 +191,7 @@ def plan_fixes(
             )
             continue
         _raw(fix, files, plan)
-    for (file, index), group in releases.items():
+    for (file, index, _), group in releases.items():
         _values(file, index, group, files=files, plan=plan, roots=roots, patches_dir=patches_dir)
     # New patch files first: a kustomization must never list a patch that is not written yet.
     for file, text in files.created.items():
