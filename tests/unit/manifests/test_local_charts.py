@@ -191,11 +191,29 @@ def test_fix_writes_a_subchart_placement_under_its_key(renderer: str, tmp_path: 
     # Templates are never edited: the values are where the chart takes its placement from.
     assert (root / "templates" / "workload.yaml").read_text() == template
     assert sorted(outcome.files) == [str(root / "values.yaml")]
+    # Both templates read `.Values.affinity`: no warning that the chart might not.
+    assert [n for n in outcome.notes if "affinity" in n] == []
     manifests = load([tmp_path])
     for key in ("Deployment/default/shop", "Deployment/default/shop-cache"):
         workload = manifests.workload(key)
         assert workload is not None
         assert workload.template.affinity is not None
+
+
+def test_fix_leaves_a_chart_that_reads_no_affinity_alone(renderer: str, tmp_path: Path) -> None:
+    del renderer
+    files = chart("web", image="ghcr.io/example/web:1.0.0")
+    files["templates/workload.yaml"] = files["templates/workload.yaml"].split("      {{- with")[0]
+    root = write(tmp_path / "web", files)
+    before = (root / "values.yaml").read_text()
+    outcome = run_fix([tmp_path], check=fixed_check())
+    assert outcome.files == {}
+    assert (root / "values.yaml").read_text() == before
+    assert outcome.notes == (
+        "Deployment/default/web: not edited: no template of chart 'web' mentions affinity, so "
+        "an `affinity` value would not reach its pods; add the placement to the pod spec in the "
+        "chart's templates by hand, or have the chart read `.Values.affinity`",
+    )
 
 
 def test_missing_dependencies_are_one_finding(renderer: str, tmp_path: Path) -> None:

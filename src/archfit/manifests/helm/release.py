@@ -38,6 +38,7 @@ from archfit.model.workload import SourceRef, Workload
 
 __all__ = [
     "CHART",
+    "CHART_READS_AFFINITY",
     "DOCUMENT",
     "LAYOUT",
     "OVERLAY",
@@ -61,6 +62,9 @@ POD_OPTIONS = "archfit.dev/pod-options"
 LAYOUT = "archfit.dev/values-layout"
 DOCUMENT = "archfit.dev/document-index"
 OWN_AFFINITY = "archfit.dev/own-pod-affinity"
+# Whether the local chart that rendered an object reads an `affinity` value ("true": a template
+# names `.Values.affinity`; "false": no template mentions affinity); absent when not known.
+CHART_READS_AFFINITY = "archfit.dev/chart-reads-affinity"
 # The template a rendered object came from, as helm names it (`web/charts/db/templates/sts.yaml`).
 TEMPLATE = "archfit.dev/helm-template"
 # The Kustomize overlay that (re-)emitted the declaring document, when one did.
@@ -80,7 +84,8 @@ class Release:
     """A Helm release as declared. `values_root` is the document path of the values block the
     user edits (`("spec", "values")`); `values` are already assembled (see `helm.values`).
     `undeployed` marks a local chart that nothing in the input installs, modelled as a release
-    of its own name with its own `values.yaml`."""
+    of its own name with its own `values.yaml`. `reads_affinity` says, per subchart (keys into
+    the values; `()` for the chart itself), whether its templates read an `affinity` value."""
 
     kind: str
     name: str
@@ -95,6 +100,7 @@ class Release:
     problems: tuple[str, ...] = ()
     file_text: str | None = None
     undeployed: bool = False
+    reads_affinity: Mapping[tuple[str, ...], bool] = field(default_factory=dict)
 
     @property
     def display(self) -> str:
@@ -324,6 +330,9 @@ def _render(helm: HelmRenderer, release: Release) -> list[Document]:
             where[CHART] = subchart[-1]
         if template:
             where[TEMPLATE] = template
+        reads = release.reads_affinity.get(subchart)
+        if reads is not None:
+            where[CHART_READS_AFFINITY] = "true" if reads else "false"
         body = _annotate(body, where)
         docs.append(
             Document(

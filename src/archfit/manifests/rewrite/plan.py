@@ -29,6 +29,7 @@ from typing import Any
 from archfit.errors import InputError
 from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.release import (
+    CHART_READS_AFFINITY,
     DOCUMENT,
     LAYOUT,
     OVERLAY,
@@ -343,10 +344,20 @@ def _edit_values(
             if apply_placement(pod, fix.placement):
                 edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
         return edits
+    chart = first.annotations.get("archfit.dev/helm-chart", "")
+    reads = first.annotations.get(CHART_READS_AFFINITY)
+    if layout == "chart" and reads == "false":
+        # A local chart whose templates never mention affinity: a value would change nothing,
+        # and the templates are the chart's source, not a place archfit edits.
+        plan.notes.append(
+            f"{first.display}: not edited: no template of chart {chart!r} mentions affinity, so "
+            "an `affinity` value would not reach its pods; add the placement to the pod spec "
+            "in the chart's templates by hand, or have the chart read `.Values.affinity`"
+        )
+        return []
     if apply_placement(root, active[0].placement):
         edits.append((first.display, (*root_path, "affinity")))
-        chart = first.annotations.get("archfit.dev/helm-chart", "")
-        if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS:
+        if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS and reads != "true":
             plan.notes.append(
                 f"{first.display}: wrote the top-level `affinity` value; chart {chart!r} is not "
                 "known to archfit, check that it passes `affinity` to every pod it creates"

@@ -175,7 +175,13 @@ def expand_local(
         return [expand_release(release, helm)]
     chart = read_chart(files, chart_dir)
     if not chart.dependencies or (helm is not None and not chart.missing):
-        return [expand_release(release, helm)]
+        reads: dict[tuple[str, ...], bool | None] = {(): _reads_affinity(files, chart_dir)}
+        for dep in chart.dependencies:
+            vendored = _vendored_at(files, chart_dir / "charts", dep.name)
+            if vendored is not None and files.is_dir(vendored):
+                reads[(dep.key,)] = _reads_affinity(files, vendored)
+        known = {k: v for k, v in reads.items() if v is not None}
+        return [expand_release(dataclasses.replace(release, reads_affinity=known), helm)]
     values = release.values
     enabled = [d for d in chart.dependencies if dependency_enabled(d, values)]
     out: list[ReleaseOutput] = []
@@ -240,3 +246,18 @@ def _missing(
         )
     )
     return out
+
+
+def _reads_affinity(files: FileTree, chart_dir: Path) -> bool | None:
+    """Whether the chart's own templates read an `affinity` value: True when one names
+    `.Values.affinity`, False when none mentions affinity at all, None when only some other
+    path does (a helper, a per-component value): `fix` writes the top-level value only when it
+    knows the chart reads it, or when it cannot tell (and says so)."""
+    mentioned = False
+    for directory, _, names in files.walk(chart_dir / "templates"):
+        for name in names:
+            text = files.read_text(Path(directory) / name) or ""
+            if ".Values.affinity" in text:
+                return True
+            mentioned = mentioned or "affinity" in text
+    return None if mentioned else False
