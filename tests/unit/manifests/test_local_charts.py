@@ -343,3 +343,66 @@ def test_with_entry_points_a_chart_nothing_installs_is_not_deployed(
     (finding,) = manifests.findings
     assert finding.id == "not-deployed"
     assert finding.details["files"] == [str(repo / "scaffold" / "web" / "values.yaml")]
+
+
+WRAPPER = {
+    "Chart.yaml": """\
+        apiVersion: v2
+        name: mqtt
+        version: 1.0.0
+        dependencies:
+          - name: app-template
+            alias: broker
+            version: 3.5.1
+            repository: https://bjw-s-labs.github.io/helm-charts
+        """,
+    "values.yaml": """\
+        broker:
+          controllers:
+            main:
+              containers:
+                main:
+                  image: {repository: eclipse-mosquitto, tag: "2.0.18"}
+        """,
+}
+
+
+def test_an_application_of_a_wrapper_chart_without_its_dependency(
+    renderer: str, tmp_path: Path
+) -> None:
+    """Argo CD builds the dependencies when it syncs; here the chart is modelled from the
+    Application's values over the chart's, under the dependency's alias."""
+    del renderer
+    repo = write(tmp_path / "repo", {f"charts/mqtt/{k}": v for k, v in WRAPPER.items()})
+    write(
+        repo,
+        {
+            "apps/mqtt.yaml": """\
+                apiVersion: argoproj.io/v1alpha1
+                kind: Application
+                metadata: {name: broker, namespace: argocd}
+                spec:
+                  destination: {namespace: home}
+                  source:
+                    repoURL: https://github.com/example/homelab
+                    path: charts/mqtt
+                    helm:
+                      valuesObject:
+                        broker:
+                          controllers:
+                            main:
+                              containers:
+                                main:
+                                  image: {tag: "2.0.20"}
+                """
+        },
+    )
+    manifests = load([repo])
+    # Named after the release (the Application), in its destination, never also as `mqtt`.
+    assert [w.key for w in manifests.workloads] == ["Deployment/home/broker"]
+    (broker,) = manifests.workloads
+    assert [c.image for c in broker.template.containers] == ["eclipse-mosquitto:2.0.20"]
+    assert broker.source.file == str(repo / "apps" / "mqtt.yaml")
+    (finding,) = manifests.findings
+    assert (finding.id, finding.severity) == ("helm-not-rendered", "info")
+    assert "(app-template 3.5.1 from https://bjw-s-labs.github.io/helm-charts)" in finding.message
