@@ -406,3 +406,18 @@ def test_an_application_of_a_wrapper_chart_without_its_dependency(
     (finding,) = manifests.findings
     assert (finding.id, finding.severity) == ("helm-not-rendered", "info")
     assert "(app-template 3.5.1 from https://bjw-s-labs.github.io/helm-charts)" in finding.message
+
+
+def test_a_v1_chart_declares_its_dependencies_in_requirements(
+    renderer: str, tmp_path: Path
+) -> None:
+    del renderer
+    files = chart("legacy", image="ghcr.io/example/legacy:1.0.0")
+    files["Chart.yaml"] = "apiVersion: v1\nname: legacy\nversion: 1.0.0\n"
+    files["requirements.yaml"] = "dependencies:\n  - {name: redis, version: 10.5.7}\n"
+    write(tmp_path / "legacy", files)
+    manifests = load([tmp_path])
+    missing = [f for f in manifests.findings if "not vendored" in f.message]
+    assert len(missing) == 1
+    assert "(redis 10.5.7)" in missing[0].message
+    assert missing[0].severity == "warning"  # its own templates are left out

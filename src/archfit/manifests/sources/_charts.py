@@ -102,8 +102,12 @@ def read_chart(files: FileTree, directory: Path) -> LocalChart:
     """The chart in `directory` (holding a `Chart.yaml`; an unreadable one reads as a chart named
     after the directory, without dependencies)."""
     meta = yaml_mapping(files, directory / "Chart.yaml")
+    declared = meta.get("dependencies")
+    if declared is None and str(meta.get("apiVersion") or "v1") == "v1":
+        # Charts of apiVersion v1 (Helm 2) declare them in requirements.yaml.
+        declared = yaml_mapping(files, directory / "requirements.yaml").get("dependencies")
     deps = []
-    for raw in meta.get("dependencies") or []:
+    for raw in declared if isinstance(declared, list) else []:
         if not isinstance(raw, Mapping) or not raw.get("name"):
             continue
         name = str(raw["name"])
