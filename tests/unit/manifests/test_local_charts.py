@@ -19,7 +19,8 @@ import yaml
 from tests.unit.rewrite._support import fixed_check
 
 from archfit.manifests import ManifestSet
-from archfit.sources import ReadSettings
+from archfit.manifests.renderers import Renderers
+from archfit.sources import ReadSettings, load_manifests
 from archfit.sources.renderers import SDK_MODULE
 from archfit.usecases.fix import run_fix
 
@@ -421,3 +422,20 @@ def test_a_v1_chart_declares_its_dependencies_in_requirements(
     assert len(missing) == 1
     assert "(redis 10.5.7)" in missing[0].message
     assert missing[0].severity == "warning"  # its own templates are left out
+
+
+def test_without_a_renderer_the_chart_stands_for_its_pods(tmp_path: Path) -> None:
+    write(tmp_path / "web", chart("web", image="ghcr.io/example/web:1.0.0"))
+    manifests = load_manifests([tmp_path], renderers=Renderers())
+    assert [w.key for w in manifests.workloads] == ["Chart/default/web"]
+    (web,) = manifests.workloads
+    assert [c.image for c in web.template.containers] == ["ghcr.io/example/web:1.0.0"]
+    # Its template names `.Values.affinity`: `fix` may write the value there.
+    assert web.annotations["archfit.dev/chart-reads-affinity"] == "true"
+    (finding,) = manifests.findings
+    assert (finding.id, finding.severity) == ("helm-not-rendered", "info")
+    assert finding.message == (
+        f"{tmp_path / 'web' / 'values.yaml'}:1: Chart default/web: chart {tmp_path / 'web'} not "
+        "rendered (no helm binary on PATH nor helm-python-sdk installed, and the chart is not "
+        "app-template); images in values: ghcr.io/example/web:1.0.0"
+    )

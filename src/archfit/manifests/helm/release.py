@@ -143,7 +143,7 @@ def _where(
 ) -> dict[str, str]:
     """The annotations that tell `fix` where a workload's placement is written: the release,
     its chart, the values (root, path, pod options) and the chart's layout."""
-    return {
+    out = {
         RELEASE: release.display,
         CHART: release.chart.rsplit("/", 1)[-1],
         VALUES_ROOT: path_text(release.values_root),
@@ -151,6 +151,10 @@ def _where(
         POD_OPTIONS: pod_options,
         LAYOUT: layout,
     }
+    reads = release.reads_affinity.get(())
+    if reads is not None:
+        out[CHART_READS_AFFINITY] = "true" if reads else "false"
+    return out
 
 
 def _annotate(manifest: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
@@ -328,11 +332,12 @@ def _render(helm: HelmRenderer, release: Release) -> list[Document]:
             # An object of a subchart reads the parent's values under the subchart's key.
             where[VALUES_ROOT] = path_text((*release.values_root, *subchart))
             where[CHART] = subchart[-1]
+            reads = release.reads_affinity.get(subchart)
+            where.pop(CHART_READS_AFFINITY, None)
+            if reads is not None:
+                where[CHART_READS_AFFINITY] = "true" if reads else "false"
         if template:
             where[TEMPLATE] = template
-        reads = release.reads_affinity.get(subchart)
-        if reads is not None:
-            where[CHART_READS_AFFINITY] = "true" if reads else "false"
         body = _annotate(body, where)
         docs.append(
             Document(

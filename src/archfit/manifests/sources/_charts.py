@@ -179,6 +179,8 @@ def expand_local(
         return [expand_release(release, helm)]
     chart = read_chart(files, chart_dir)
     if not chart.dependencies or (helm is not None and not chart.missing):
+        # Rendered whole (or, without a renderer, the release standing for its pods): `fix`
+        # writes an `affinity` value only where the chart is known to read one.
         reads: dict[tuple[str, ...], bool | None] = {(): _reads_affinity(files, chart_dir)}
         for dep in chart.dependencies:
             vendored = _vendored_at(files, chart_dir / "charts", dep.name)
