@@ -439,3 +439,21 @@ def test_without_a_renderer_the_chart_stands_for_its_pods(tmp_path: Path) -> Non
         "rendered (no helm binary on PATH nor helm-python-sdk installed, and the chart is not "
         "app-template); images in values: ghcr.io/example/web:1.0.0"
     )
+
+
+@pytest.mark.shared
+def test_a_chart_added_to_a_real_repository(shared_dir: Path, tmp_path: Path) -> None:
+    """pi-cluster deploys `clusters/staging` through Flux: a chart beside it that nothing
+    installs is scaffolding, one more file in `not-deployed`; the repository's own workloads
+    are what they were, and the chart's templates are never read as YAML."""
+    repo = tmp_path / "pi-cluster"
+    shutil.copytree(shared_dir / "fixtures" / "gitops" / "jmerhib__pi-cluster", repo)
+    before = load_manifests([repo])
+    write(repo / "charts" / "demo", chart("demo", image="nginx:1.27"))
+    after = load_manifests([repo])
+    assert [w.key for w in after.workloads] == [w.key for w in before.workloads]
+    assert len(after.workloads) == 17
+    assert [f.id for f in after.findings if f.id.startswith("invalid")] == []
+    (unreached,) = [f for f in after.findings if f.id == "not-deployed"]
+    assert unreached.details["files"] == [str(repo / "charts" / "demo" / "values.yaml")]
+    assert len(after.findings) == len(before.findings) + 1
