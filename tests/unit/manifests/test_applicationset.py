@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archfit.manifests.sources.applicationset import glob_regex, normalized
+from archfit.manifests.sources.appset_functions import NotModelledError
 from archfit.manifests.sources.appset_template import TemplateError, render_go
 from archfit.sources import load_manifests
 
@@ -114,8 +115,9 @@ def test_go_template_functions() -> None:
     assert render_go("{{ .nope }}", params, missing_error=False) == "<no value>"
     with pytest.raises(TemplateError):
         render_go("{{ .nope }}", params, missing_error=True)
-    with pytest.raises(TemplateError):
-        render_go("{{ if .env }}x{{ end }}", params, missing_error=False)
+    assert render_go("{{ if .env }}x{{ else }}y{{ end }}", params, missing_error=False) == "y"
+    with pytest.raises(NotModelledError):
+        render_go('{{ template "other" . }}', params, missing_error=False)
 
 
 def _tree(root: Path, appset: str) -> Path:
