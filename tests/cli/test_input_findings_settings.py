@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+from archfit.usecases.config import INPUT_FINDING_IDS
 from tests.support.console import ROOT, archfit
 
 FLUX = ROOT / "tests" / "fixtures" / "entrypoints" / "flux"
@@ -73,3 +74,8 @@ def test_an_unknown_finding_id_is_still_an_input_error(tmp_path: Path) -> None:
         f"archfit: error: {config}:5: rules.severity.not-deployd: unknown finding id "
         "'not-deployd'; see docs/findings.md"
     )
+
+
+def test_every_input_finding_id_is_documented() -> None:
+    text = (ROOT / "docs" / "findings.md").read_text()
+    assert sorted(i for i in INPUT_FINDING_IDS if f"`{i}`" not in text) == []

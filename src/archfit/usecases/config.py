@@ -25,6 +25,8 @@ INPUT_FINDING_IDS = frozenset(
         "appset-not-generated",
         "daemonset-arch-failure",
         "exec-format-error",
+        "helm-not-rendered",
+        "helm-values-incomplete",
         "invalid-kustomization",
         "invalid-manifest",
         "invalid-yaml",
