@@ -4,9 +4,12 @@ fails too (in its own words), and what it does not model is `NotModelledError`."
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archfit.manifests.sources.appset_functions import NotModelledError, TemplateError
 from archfit.manifests.sources.appset_gotemplate import execute
@@ -92,3 +95,52 @@ def test_fails_where_go_fails(template: str, message: str) -> None:
 def test_what_is_not_modelled_says_so(template: str) -> None:
     with pytest.raises(NotModelledError):
         execute(template, PARAMS, missing_error=False)
+
+
+_PIECES = st.sampled_from(
+    [
+        "{{",
+        "}}",
+        "{{- ",
+        " -}}",
+        " if ",
+        " else ",
+        " end ",
+        " range ",
+        " with ",
+        "$x := ",
+        "$",
+        ".name",
+        ".list",
+        ".metadata.labels",
+        ".nope",
+        "(",
+        ")",
+        "|",
+        ",",
+        '"a"',
+        "`b`",
+        "'c'",
+        "08",
+        "1.5",
+        "-3",
+        " eq ",
+        " and ",
+        " index ",
+        " printf ",
+        "%d",
+        " default ",
+        " toYaml ",
+        "/*",
+        "*/",
+        " ",
+        "\n",
+        "x",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=20).map("".join), st.booleans())
+def test_any_text_renders_or_raises_template_error(template: str, missing_error: bool) -> None:
+    with contextlib.suppress(TemplateError):
+        execute(template, PARAMS, missing_error=missing_error)

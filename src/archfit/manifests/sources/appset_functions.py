@@ -212,7 +212,10 @@ def _go_regex(pattern: Any) -> re.Pattern[str]:
 def _regex_replace(pattern: Any, text: Any, replacement: Any) -> str:
     # Go's `$1`/`${name}` become Python's `\g<1>`/`\g<name>`.
     python = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", _text(replacement).replace("\\", "\\\\"))
-    return _go_regex(pattern).sub(python, _text(text))
+    try:
+        return _go_regex(pattern).sub(python, _text(text))
+    except (re.error, IndexError) as err:
+        raise NotModelledError(f"regexReplaceAll replacement {replacement!r}: {err}") from None
 
 
 def _quote(*args: Any) -> str:

@@ -192,8 +192,12 @@ class _PipeParser:
         if value == "nil":
             return None
         if _NUMBER.match(value):
-            number = float(value) if any(c in value for c in ".eE") and "x" not in value else None
-            return number if number is not None else int(value, 0)
+            try:
+                if any(c in value for c in ".eE") and "x" not in value.lower():
+                    return float(value)
+                return int(value, 0)
+            except ValueError:
+                raise TemplateError(f"bad number syntax: {value!r}") from None
         if value == ".":
             return _Field(None, ())
         if value.startswith("."):
