@@ -214,3 +214,31 @@ spec:
     )
     # The tree's top level is `apps` and `argocd`; not the ApplicationSet's own directory.
     assert apps(root) == {"apps": "apps"}
+
+
+def test_selector_match_expressions_on_parameters(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: picked, namespace: argocd}
+spec:
+  goTemplate: true
+  generators:
+    - list:
+        elements:
+          - {app: web, tier: {name: front}}
+          - {app: api, tier: {name: back}}
+          - {app: db}
+      selector:
+        matchExpressions:
+          - {key: tier.name, operator: In, values: [front, edge]}
+  template:
+    metadata: {name: '{{ .app }}'}
+    spec:
+      source: {path: 'apps/{{ .app }}'}
+      destination: {namespace: '{{ .tier.name }}'}
+""",
+    )
+    assert apps(root) == {"web": "front"}

@@ -9,8 +9,8 @@ matched below the ApplicationSet's own directory or one of its parents, or one o
 roots or their parents (the repository root is not known); when no such base holds the path
 the remote repository is taken as not fetched and a note says so. `matrix` (two children,
 the second rendered with each parameter set of the first) and `merge` (`mergeKeys`) combine
-them; a generator's `selector.matchLabels` filters its parameter sets (`matchExpressions`
-there produce a note).
+them; a generator's `selector` (`matchLabels`, `matchExpressions` on the parameters flattened
+with dots) filters its parameter sets.
 
 The generators that ask a live service for their parameters (`scmProvider`, `pullRequest`,
 `clusterDecisionResource`, `plugin`) are not run: reading a repository does no network I/O.
@@ -42,7 +42,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from archfit.manifests.documents import Document
-from archfit.manifests.sources.appset_clusters import ClusterSecrets, cluster_params
+from archfit.manifests.sources.appset_clusters import (
+    ClusterSecrets,
+    cluster_params,
+    selector_matches,
+)
 from archfit.manifests.sources.appset_functions import NotModelledError, normalized
 from archfit.manifests.sources.appset_git import flatten, git_generator, glob_regex
 from archfit.manifests.sources.appset_patch import merge_patch, parse_patch
@@ -230,10 +234,15 @@ class _Run:
         selector = _map(generator.get("selector"))
         if params is None or not selector:
             return params
-        if selector.get("matchExpressions"):
-            self.notes.append(f"{self.label}: selector matchExpressions not applied")
         labels = _map(selector.get("matchLabels"))
-        return [p for p in params if all(_lookup(p, str(k)) == v for k, v in labels.items())]
+        expressions = {"matchExpressions": selector.get("matchExpressions") or []}
+        # Argo CD matches the expressions against the parameters flattened with dots.
+        return [
+            p
+            for p in params
+            if all(_lookup(p, str(k)) == v for k, v in labels.items())
+            and selector_matches(expressions, flatten(p))
+        ]
 
     def _generated(self, generator: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         kind = _kind(generator)
