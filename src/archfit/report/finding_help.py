@@ -164,7 +164,7 @@ _HELP: dict[str, str] = {
         "repository does no network I/O), a `clusters` generator reads encrypted cluster "
         "Secrets (SOPS, `SealedSecret`), or a generator or template uses what archfit does "
         "not evaluate. Inside a `matrix` or `merge` the whole combination is left out; "
-        "`details.generator` names the generator."
+        "`details.generator` names the generator at fault."
     ),
     "template-patch-not-applied": (
         "Warning, rule `argocd`, at the ApplicationSet's file and line. The ApplicationSet's "

@@ -269,3 +269,19 @@ spec:
         "Deployment/patched-web/web",
         "Deployment/patched-api/api",
     }
+
+
+def test_a_template_archfit_cannot_evaluate_is_one_finding(tmp_path: Path) -> None:
+    root = _repo(
+        tmp_path,
+        LIVE.replace("    - GENERATOR\n", "    - list:\n        elements: [{app: api}]\n").replace(
+            "namespace: '{{ .app }}'", "namespace: '{{ sha256sum .app }}'"
+        ),
+    )
+    assert _apps(root) == {}
+    [finding] = _findings(root, "appset-not-generated")
+    assert finding.message == (
+        "ApplicationSet argocd/previews: its template uses what archfit does not evaluate "
+        "(function 'sha256sum' is not modelled); archfit did not generate 2 Application(s), "
+        "and their workloads are not checked"
+    )

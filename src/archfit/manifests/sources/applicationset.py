@@ -137,6 +137,7 @@ def generate(
     out = Generation([], [], [])
     run = _Run(doc, context, go, missing_error, label, out, secrets or ClusterSecrets(), [])
     unpatched: list[str] = []
+    unrendered: list[str] = []
     for entry in spec.get("generators") or []:
         generator = _map(entry)
         params = run.params(generator)
@@ -148,7 +149,7 @@ def generate(
             try:
                 rendered = render_value(own, values, go=go, missing_error=missing_error)
             except NotModelledError as err:
-                run.not_generated(f"its template uses what archfit does not evaluate ({err})")
+                unrendered.append(str(err))
                 continue
             except TemplateError as err:
                 out.notes.append(f"{label}: Application not generated: {err}")
@@ -162,6 +163,20 @@ def generate(
                     out.notes.append(f"{label}: Application not generated: {err}")
                     continue
             out.applications.append(_application(rendered, doc, namespace, label))
+    if unrendered:
+        out.findings.append(
+            Finding(
+                NOT_GENERATED,
+                "warning",
+                f"{label}: its template uses what archfit does not evaluate ({unrendered[0]}); "
+                f"archfit did not generate {len(unrendered)} Application(s), and their "
+                "workloads are not checked",
+                source=doc.source,
+                hint="check the Applications it generates with `archfit check` on their "
+                "manifests, or write the template with what docs/sources.md lists",
+                rule="argocd",
+            )
+        )
     if unpatched:
         out.findings.append(
             Finding(
@@ -208,13 +223,13 @@ class _Run:
     def notes(self) -> list[str]:
         return self.out.notes
 
-    def not_generated(self, why: str, kind: str = "") -> None:
-        what = f"the {kind} generator" if kind else "the ApplicationSet"
+    def not_generated(self, why: str, kind: str) -> None:
+        what = f"the {kind} generator"
         if self.outer:
             what += f" inside {' inside '.join(reversed(self.outer))}"
             result = f"none of the Applications of that {self.outer[0]} combination"
         else:
-            result = "none of its Applications" if kind else "some of its Applications"
+            result = "none of its Applications"
         self.out.findings.append(
             Finding(
                 NOT_GENERATED,
@@ -225,7 +240,7 @@ class _Run:
                 hint="check the Applications it generates with `archfit check` on their "
                 "manifests, or generate them with a list or git generator",
                 rule="argocd",
-                details={"generator": kind} if kind else {},
+                details={"generator": kind},
             )
         )
 
