@@ -161,10 +161,11 @@ _HELP: dict[str, str] = {
         "Applications an Argo CD `ApplicationSet` generates were not generated, so their "
         "workloads are not checked: a generator asks a live service for its parameters "
         "(`scmProvider`, `pullRequest`, `clusterDecisionResource`, `plugin`; reading a "
-        "repository does no network I/O), a `clusters` generator reads encrypted cluster "
-        "Secrets (SOPS, `SealedSecret`), or a generator or template uses what archfit does "
-        "not evaluate. Inside a `matrix` or `merge` the whole combination is left out; "
-        "`details.generator` names the generator at fault."
+        "repository does no network I/O), a `clusters` generator reads cluster Secrets whose "
+        "data is not in the repository (SOPS, `SealedSecret`, `ExternalSecret`), or a "
+        "generator or template uses what archfit does not evaluate. Inside a `matrix` or "
+        "`merge` the whole combination is left out; `details.generator` names the generator "
+        "at fault."
     ),
     "template-patch-not-applied": (
         "Warning, rule `argocd`, at the ApplicationSet's file and line. The ApplicationSet's "

@@ -246,12 +246,16 @@ spec:
     }
 
 
-def test_encrypted_cluster_secrets_are_a_finding(tmp_path: Path) -> None:
+def test_cluster_secrets_not_readable_offline_are_a_finding(tmp_path: Path) -> None:
     sops = (
         "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-remote\n"
         "  namespace: argocd\n  labels: {argocd.argoproj.io/secret-type: cluster}\n"
         "stringData: {name: 'ENC[AES256_GCM,data:abc]', server: 'ENC[AES256_GCM,data:def]'}\n"
         "sops: {version: 3.8.1}\n"
+        "---\napiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n"
+        "metadata: {name: cluster-far, namespace: argocd}\n"
+        "spec:\n  target:\n    template:\n      metadata:\n"
+        "        labels: {argocd.argoproj.io/secret-type: cluster}\n"
     )
     root = _repo(tmp_path, FAST, SECRETS + sops)
     manifests = load_manifests([root])
@@ -261,6 +265,7 @@ def test_encrypted_cluster_secrets_are_a_finding(tmp_path: Path) -> None:
     assert finding.source is not None
     assert (finding.source.file, finding.source.line) == (str(root / "argocd" / "set.yaml"), 1)
     assert finding.message.startswith(
-        "ApplicationSet argocd/web: the clusters generator reads 1 encrypted cluster Secret(s) "
-        f"({root / 'argocd' / 'clusters.yaml'}:"
+        "ApplicationSet argocd/web: the clusters generator reads 2 cluster Secret(s) whose data "
+        "is not readable offline (SOPS, SealedSecret, ExternalSecret: "
+        f"{root / 'argocd' / 'clusters.yaml'}:"
     )

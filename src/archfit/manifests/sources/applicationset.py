@@ -302,8 +302,8 @@ class _Run:
         encrypted = self.secrets.encrypted_in(namespace)
         if encrypted:
             self.not_generated(
-                f"reads {len(encrypted)} encrypted cluster Secret(s) ({', '.join(encrypted)}) "
-                "whose clusters archfit cannot see",
+                f"reads {len(encrypted)} cluster Secret(s) whose data is not readable offline "
+                f"(SOPS, SealedSecret, ExternalSecret: {', '.join(encrypted)})",
                 "clusters",
             )
         return params

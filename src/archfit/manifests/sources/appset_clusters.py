@@ -16,8 +16,9 @@ cluster's own parameters (not with the other values). The local cluster (`in-clu
 selector is empty and no Secret has that server. `flatList: true` gives one parameter set
 holding the list of all of them under `clusters`.
 
-Secrets whose content is encrypted (SOPS, Bitnami `SealedSecret`) name a cluster archfit cannot
-read: they are counted, and the caller reports them.
+Cluster Secrets whose data is not in the repository in the clear (SOPS-encrypted, a Bitnami
+`SealedSecret`, an `ExternalSecret` templated as one) name clusters archfit cannot see: they are
+counted, and the caller reports them.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class ClusterSecrets:
     """The cluster Secrets among a repository's documents."""
 
     clusters: tuple[_Cluster, ...] = ()
-    # (namespace, file:line) of cluster Secrets whose data is encrypted.
+    # (namespace, file:line) of cluster Secrets whose data is not readable offline.
     encrypted: tuple[tuple[str | None, str], ...] = ()
 
     @classmethod
@@ -77,8 +78,11 @@ class ClusterSecrets:
         encrypted: list[tuple[str | None, str]] = []
         for doc in documents:
             where = f"{doc.source.file}:{doc.source.line}"
-            if doc.kind == "SealedSecret" and doc.group == "bitnami.com":
-                template = _map(_map(doc.body.get("spec")).get("template"))
+            sealed = (doc.kind, doc.group) == ("SealedSecret", "bitnami.com")
+            external = (doc.kind, doc.group) == ("ExternalSecret", "external-secrets.io")
+            if sealed or external:
+                spec = _map(doc.body.get("spec"))
+                template = _map((_map(spec.get("target")) if external else spec).get("template"))
                 labels = _strings(_map(template.get("metadata")).get("labels"))
                 if labels.get(SECRET_TYPE_LABEL) == "cluster":
                     encrypted.append((doc.namespace, where))
