@@ -77,10 +77,16 @@ def test_remote_repository_is_a_note(tmp_path: Path) -> None:
         "        directories: [{path: 'nowhere/*'}]\n"
         "  template: {metadata: {name: '{{path.basename}}'}, spec: {}}\n"
     )
-    notes = load_manifests([tmp_path]).notes
-    assert notes == (
+    manifests = load_manifests([tmp_path])
+    assert manifests.notes == (
         "argocd-applicationset: ApplicationSet argocd/remote: git generator "
         "https://example.com/other.git: remote repository not fetched",
+    )
+    [finding] = [f for f in manifests.findings if f.id == "appset-not-generated"]
+    assert finding.message == (
+        "ApplicationSet argocd/remote: the git generator reads https://example.com/other.git, "
+        "whose paths are not in the files given (remote repositories are not fetched); archfit "
+        "generated none of its Applications, and their workloads are not checked"
     )
 
 

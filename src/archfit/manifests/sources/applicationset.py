@@ -7,7 +7,7 @@ local cluster; `appset_clusters`), and `git` with `directories` (Go `path.Match`
 with dots in fasttemplate mode). Git generators read the repository at hand: the glob is
 matched below the ApplicationSet's own directory or one of its parents, or one of the input
 roots or their parents (the repository root is not known); when no such base holds the path
-the remote repository is taken as not fetched and a note says so. `matrix` (two children,
+the remote repository is taken as not fetched (`appset-not-generated`). `matrix` (two children,
 the second rendered with each parameter set of the first) and `merge` (`mergeKeys`) combine
 them; a generator's `selector` (`matchLabels`, `matchExpressions` on the parameters flattened
 with dots) filters its parameter sets.
@@ -269,6 +269,12 @@ class _Run:
         if kind == "git":
             params, problems = git_generator(body, self.doc, self.context, self.go, self.label)
             self.notes.extend(problems)
+            if problems:
+                self.not_generated(
+                    f"reads {body.get('repoURL') or 'a repository'}, whose paths are not in the "
+                    "files given (remote repositories are not fetched)",
+                    "git",
+                )
             return params
         if kind in {"matrix", "merge"}:
             self.outer.append(kind)
