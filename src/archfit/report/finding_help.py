@@ -163,10 +163,11 @@ _HELP: dict[str, str] = {
         "(`scmProvider`, `pullRequest`, `clusterDecisionResource`, `plugin`; reading a "
         "repository does no network I/O), a `git` generator reads a repository whose paths "
         "are not among the files given, a `clusters` generator reads cluster Secrets whose "
-        "data is not in the repository (SOPS, `SealedSecret`, `ExternalSecret`), or a "
-        "generator or template uses what archfit does not evaluate. Inside a `matrix` or "
-        "`merge` the whole combination is left out; `details.generator` names the generator "
-        "at fault."
+        "data is not in the repository (SOPS, `SealedSecret`, `ExternalSecret`), a template "
+        "or `templatePatch` does not render (as in Argo CD: a missing key with "
+        "`missingkey=error`, a patch that is not YAML), or a generator or template uses "
+        "what archfit does not evaluate. Inside a `matrix` or `merge` the whole combination "
+        "is left out; `details.generator` names the generator at fault."
     ),
     "template-patch-not-applied": (
         "Warning, rule `argocd`, at the ApplicationSet's file and line. The ApplicationSet's "

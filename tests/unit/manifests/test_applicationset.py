@@ -65,8 +65,16 @@ def test_go_template_generator_and_missing_key_error(fixtures_dir: Path) -> None
     root = fixtures_dir / "argocd-appset" / "gotemplate"
     assert apps(root) == {"Editor": "tools-editor", "git": "tools-git"}
     assert keys(root) == {"Deployment/tools-editor/code-server", "Deployment/tools-git/gitea"}
-    notes = load_manifests([root]).notes
-    assert any("ApplicationSet argocd/broken" in n and "'nmae'" in n for n in notes), notes
+    manifests = load_manifests([root])
+    assert any("ApplicationSet argocd/broken" in n and "'nmae'" in n for n in manifests.notes)
+    # Argo CD fails this Application too: the user hears of it.
+    [finding] = [f for f in manifests.findings if f.id == "appset-not-generated"]
+    assert finding.source is not None
+    assert (finding.source.file, finding.source.line) == (str(root / "argocd" / "tools.yaml"), 26)
+    assert finding.message == (
+        "ApplicationSet argocd/broken: 1 Application(s) do not render (map has no entry for key "
+        "'nmae'), in Argo CD either; their workloads are not checked"
+    )
 
 
 def test_remote_repository_is_a_note(tmp_path: Path) -> None:

@@ -217,8 +217,14 @@ def test_go_values_failing_on_the_local_cluster_fail_the_generator(tmp_path: Pat
         GO.replace("        selector: {matchExpressions: [{key: env, operator: Exists}]}\n", ""),
     )
     assert _apps(root) == {}
-    notes = load_manifests([root]).notes
-    assert any("ApplicationSet argocd/web" in n and "'metadata'" in n for n in notes), notes
+    manifests = load_manifests([root])
+    assert any("ApplicationSet argocd/web" in n and "'metadata'" in n for n in manifests.notes)
+    [finding] = [f for f in manifests.findings if f.id == "appset-not-generated"]
+    assert finding.message == (
+        "ApplicationSet argocd/web: the clusters generator has values that do not render (map "
+        "has no entry for key 'metadata'), in Argo CD either; archfit generated none of its "
+        "Applications, and their workloads are not checked"
+    )
 
 
 def test_flat_list_gives_one_parameter_set(tmp_path: Path) -> None:

@@ -133,8 +133,15 @@ def test_a_patch_that_is_not_yaml_generates_nothing(tmp_path: Path) -> None:
     apps = _apps(root)
     # Only `api` (autoSync false) renders a valid patch; Argo CD skips the other.
     assert sorted(apps) == ["api"]
-    notes = load_manifests([root]).notes
-    assert any("Application not generated: templatePatch is not valid YAML" in n for n in notes)
+    manifests = load_manifests([root])
+    assert any(
+        "Application not generated: templatePatch is not valid YAML" in n for n in manifests.notes
+    )
+    [finding] = [f for f in manifests.findings if f.id == "appset-not-generated"]
+    assert finding.message.startswith(
+        "ApplicationSet argocd/apps: 1 Application(s) do not render (templatePatch is not valid "
+        "YAML at line "
+    )
 
 
 @pytest.mark.parametrize(

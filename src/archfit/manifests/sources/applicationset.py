@@ -138,6 +138,7 @@ def generate(
     run = _Run(doc, context, go, missing_error, label, out, secrets or ClusterSecrets(), [])
     unpatched: list[str] = []
     unrendered: list[str] = []
+    failed: list[str] = []
     for entry in spec.get("generators") or []:
         generator = _map(entry)
         params = run.params(generator)
@@ -153,6 +154,7 @@ def generate(
                 continue
             except TemplateError as err:
                 out.notes.append(f"{label}: Application not generated: {err}")
+                failed.append(str(err))
                 continue
             if isinstance(patch, str) and patch.strip():
                 try:
@@ -161,6 +163,7 @@ def generate(
                     unpatched.append(str(err))
                 except TemplateError as err:
                     out.notes.append(f"{label}: Application not generated: {err}")
+                    failed.append(str(err))
                     continue
             out.applications.append(_application(rendered, doc, namespace, label))
     if unrendered:
@@ -174,6 +177,18 @@ def generate(
                 source=doc.source,
                 hint="check the Applications it generates with `archfit check` on their "
                 "manifests, or write the template with what docs/sources.md lists",
+                rule="argocd",
+            )
+        )
+    if failed:
+        out.findings.append(
+            Finding(
+                NOT_GENERATED,
+                "warning",
+                f"{label}: {len(failed)} Application(s) do not render ({failed[0]}), in Argo CD "
+                "either; their workloads are not checked",
+                source=doc.source,
+                hint="fix the template (or templatePatch) so that every parameter set renders",
                 rule="argocd",
             )
         )
@@ -304,6 +319,9 @@ class _Run:
             return None
         except TemplateError as err:
             self.notes.append(f"{self.label}: clusters generator values not rendered: {err}")
+            self.not_generated(
+                f"has values that do not render ({err}), in Argo CD either", "clusters"
+            )
             return None
         encrypted = self.secrets.encrypted_in(namespace)
         if encrypted:
