@@ -292,3 +292,24 @@ def test_a_template_archfit_cannot_evaluate_is_one_finding(tmp_path: Path) -> No
         "(function 'sha256sum' is not modelled); archfit did not generate 2 Application(s), "
         "and their workloads are not checked"
     )
+
+
+def test_a_matrix_child_that_does_not_render_leaves_the_combination_out(tmp_path: Path) -> None:
+    root = _repo(
+        tmp_path,
+        LIVE.replace(
+            "GENERATOR",
+            "matrix:\n        generators:\n"
+            "          - list: {elements: [{env: prod}]}\n"
+            "          - list: {elements: [{app: '{{ .nope.deeper | sha256sum }}'}]}",
+        ),
+    )
+    assert sorted(_apps(root)) == ["web"]
+    [finding] = _findings(root, "appset-not-generated")
+    assert finding.message == (
+        "ApplicationSet argocd/previews: the list generator inside matrix does not render with "
+        "the first generator's parameters (function 'sha256sum' is not modelled); archfit "
+        "generated none of the Applications of that matrix combination, and their workloads "
+        "are not checked"
+    )
+    assert finding.details == {"generator": "list"}

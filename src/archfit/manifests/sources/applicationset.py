@@ -353,6 +353,10 @@ class _Run:
                 )
             except TemplateError as err:
                 self.notes.append(f"{self.label}: matrix generator not rendered: {err}")
+                self.not_generated(
+                    f"does not render with the first generator's parameters ({err})",
+                    _kind(children[1]) or "empty",
+                )
                 return None
             second = self.params(second_spec)
             if second is None:
