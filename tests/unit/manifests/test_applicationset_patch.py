@@ -313,3 +313,17 @@ def test_a_matrix_child_that_does_not_render_leaves_the_combination_out(tmp_path
         "are not checked"
     )
     assert finding.details == {"generator": "list"}
+
+
+def test_a_matrix_of_one_generator_is_a_finding(tmp_path: Path) -> None:
+    root = _repo(
+        tmp_path,
+        LIVE.replace("GENERATOR", "matrix: {generators: [{list: {elements: [{app: api}]}}]}"),
+    )
+    assert sorted(_apps(root)) == ["web"]
+    [finding] = _findings(root, "appset-not-generated")
+    assert finding.message == (
+        "ApplicationSet argocd/previews: the matrix generator needs exactly two generators, as "
+        "Argo CD requires; archfit generated none of its Applications, and their workloads are "
+        "not checked"
+    )

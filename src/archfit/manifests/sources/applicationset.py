@@ -332,6 +332,14 @@ class _Run:
             )
         return params
 
+    def _invalid(self, why: str) -> None:
+        """A `matrix`/`merge` that Argo CD rejects: the finding names it, not its own parent."""
+        kind = self.outer.pop()
+        try:
+            self.not_generated(why, kind)
+        finally:
+            self.outer.append(kind)
+
     def _children(self, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         return [_map(g) for g in body.get("generators") or []]
 
@@ -340,7 +348,7 @@ class _Run:
         the first's parameters (Argo CD renders it with each of them)."""
         children = self._children(body)
         if len(children) != 2:
-            self.notes.append(f"{self.label}: matrix generator needs exactly two generators")
+            self._invalid("needs exactly two generators, as Argo CD requires")
             return None
         first = self.params(children[0])
         if first is None:
@@ -370,7 +378,7 @@ class _Run:
         children = self._children(body)
         keys = [str(k) for k in body.get("mergeKeys") or []]
         if not children or not keys:
-            self.notes.append(f"{self.label}: merge generator needs generators and mergeKeys")
+            self._invalid("needs generators and mergeKeys")
             return None
         base = self.params(children[0])
         if base is None:
