@@ -318,7 +318,7 @@ def test_a_value_the_chart_does_not_pass_to_every_pod_is_not_written(charts: Pat
     assert report["files"] == []
     assert (charts / "flux/apps/helmrelease.yaml").read_text() == before
     assert any(
-        "HelmRelease web/blog: chart 'web' passes no `affinity` value nor `nodeSelector`" in n
+        n.startswith("Deployment/web/blog-web: not edited: no template of chart 'web' mentions")
         for n in report["notes"]
     )
 

@@ -40,6 +40,7 @@ from archfit.model.workload import SourceRef, Workload
 __all__ = [
     "CHART",
     "CHART_PLACEMENT_VALUES",
+    "CHART_READS_AFFINITY",
     "DEFAULT_AFFINITY",
     "DOCUMENT",
     "LAYOUT",
@@ -47,6 +48,7 @@ __all__ = [
     "OWN_AFFINITY",
     "POD_OPTIONS",
     "RELEASE",
+    "TEMPLATE",
     "VALUES_FILE",
     "VALUES_PATH",
     "VALUES_ROOT",
@@ -72,6 +74,11 @@ DEFAULT_AFFINITY = "archfit.dev/default-pod-affinity"
 # On workloads of a rendered local chart: which of `affinity`, `nodeSelector` its values declare
 # (comma-separated, maybe empty), so that `fix` writes only a value the chart reads.
 CHART_PLACEMENT_VALUES = "archfit.dev/chart-placement-values"
+# Whether the local chart that rendered an object reads an `affinity` value ("true": a template
+# names `.Values.affinity`; "false": no template mentions affinity); absent when not known.
+CHART_READS_AFFINITY = "archfit.dev/chart-reads-affinity"
+# The template a rendered object came from, as helm names it (`web/charts/db/templates/sts.yaml`).
+TEMPLATE = "archfit.dev/helm-template"
 # The Kustomize overlay that (re-)emitted the declaring document, when one did.
 OVERLAY = "archfit.dev/kustomize-overlay"
 
@@ -87,7 +94,10 @@ def path_text(path: Sequence[str | int]) -> str:
 @dataclass(frozen=True, slots=True)
 class Release:
     """A Helm release as declared. `values_root` is the document path of the values block the
-    user edits (`("spec", "values")`); `values` are already assembled (see `helm.values`)."""
+    user edits (`("spec", "values")`); `values` are already assembled (see `helm.values`).
+    `undeployed` marks a local chart that nothing in the input installs, modelled as a release
+    of its own name with its own `values.yaml`. `reads_affinity` says, per subchart (keys into
+    the values; `()` for the chart itself), whether its templates read an `affinity` value."""
 
     kind: str
     name: str
@@ -102,6 +112,8 @@ class Release:
     problems: tuple[str, ...] = ()
     file_text: str | None = None
     values_file: str = ""
+    undeployed: bool = False
+    reads_affinity: Mapping[tuple[str, ...], bool] = field(default_factory=dict)
 
     @property
     def display(self) -> str:
@@ -144,7 +156,7 @@ def _where(
 ) -> dict[str, str]:
     """The annotations that tell `fix` where a workload's placement is written: the release,
     its chart, the values (root, path, pod options) and the chart's layout."""
-    return {
+    out = {
         RELEASE: release.display,
         CHART: release.chart.rsplit("/", 1)[-1],
         VALUES_ROOT: path_text(release.values_root),
@@ -153,6 +165,10 @@ def _where(
         LAYOUT: layout,
         **({VALUES_FILE: release.values_file} if release.values_file else {}),
     }
+    reads = release.reads_affinity.get(())
+    if reads is not None:
+        out[CHART_READS_AFFINITY] = "true" if reads else "false"
+    return out
 
 
 def _annotate(manifest: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
@@ -384,27 +400,71 @@ def _render(helm: HelmRenderer, release: Release) -> list[Document]:
     result = read_text(text, f"{release.document.source.file}")
     origin = f"{release.display} rendered from chart {release.chart}"
     honoured = _honoured_values(helm, release)
+    if release.undeployed:
+        origin += " with its own values (nothing in the input installs it)"
+    templates = _templates(text)
     docs = []
     for doc in result.documents:
         body = dict(doc.body)
         meta = dict(body.get("metadata") or {})
         meta.setdefault("namespace", release.namespace)
         body["metadata"] = meta
-        declared = honoured.get((str(body.get("kind")), str(meta.get("name"))), ())
+        template = templates.get(doc.source.line, "")
+        subchart = _subchart_keys(template)
+        where = _where(release)
+        if subchart:
+            # An object of a subchart reads the parent's values under the subchart's key.
+            where[VALUES_ROOT] = path_text((*release.values_root, *subchart))
+            where[CHART] = subchart[-1]
+            reads = release.reads_affinity.get(subchart)
+            where.pop(CHART_READS_AFFINITY, None)
+            if reads is not None:
+                where[CHART_READS_AFFINITY] = "true" if reads else "false"
+        else:
+            # The chart's own objects: which top-level values reach them (probed by rendering).
+            declared = honoured.get((str(body.get("kind")), str(meta.get("name"))), ())
+            where[CHART_PLACEMENT_VALUES] = ",".join(declared)
+        if template:
+            where[TEMPLATE] = template
         body = _annotate(
-            body,
-            {
-                **_where(release),
-                DOCUMENT: str(release.document.index),
-                CHART_PLACEMENT_VALUES: ",".join(declared),
-                **_overlay(release),
-            },
+            body, {**where, DOCUMENT: str(release.document.index), **_overlay(release)}
         )
         docs.append(
             Document(
                 body,
-                SourceRef(release.document.source.file, release.document.source.line, origin),
+                SourceRef(
+                    release.document.source.file,
+                    release.document.source.line,
+                    f"{origin}, template {template}" if template else origin,
+                ),
                 release.document.index,
             )
         )
     return docs
+
+
+def _templates(text: str) -> dict[int, str]:
+    """Line of each document in a rendered stream → the template it came from: the
+    `# Source: <chart>/templates/x.yaml` comment helm writes at the top of each."""
+    out: dict[int, str] = {}
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("---"):
+            current = ""
+        elif line.startswith("# Source: "):
+            current = line[len("# Source: ") :].strip()
+        if current:
+            out[number] = current
+    return out
+
+
+def _subchart_keys(template: str) -> tuple[str, ...]:
+    """The subchart a template belongs to, as keys into the parent's values:
+    `web/charts/db/charts/metrics/templates/x.yaml` → (`db`, `metrics`). Helm names a
+    subchart's directory after its alias."""
+    parts = template.split("/")[1:]
+    keys = []
+    while len(parts) >= 2 and parts[0] == "charts":
+        keys.append(parts[1])
+        parts = parts[2:]
+    return tuple(keys)

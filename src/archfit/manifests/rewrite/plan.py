@@ -33,6 +33,7 @@ from archfit.errors import InputError
 from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.release import (
     CHART_PLACEMENT_VALUES,
+    CHART_READS_AFFINITY,
     DEFAULT_AFFINITY,
     DOCUMENT,
     LAYOUT,
@@ -160,12 +161,14 @@ def plan_fixes(
     files = _Files(read, resolve)
     fixes = list(fixes)
     per_overlay = differing_copies(fixes)
-    releases: dict[tuple[str, int], list[WorkloadFix]] = {}
+    releases: dict[tuple[str, int, str], list[WorkloadFix]] = {}
     for fix in fixes:
         workload = fix.workload
         layout = workload.annotations.get(LAYOUT)
         if layout is not None:
-            key = (workload.source.file, int(workload.annotations.get(DOCUMENT, "0")))
+            # One group per values block: the subcharts of a chart read theirs under their key.
+            index = int(workload.annotations.get(DOCUMENT, "0"))
+            key = (workload.source.file, index, workload.annotations.get(VALUES_ROOT, ""))
             releases.setdefault(key, []).append(fix)
             continue
         if not fix.active:
@@ -204,7 +207,7 @@ def plan_fixes(
             )
             continue
         _raw(fix, files, plan)
-    for (file, index), group in releases.items():
+    for (file, index, _), group in releases.items():
         parts = overlay_parts(group)
         for overlay, part in parts.items():
             _values(
@@ -414,8 +417,24 @@ def _edit_values(
             if apply_placement(pod, fix.placement):
                 edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
         return edits
-    if layout == "chart" and CHART_PLACEMENT_VALUES in first.annotations:
+    chart = first.annotations.get("archfit.dev/helm-chart", "")
+    reads = first.annotations.get(CHART_READS_AFFINITY)
+    probed = CHART_PLACEMENT_VALUES in first.annotations
+    selector_reaches_all = all(
+        "nodeSelector" in f.workload.annotations.get(CHART_PLACEMENT_VALUES, "").split(",")
+        for f in group
+    )
+    if layout == "chart" and probed and (reads != "false" or selector_reaches_all):
         return rendered_chart_edits(root, root_path, group, active, plan.notes)
+    if layout == "chart" and reads == "false":
+        # A local chart whose templates never mention affinity: a value would change nothing,
+        # and the templates are the chart's source, not a place archfit edits.
+        plan.notes.append(
+            f"{first.display}: not edited: no template of chart {chart!r} mentions affinity, so "
+            "an `affinity` value would not reach its pods; add the placement to the pod spec "
+            "in the chart's templates by hand, or have the chart read `.Values.affinity`"
+        )
+        return []
     # A pod spec the values embed (`template.spec`) holds every image: its affinity is the one.
     pod_path = _parse_path(first.annotations.get(POD_OPTIONS, "")) if layout == "chart" else []
     target = _walk(root, pod_path, create=True) if pod_path else root
@@ -423,8 +442,12 @@ def _edit_values(
         return edits
     if apply_placement(target, active[0].placement):
         edits.append((first.display, (*root_path, *pod_path, "affinity")))
-        chart = first.annotations.get("archfit.dev/helm-chart", "")
-        if layout == "chart" and not pod_path and chart not in KNOWN_AFFINITY_CHARTS:
+        if (
+            layout == "chart"
+            and not pod_path
+            and chart not in KNOWN_AFFINITY_CHARTS
+            and reads != "true"
+        ):
             plan.notes.append(
                 f"{first.display}: wrote the top-level `affinity` value; chart {chart!r} is not "
                 "known to archfit, check that it passes `affinity` to every pod it creates"
