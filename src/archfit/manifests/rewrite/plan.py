@@ -19,6 +19,7 @@ out) and notes. The usecase writes the files.
 from __future__ import annotations
 
 import copy
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from archfit.manifests.helm.release import (
     POD_OPTIONS,
     VALUES_ROOT,
 )
+from archfit.manifests.rewrite.aliases import shared_reason
 from archfit.manifests.rewrite.placement import apply_placement
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
@@ -117,7 +119,7 @@ class _Files:
             text = self.read(file)
             if text is None:
                 return None
-            self.open[file] = YamlFile.parse(text, where=file)
+            self.open[file] = YamlFile.parse(text, where=file, json=file.endswith(".json"))
         return self.open[file]
 
 
@@ -197,9 +199,27 @@ def plan_fixes(
             plan.files[file] = text
     for file, yfile in files.open.items():
         new = yfile.text()
+        for reason in yfile.refused:
+            plan.notes.append(f"{file}: {reason}; not edited, add the placement by hand")
+        if yfile.refused:
+            plan.written = [w for w in plan.written if f" → {file} (" not in w]
         if new != yfile.original:
             plan.files[file] = new
     return plan
+
+
+def _refuse_shared(
+    display: str, doc: Any, path: Sequence[str | int], text: str, plan: FixPlan
+) -> bool:
+    """True (with a note) when an edit at `path` would also change what other workloads share."""
+    reason = shared_reason(doc, path, text)
+    if reason is None:
+        return False
+    plan.notes.append(
+        f"{display}: {reason}; not edited (the edit would change every workload using it), "
+        "add the placement by hand"
+    )
+    return True
 
 
 def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
@@ -213,7 +233,10 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
         plan.notes.append(f"{workload.display}: document not found at {workload.source}; skipped")
         return
     kind = "Deployment" if workload.kind == "KnativeService" else workload.kind
-    spec = _walk(yfile.document(index), POD_SPEC_PATHS.get(kind, ("spec",)), create=True)
+    path = POD_SPEC_PATHS.get(kind, ("spec",))
+    if _refuse_shared(workload.display, yfile.document(index), path, yfile.original, plan):
+        return
+    spec = _walk(yfile.document(index), path, create=True)
     if isinstance(spec, MutableMapping) and apply_placement(spec, fix.placement):
         yfile.mark_changed(index)
         plan.written.append(f"{workload.display} → {workload.source.file} (pod template)")
@@ -252,7 +275,7 @@ def _values(
     else:
         plan.notes.append(f"{first.display}: {file} is outside the paths given; not edited")
         return
-    edits = _edit_values(doc, group, active, plan)
+    edits = _edit_values(doc, group, active, plan, text)
     if not edits:
         return
     if owned:
@@ -287,12 +310,14 @@ def _dotted(path: Sequence[str | int]) -> str:
 
 
 def _edit_values(
-    doc: Any, group: list[WorkloadFix], active: list[WorkloadFix], plan: FixPlan
+    doc: Any, group: list[WorkloadFix], active: list[WorkloadFix], plan: FixPlan, text: str
 ) -> list[tuple[str, tuple[str | int, ...]]]:
     """Merge the placements into the release's values in `doc`; returns (workload, document
-    path of each affinity written)."""
+    path of each affinity written). `text` is the file's, to see which anchors it aliases."""
     first = active[0].workload
     root_path = tuple(_parse_path(first.annotations.get(VALUES_ROOT, "")))
+    if _refuse_shared(first.display, doc, root_path, text, plan):
+        return []
     existing = _walk(doc, root_path, create=False)
     if isinstance(existing, str):
         plan.notes.append(
@@ -318,6 +343,8 @@ def _edit_values(
             and not any(f.workload.annotations.get(OWN_AFFINITY) == "true" for f in group)
         )
         if shared:
+            if _refuse_shared(first.display, root, ["defaultPodOptions"], text, plan):
+                return []
             if not isinstance(defaults, MutableMapping):
                 defaults = _walk(root, ["defaultPodOptions"], create=True)
             if apply_placement(defaults, group[0].placement):
@@ -326,6 +353,8 @@ def _edit_values(
             return edits
         for fix in active:
             pod_path = _parse_path(fix.workload.annotations.get(POD_OPTIONS, ""))
+            if _refuse_shared(fix.workload.display, root, pod_path, text, plan):
+                continue
             pod = _walk(root, pod_path, create=True)
             if not isinstance(pod, MutableMapping):
                 continue
@@ -477,6 +506,11 @@ def check_yaml(text: str, where: str) -> None:
     file before any is written), with the same reader as every other input."""
     if not text.strip():
         raise InputError("empty output", where=where)
+    if where.endswith(".json"):
+        try:
+            json.loads(text)
+        except ValueError as err:
+            raise InputError(f"the rewritten file is not JSON: {err}", where=where) from None
     problems = read_text(text, where).problems
     if problems:
         raise InputError(f"the rewritten file does not parse: {problems[0].message}", where=where)

@@ -1,0 +1,171 @@
+"""Additions into flow collections (`{…}`, `[…]`, and so every JSON file) spliced into the text.
+
+ruamel.yaml re-emits a flow collection on one line with its own spacing, so a multi-line flow
+mapping (or a JSON object) would come back rewritten from its first line to its last. Here the
+edit is instead found as a list of additions — new keys at the end of a mapping, new items at
+the end of a sequence — by comparing the document before and after the edit, and each is written
+just after the collection's last entry, in the collection's own layout: on its line
+(`{a: 1, b: 2}`) when the collection is on one line, one entry per line at the entries' column
+when they stand one per line. Nothing else in the text moves.
+
+Only additions are spliced; any other change (a renamed key, a changed value) or an addition into
+a block collection gives None, and the caller writes the edit another way. Pure: text in, text
+out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+__all__ = ["Addition", "find_additions", "splice"]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Addition:
+    """New `entries` at the end of the collection `node` (pairs for a mapping, 1-tuples for a
+    sequence); `parent_flow` says whether the collection sits inside a flow collection."""
+
+    node: yaml.CollectionNode
+    entries: tuple[tuple[Any, ...], ...]
+    parent_flow: bool
+
+
+def _child(node: yaml.MappingNode, key: Any) -> yaml.Node | None:
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == str(key):
+            child: yaml.Node = v
+            return child
+    return None
+
+
+def find_additions(node: yaml.Node, before: Any, after: Any, *, parent_flow: bool) -> Any:
+    """The additions that turn `before` (composed as `node`) into `after`; None when the change
+    is anything but additions at the ends of collections."""
+    out: list[Addition] = []
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        if not isinstance(node, yaml.MappingNode) or list(after)[: len(before)] != list(before):
+            return None
+        for key, value in before.items():
+            if after[key] == value:
+                continue
+            child = _child(node, key)
+            if child is None:  # a key reached through a merge (`<<`): not this mapping's text
+                return None
+            found = find_additions(child, value, after[key], parent_flow=bool(node.flow_style))
+            if found is None:
+                return None
+            out.extend(found)
+        new = tuple((k, after[k]) for k in list(after)[len(before) :])
+        if new:
+            out.append(Addition(node, new, parent_flow))
+        return out
+    if isinstance(before, list) and isinstance(after, list):
+        if not isinstance(node, yaml.SequenceNode) or len(after) < len(before):
+            return None
+        for item_node, old, new_item in zip(node.value, before, after, strict=False):
+            if old == new_item:
+                continue
+            found = find_additions(item_node, old, new_item, parent_flow=bool(node.flow_style))
+            if found is None:
+                return None
+            out.extend(found)
+        if len(after) > len(before):
+            out.append(Addition(node, tuple((i,) for i in after[len(before) :]), parent_flow))
+        return out
+    return None if before != after else out
+
+
+Render = Callable[[tuple[Any, ...], int | None], str]
+
+
+def splice(
+    body: str, additions: Sequence[Addition], render: Render, *, expand_empty: int | None = None
+) -> str | None:
+    """`body` with every addition written into its flow collection; None when one of them goes
+    into a block collection (or into an empty flow one in block context, which the caller
+    writes as a block). `expand_empty` (JSON's indent unit) writes entries into an empty
+    collection one per line, as `json.dumps(indent=…)` would."""
+    edits: list[tuple[int, str]] = []
+    for add in additions:
+        node = add.node
+        if not node.flow_style or (not node.value and not add.parent_flow):
+            return None
+        close = node.end_mark.index - 1
+        if body[close : close + 1] not in {"}", "]"}:
+            return None
+        line_start = body.rfind("\n", 0, node.start_mark.index) + 1
+        line = body[line_start:]
+        base = len(line) - len(line.lstrip(" "))
+        if not node.value:
+            if expand_empty is None:
+                edits.append((close, ", ".join(render(e, None) for e in add.entries)))
+                continue
+            pad = " " * (base + expand_empty)
+            text = ",\n".join(pad + _indented(render(e, expand_empty), pad) for e in add.entries)
+            edits.append((close, f"\n{text}\n{' ' * base}"))
+            continue
+        pairs = isinstance(node, yaml.MappingNode)
+        first: yaml.Node = node.value[0][0] if pairs else node.value[0]
+        last: yaml.Node = node.value[-1][1] if pairs else node.value[-1]
+        if first.start_mark.line > node.start_mark.line:  # one entry per line
+            column = first.start_mark.column
+            unit = column - base if column > base else 2
+            pad = " " * column
+            text = "".join(",\n" + pad + _indented(render(e, unit), pad) for e in add.entries)
+        else:
+            text = "".join(", " + render(e, None) for e in add.entries)
+        edits.append((last.end_mark.index, text))
+    out = body
+    for at, text in sorted(edits, key=lambda e: e[0], reverse=True):
+        out = out[:at] + text + out[at:]
+    return out
+
+
+def _indented(text: str, pad: str) -> str:
+    return text.replace("\n", "\n" + pad)
+
+
+def compose(body: str) -> yaml.Node | None:
+    """The node graph of one document, with marks (libyaml when available)."""
+    node: yaml.Node | None = yaml.compose(body, Loader=_Loader)
+    return node
+
+
+def render_yaml(entry: tuple[Any, ...], _unit: int | None) -> str:
+    """One entry in YAML flow style: `key: {…}` or an item (PyYAML's safe emitter, one line)."""
+    value: Any = {entry[0]: entry[1]} if len(entry) == 2 else [entry[0]]
+    text = yaml.safe_dump(
+        _plain(value), default_flow_style=True, sort_keys=False, width=1 << 30, allow_unicode=True
+    ).rstrip("\n")
+    return text[1:-1]
+
+
+def render_json(entry: tuple[Any, ...], unit: int | None) -> str:
+    """One entry as JSON, indented by `unit` spaces per level (None: on one line)."""
+    separators = (", ", ": ") if unit is None else (",", ": ")
+    value = json.dumps(_plain(entry[-1]), indent=unit, separators=separators, ensure_ascii=False)
+    return f"{json.dumps(str(entry[0]), ensure_ascii=False)}: {value}" if len(entry) == 2 else value
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's round-trip values as plain ones (bools spelled `True` stay bools)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or type(value).__name__ == "SpelledBool":
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return value
