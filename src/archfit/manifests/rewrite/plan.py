@@ -233,7 +233,11 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
         plan.notes.append(f"{workload.display}: document not found at {workload.source}; skipped")
         return
     kind = "Deployment" if workload.kind == "KnativeService" else workload.kind
-    path = POD_SPEC_PATHS.get(kind, ("spec",))
+    item = _list_item(yfile.document(index), workload)
+    if item is None:
+        plan.notes.append(f"{workload.display}: not found in the List at {workload.source}")
+        return
+    path = (*item, *POD_SPEC_PATHS.get(kind, ("spec",)))
     if _refuse_shared(workload.display, yfile.document(index), path, yfile.original, plan):
         return
     spec = _walk(yfile.document(index), path, create=True)
@@ -245,6 +249,23 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
                 f"{workload.display}: Knative applies affinity only with the "
                 "kubernetes.podspec-affinity feature enabled"
             )
+
+
+def _list_item(doc: Any, workload: Workload) -> tuple[str | int, ...] | None:
+    """Where `workload` is in `doc`: () for the document itself, `("items", i)` for an item of a
+    List (`kubectl get -o yaml`), None when the List holds no such item."""
+    kind = doc.get("kind") if isinstance(doc, Mapping) else None
+    items = doc.get("items") if isinstance(doc, Mapping) else None
+    if not (isinstance(kind, str) and kind.endswith("List") and isinstance(items, list)):
+        return ()
+    for i, entry in enumerate(items):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("metadata"), Mapping):
+            continue
+        # Typed lists (`DeploymentList`) may leave out each item's kind.
+        entry_kind = entry.get("kind", kind.removesuffix("List"))
+        if entry_kind == workload.kind and entry["metadata"].get("name") == workload.name:
+            return ("items", i)
+    return None
 
 
 def _values(

@@ -1,0 +1,214 @@
+"""`fix` on files on disk: anchors shared by several workloads are never edited behind the user's
+back, List items are edited in place, chart values in flow style get flow style, and the
+`--dry-run` diff and the file written keep CRLF line ends. Expected texts are written by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.unit.rewrite._support import fixed_check
+
+from archfit.model.placement import Placement
+from archfit.model.selectors import NodeSelectorRequirement
+from archfit.usecases.fix import run_fix
+
+ARCH = Placement(required=(NodeSelectorRequirement("kubernetes.io/arch", "In", ("amd64",)),))
+
+
+def test_an_aliased_pod_spec_is_refused_and_left_alone(tmp_path: Path) -> None:
+    """`one` and `two` are one pod spec (anchors live within one YAML document, so the two
+    workloads are items of one List): an affinity for `one` would land on `two` as well."""
+    path = tmp_path / "apps.yaml"
+    text = (
+        "apiVersion: v1\n"
+        "kind: List\n"
+        "items:\n"
+        "- apiVersion: apps/v1\n"
+        "  kind: Deployment\n"
+        "  metadata: {name: one}\n"
+        "  spec:\n"
+        "    template:\n"
+        "      spec: &spec\n"
+        "        containers:\n"
+        "        - name: app\n"
+        "          image: nginx\n"
+        "- apiVersion: apps/v1\n"
+        "  kind: Deployment\n"
+        "  metadata: {name: two}\n"
+        "  spec:\n"
+        "    template:\n"
+        "      spec: *spec\n"
+    )
+    path.write_text(text)
+    outcome = run_fix([path], check=fixed_check(ARCH))
+    assert outcome.files == {}
+    assert path.read_text() == text
+    assert (
+        "Deployment/default/one: items.0.spec.template.spec is the anchored node &spec, which "
+        "the file also uses elsewhere; not edited (the edit would change every workload using "
+        "it), add the placement by hand"
+    ) in outcome.notes
+    assert any(
+        n.startswith("Deployment/default/two: items.1.spec.template.spec is the anchored")
+        for n in outcome.notes
+    )
+
+
+def test_merge_key_gets_an_affinity_of_its_own(tmp_path: Path) -> None:
+    """Adding a key to a mapping that merges a shared one changes only that mapping."""
+    text = (
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata: {name: web}\n"
+        "x-base: &base\n"
+        "  containers:\n"
+        "  - name: app\n"
+        "    image: nginx\n"
+        "spec:\n"
+        "  template:\n"
+        "    spec:\n"
+        "      <<: *base\n"
+        "      hostNetwork: true\n"
+    )
+    path = tmp_path / "web.yaml"
+    path.write_text(text)
+    run_fix([path], check=fixed_check(ARCH))
+    assert path.read_text() == text + (
+        "      affinity:\n"
+        "        nodeAffinity:\n"
+        "          requiredDuringSchedulingIgnoredDuringExecution:\n"
+        "            nodeSelectorTerms:\n"
+        "            - matchExpressions:\n"
+        "              - key: kubernetes.io/arch\n"
+        "                operator: In\n"
+        "                values:\n"
+        "                - amd64\n"
+    )
+
+
+def test_a_merged_affinity_is_refused(tmp_path: Path) -> None:
+    """The affinity comes from the shared `&base`: extending it would extend every user's."""
+    text = (
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata: {name: web}\n"
+        "x-base: &base\n"
+        "  affinity:\n"
+        "    nodeAffinity:\n"
+        "      preferredDuringSchedulingIgnoredDuringExecution:\n"
+        "      - weight: 1\n"
+        "        preference: {matchExpressions: [{key: zone, operator: In, values: [attic]}]}\n"
+        "spec:\n"
+        "  template:\n"
+        "    spec:\n"
+        "      <<: *base\n"
+        "      containers: [{name: app, image: nginx}]\n"
+    )
+    path = tmp_path / "web.yaml"
+    path.write_text(text)
+    outcome = run_fix([path], check=fixed_check(ARCH))
+    assert path.read_text() == text
+    assert outcome.notes == (
+        "Deployment/default/web: its affinity comes from a `<<` merge of a node other workloads "
+        "share; not edited (the edit would change every workload using it), add the placement "
+        "by hand",
+    )
+
+
+def test_an_anchor_nobody_aliases_is_edited(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata: {name: web}\n"
+        "spec:\n"
+        "  template:\n"
+        "    spec: &only\n"
+        "      containers: [{name: app, image: nginx}]\n"
+    )
+    path = tmp_path / "web.yaml"
+    path.write_text(text)
+    outcome = run_fix([path], check=fixed_check(ARCH))
+    assert outcome.written == ("Deployment/default/web → " + str(path) + " (pod template)",)
+    assert "      affinity:\n" in path.read_text()
+
+
+def test_list_items_are_edited_where_they_are(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: v1\n"
+        "kind: List\n"
+        "items:\n"
+        "- apiVersion: apps/v1\n"
+        "  kind: Deployment\n"
+        "  metadata: {name: one}\n"
+        "  spec: {template: {spec: {containers: [{name: a, image: nginx}]}}}\n"
+    )
+    path = tmp_path / "list.yaml"
+    path.write_text(text)
+    run_fix([path], check=fixed_check(ARCH))
+    assert path.read_text() == text.replace(
+        "image: nginx}]",
+        "image: nginx}], affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: "
+        "{nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/arch, operator: In, "
+        "values: [amd64]}]}]}}}",
+    )
+
+
+def test_flow_chart_values_get_a_flow_affinity(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\n"
+        "kind: HelmRelease\n"
+        "metadata: {name: metrics-server, namespace: kube-system}\n"
+        "spec:\n"
+        "  chart: {spec: {chart: metrics-server, version: 3.12.2, "
+        "sourceRef: {kind: HelmRepository, name: ms}}}\n"
+        "  values: {\n"
+        "    image: {repository: registry.k8s.io/metrics-server/metrics-server, tag: v0.7.2},\n"
+        "    args: [--kubelet-insecure-tls]\n"
+        "  }\n"
+    )
+    path = tmp_path / "release.yaml"
+    path.write_text(text)
+    outcome = run_fix([path], check=fixed_check(ARCH))
+    assert outcome.files
+    assert path.read_text() == text.replace(
+        "    args: [--kubelet-insecure-tls]\n",
+        "    args: [--kubelet-insecure-tls],\n"
+        "    affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: "
+        "{nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/arch, operator: In, "
+        "values: [amd64]}]}]}}}\n",
+    )
+
+
+def test_dry_run_diff_and_written_file_keep_crlf(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: apps/v1\r\n"
+        "kind: Deployment\r\n"
+        "metadata: {name: web}\r\n"
+        "spec:\r\n"
+        "  template:\r\n"
+        "    spec: {\r\n"
+        "      containers: [{name: app, image: nginx}]\r\n"
+        "    }\r\n"
+    )
+    path = tmp_path / "web.yaml"
+    path.write_bytes(text.encode())
+    outcome = run_fix([path], dry_run=True, check=fixed_check(ARCH))
+    name = str(path).lstrip("/")
+    assert outcome.diff == (
+        f"--- a/{name}\n"
+        f"+++ b/{name}\n"
+        "@@ -4,5 +4,6 @@\n"
+        " spec:\r\n"
+        "   template:\r\n"
+        "     spec: {\r\n"
+        "-      containers: [{name: app, image: nginx}]\r\n"
+        "+      containers: [{name: app, image: nginx}],\r\n"
+        "+      affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: "
+        "{nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/arch, operator: In, "
+        "values: [amd64]}]}]}}}\r\n"
+        "     }\r\n"
+    )
+    assert path.read_bytes() == text.encode()
+    run_fix([path], check=fixed_check(ARCH))
+    written = path.read_bytes()
+    assert written.count(b"\r\n") == written.count(b"\n") == 9
