@@ -85,17 +85,31 @@ def find_additions(node: yaml.Node, before: Any, after: Any, *, parent_flow: boo
 Render = Callable[[tuple[Any, ...], int | None], str]
 
 
+BlockRender = Callable[[tuple[Any, ...]], str]
+
+
 def splice(
-    body: str, additions: Sequence[Addition], render: Render, *, expand_empty: int | None = None
+    body: str,
+    additions: Sequence[Addition],
+    render: Render,
+    *,
+    expand_empty: int | None = None,
+    block: BlockRender | None = None,
 ) -> str | None:
     """`body` with every addition written into its flow collection; None when one of them goes
     into a block collection (or into an empty flow one in block context, which the caller
     writes as a block). `expand_empty` (JSON's indent unit) writes entries into an empty
-    collection one per line, as `json.dumps(indent=…)` would."""
+    collection one per line, as `json.dumps(indent=…)` would. With `block` (an entry as block
+    lines at column 0), new keys of a block mapping are written after its last entry too."""
     edits: list[tuple[int, str]] = []
     for add in additions:
         node = add.node
-        if not node.flow_style or (not node.value and not add.parent_flow):
+        if not node.flow_style:
+            if block is None or not isinstance(node, yaml.MappingNode) or not node.value:
+                return None
+            edits.append(_after_block_mapping(body, node, add.entries, block))
+            continue
+        if not node.value and not add.parent_flow:
             return None
         close = node.end_mark.index - 1
         if body[close : close + 1] not in {"}", "]"}:
@@ -126,6 +140,33 @@ def splice(
     for at, text in sorted(edits, key=lambda e: e[0], reverse=True):
         out = out[:at] + text + out[at:]
     return out
+
+
+def _after_block_mapping(
+    body: str, node: yaml.MappingNode, entries: tuple[tuple[Any, ...], ...], block: BlockRender
+) -> tuple[int, str]:
+    """Where and what to insert for new keys of a block mapping: their lines, at the column of
+    its keys, right after the last line of its last entry (before comments that follow it)."""
+    pad = " " * node.value[0][0].start_mark.column
+    lines = "".join(
+        "".join(pad + line if line.strip() else line for line in block(e).splitlines(True))
+        for e in entries
+    )
+    end = node.value[-1][1].end_mark.index
+    if end > 0 and body[end - 1] != "\n":
+        newline = body.find("\n", end)
+        if newline < 0:  # the last line of a text without a final newline
+            return len(body), "\n" + lines.rstrip("\n")
+        return newline + 1, lines
+    # A block collection ends where the next token starts: step back over blank and comment
+    # lines, which belong to what follows.
+    while end > 0:
+        start = body.rfind("\n", 0, end - 1) + 1
+        stripped = body[start:end].strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        end = start
+    return end, lines
 
 
 def _indented(text: str, pad: str) -> str:

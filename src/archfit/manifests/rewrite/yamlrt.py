@@ -263,6 +263,8 @@ class YamlFile:
                 continue
             emitted = self._dump(chunk.data, chunk.indentation)
             merged = self._merge(body, self._dump(chunk.pristine, chunk.indentation), emitted)
+            if merged is None:
+                merged = self._splice(body, chunk, block=True)
             if merged is not None:
                 out.append(head + merged)
                 continue
@@ -270,10 +272,10 @@ class YamlFile:
             out.append(head + emitted.rstrip("\n") + (trailing or "\n"))
         return self._envelope.wrap("".join(out))
 
-    def _splice(self, body: str, chunk: _Chunk) -> str | None:
-        """The edit written into flow collections as text (see `flowsplice`), checked to read
-        back as the edited document; None when it is not only additions into flow
-        collections."""
+    def _splice(self, body: str, chunk: _Chunk, *, block: bool = False) -> str | None:
+        """The edit written into flow collections (and with `block`, after the last entry of
+        block mappings) as text (see `flowsplice`), checked to read back as the edited
+        document; None when it is not only such additions."""
         if not body.strip():
             return None
         try:
@@ -291,9 +293,17 @@ class YamlFile:
             )
         else:
             render: flowsplice.Render = flowsplice.render_yaml
-            if _prefers_double_quotes(body):
+            double = _prefers_double_quotes(body)
+            if double:
                 render = _double_quoting(render)
-            spliced = flowsplice.splice(body, additions, render)
+
+            def block_lines(entry: tuple[Any, ...]) -> str:
+                lines = self._dump({entry[0]: entry[1]}, chunk.indentation)
+                return "".join(map(_double_quoted, _lines_with_ends(lines))) if double else lines
+
+            spliced = flowsplice.splice(
+                body, additions, render, block=block_lines if block else None
+            )
         if spliced is None:
             return None
         try:
