@@ -10,7 +10,9 @@ Targets, in the place a person would edit:
 - another chart: its top-level `affinity` value (a note says when the chart is not known to honour
   it); Argo CD values given as a YAML string are not rewritten (a note says so);
 - a document of a Kustomize base outside the paths given (not the user's to edit): a strategic
-  merge patch beside the overlay (or in `patches_dir`), listed under the overlay's `patches:`.
+  merge patch beside the overlay (or in `patches_dir`), listed under the overlay's `patches:`;
+- an item of a `kind: List`: that item; a node other workloads share through YAML anchors:
+  nothing (a note says why, see `targets`).
 
 Pure: file contents come from `read`; the result is the new text per file (unchanged files left
 out) and notes. The usecase writes the files.
@@ -37,8 +39,8 @@ from archfit.manifests.helm.release import (
     POD_OPTIONS,
     VALUES_ROOT,
 )
-from archfit.manifests.rewrite.aliases import shared_reason
 from archfit.manifests.rewrite.placement import apply_placement
+from archfit.manifests.rewrite.targets import list_item, shared_note
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.placement import Placement
@@ -212,14 +214,10 @@ def _refuse_shared(
     display: str, doc: Any, path: Sequence[str | int], text: str, plan: FixPlan
 ) -> bool:
     """True (with a note) when an edit at `path` would also change what other workloads share."""
-    reason = shared_reason(doc, path, text)
-    if reason is None:
-        return False
-    plan.notes.append(
-        f"{display}: {reason}; not edited (the edit would change every workload using it), "
-        "add the placement by hand"
-    )
-    return True
+    note = shared_note(display, doc, path, text)
+    if note is not None:
+        plan.notes.append(note)
+    return note is not None
 
 
 def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
@@ -233,7 +231,7 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
         plan.notes.append(f"{workload.display}: document not found at {workload.source}; skipped")
         return
     kind = "Deployment" if workload.kind == "KnativeService" else workload.kind
-    item = _list_item(yfile.document(index), workload)
+    item = list_item(yfile.document(index), workload.kind, workload.name)
     if item is None:
         plan.notes.append(f"{workload.display}: not found in the List at {workload.source}")
         return
@@ -249,23 +247,6 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
                 f"{workload.display}: Knative applies affinity only with the "
                 "kubernetes.podspec-affinity feature enabled"
             )
-
-
-def _list_item(doc: Any, workload: Workload) -> tuple[str | int, ...] | None:
-    """Where `workload` is in `doc`: () for the document itself, `("items", i)` for an item of a
-    List (`kubectl get -o yaml`), None when the List holds no such item."""
-    kind = doc.get("kind") if isinstance(doc, Mapping) else None
-    items = doc.get("items") if isinstance(doc, Mapping) else None
-    if not (isinstance(kind, str) and kind.endswith("List") and isinstance(items, list)):
-        return ()
-    for i, entry in enumerate(items):
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("metadata"), Mapping):
-            continue
-        # Typed lists (`DeploymentList`) may leave out each item's kind.
-        entry_kind = entry.get("kind", kind.removesuffix("List"))
-        if entry_kind == workload.kind and entry["metadata"].get("name") == workload.name:
-            return ("items", i)
-    return None
 
 
 def _values(

@@ -1,10 +1,11 @@
-"""Whether an edit at a place in a document would reach other places through YAML aliases.
+"""Where inside a document an edit may go: the item of a List, and never a node that other
+workloads share through YAML aliases.
 
 An anchored node (`&base`) that is aliased elsewhere (`*base`) is one object in the loaded
 document: adding an affinity to it adds it to every workload that uses the alias. A mapping that
 merges another (`<<: *base`) reads the merged keys from the shared node, so changing a merged
 `affinity` changes the other workloads too; adding a key of the mapping's own does not. `fix`
-refuses an edit that would reach a shared node and says why (`shared_reason`).
+refuses an edit that would reach a shared node and says why (`shared_note`).
 
 Pure; works on ruamel round-trip documents (plain dicts never share).
 """
@@ -15,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-__all__ = ["shared_reason"]
+__all__ = ["list_item", "shared_note", "shared_reason"]
 
 # What `apply_placement` may change inside a pod spec.
 EDITED_KEYS = ("affinity", "nodeSelector")
@@ -83,4 +84,33 @@ def shared_reason(document: Any, path: Sequence[str | int], text: str) -> str | 
                 return (
                     f"its {key} holds the anchored node &{name}, which the file also uses elsewhere"
                 )
+    return None
+
+
+def shared_note(display: str, document: Any, path: Sequence[str | int], text: str) -> str | None:
+    """The note for `display` when an edit at `path` would change shared nodes (else None)."""
+    reason = shared_reason(document, path, text)
+    if reason is None:
+        return None
+    return (
+        f"{display}: {reason}; not edited (the edit would change every workload using it), "
+        "add the placement by hand"
+    )
+
+
+def list_item(document: Any, kind: str, name: str) -> tuple[str | int, ...] | None:
+    """Where the object `kind`/`name` is in `document`: () for the document itself,
+    `("items", i)` for an item of a List (`kubectl get -o yaml`), None when the List holds no
+    such item."""
+    list_kind = document.get("kind") if isinstance(document, Mapping) else None
+    items = document.get("items") if isinstance(document, Mapping) else None
+    if not (isinstance(list_kind, str) and list_kind.endswith("List") and isinstance(items, list)):
+        return ()
+    for i, entry in enumerate(items):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("metadata"), Mapping):
+            continue
+        # Typed lists (`DeploymentList`) may leave out each item's kind.
+        entry_kind = entry.get("kind", list_kind.removesuffix("List"))
+        if entry_kind == kind and entry["metadata"].get("name") == name:
+            return ("items", i)
     return None

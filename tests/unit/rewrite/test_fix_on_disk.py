@@ -4,6 +4,7 @@ back, List items are edited in place, chart values in flow style get flow style,
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.unit.rewrite._support import fixed_check
@@ -212,3 +213,111 @@ def test_dry_run_diff_and_written_file_keep_crlf(tmp_path: Path) -> None:
     run_fix([path], check=fixed_check(ARCH))
     written = path.read_bytes()
     assert written.count(b"\r\n") == written.count(b"\n") == 9
+
+
+def test_app_template_pod_options_shared_by_an_alias_are_refused(tmp_path: Path) -> None:
+    """Only `web` needs a placement, so it would go into `web`'s own pod options, which are the
+    anchored node `worker` uses too."""
+    from collections.abc import Sequence
+
+    from tests.unit.rewrite._support import finding_for
+
+    from archfit.model.check import CheckReport, WorkloadVerdict
+    from archfit.sources import load_manifests
+
+    def check(paths: Sequence[Path]) -> CheckReport:
+        return CheckReport(
+            workloads=tuple(
+                WorkloadVerdict(w, placement=ARCH, findings=(finding_for(w.key),))
+                if w.name.endswith("web")
+                else WorkloadVerdict(w)
+                for w in load_manifests(list(paths)).workloads
+            )
+        )
+
+    text = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\n"
+        "kind: HelmRelease\n"
+        "metadata: {name: paperless, namespace: docs}\n"
+        "spec:\n"
+        "  chart:\n"
+        "    spec:\n"
+        "      chart: app-template\n"
+        "      version: 3.5.1\n"
+        "      sourceRef: {kind: HelmRepository, name: bjw-s}\n"
+        "  values:\n"
+        "    controllers:\n"
+        "      web:\n"
+        "        pod: &pod\n"
+        "          nodeSelector: {zone: attic}\n"
+        "        containers:\n"
+        "          app:\n"
+        "            image: {repository: ghcr.io/paperless-ngx/paperless-ngx, tag: 2.11.0}\n"
+        "      worker:\n"
+        "        pod: *pod\n"
+        "        containers:\n"
+        "          app:\n"
+        "            image: {repository: ghcr.io/paperless-ngx/paperless-ngx, tag: 2.11.0}\n"
+    )
+    path = tmp_path / "release.yaml"
+    path.write_text(text)
+    outcome = run_fix([path], check=check)
+    assert path.read_text() == text
+    assert outcome.files == {}
+    (note,) = outcome.notes
+    assert note.endswith(
+        ": controllers.web.pod is the anchored node &pod, which the file also uses elsewhere; "
+        "not edited (the edit would change every workload using it), add the placement by hand"
+    )
+
+
+def test_json_manifest_dry_run_diff_and_write(tmp_path: Path) -> None:
+    text = (
+        "{\n"
+        '    "apiVersion": "apps/v1",\n'
+        '    "kind": "Deployment",\n'
+        '    "metadata": {"name": "web"},\n'
+        '    "spec": {"template": {"spec": {\n'
+        '        "containers": [{"name": "web", "image": "nginx"}]\n'
+        "    }}}\n"
+        "}\n"
+    )
+    path = tmp_path / "web.json"
+    path.write_text(text)
+    outcome = run_fix([path], dry_run=True, check=fixed_check(ARCH))
+    name = str(path).lstrip("/")
+    assert outcome.diff == (
+        f"--- a/{name}\n"
+        f"+++ b/{name}\n"
+        "@@ -3,6 +3,25 @@\n"
+        '     "kind": "Deployment",\n'
+        '     "metadata": {"name": "web"},\n'
+        '     "spec": {"template": {"spec": {\n'
+        '-        "containers": [{"name": "web", "image": "nginx"}]\n'
+        '+        "containers": [{"name": "web", "image": "nginx"}],\n'
+        '+        "affinity": {\n'
+        '+            "nodeAffinity": {\n'
+        '+                "requiredDuringSchedulingIgnoredDuringExecution": {\n'
+        '+                    "nodeSelectorTerms": [\n'
+        "+                        {\n"
+        '+                            "matchExpressions": [\n'
+        "+                                {\n"
+        '+                                    "key": "kubernetes.io/arch",\n'
+        '+                                    "operator": "In",\n'
+        '+                                    "values": [\n'
+        '+                                        "amd64"\n'
+        "+                                    ]\n"
+        "+                                }\n"
+        "+                            ]\n"
+        "+                        }\n"
+        "+                    ]\n"
+        "+                }\n"
+        "+            }\n"
+        "+        }\n"
+        "     }}}\n"
+        " }\n"
+    )
+    assert path.read_text() == text
+    run_fix([path], check=fixed_check(ARCH))
+    assert json.loads(path.read_text())["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
+    assert run_fix([path], check=fixed_check(ARCH)).files == {}
