@@ -294,3 +294,49 @@ def test_json_edit_that_cannot_be_spliced_is_refused() -> None:
     yfile.mark_changed(0)
     assert yfile.text() == text
     assert yfile.refused == ["document 1: the edit cannot be written as JSON in this file's layout"]
+
+
+def test_comment_after_the_last_flow_entry_stays_on_its_line() -> None:
+    text = (
+        "kind: Deployment\n"
+        "spec:\n"
+        "  template:\n"
+        "    spec: {\n"
+        "      containers: [{name: a, image: nginx}],\n"
+        "      hostNetwork: true  # the router needs it\n"
+        "    }\n"
+    )
+    assert _fixed(text) == (
+        "kind: Deployment\n"
+        "spec:\n"
+        "  template:\n"
+        "    spec: {\n"
+        "      containers: [{name: a, image: nginx}],\n"
+        "      hostNetwork: true,  # the router needs it\n"
+        "      " + FLOW_AFFINITY + "\n"
+        "    }\n"
+    )
+
+
+def test_trailing_commas_are_kept() -> None:
+    one_line = "kind: Deployment\nspec: {template: {spec: {containers: [], }}}\n"
+    assert _fixed(one_line) == (
+        "kind: Deployment\nspec: {template: {spec: {containers: [], " + FLOW_AFFINITY + ", }}}\n"
+    )
+    per_line = "kind: Deployment\nspec: {template: {spec: {\n  containers: [],\n}}}\n"
+    assert _fixed(per_line) == (
+        "kind: Deployment\n"
+        "spec: {template: {spec: {\n"
+        "  containers: [],\n"
+        "  " + FLOW_AFFINITY + ",\n"
+        "}}}\n"
+    )
+
+
+def test_flow_pod_spec_followed_by_more_entries_on_its_line() -> None:
+    text = "kind: Deployment\nspec: {template: {spec: {containers: []}, x: 1}, replicas: 1}\n"
+    assert _fixed(text) == (
+        "kind: Deployment\nspec: {template: {spec: {containers: [], "
+        + FLOW_AFFINITY
+        + "}, x: 1}, replicas: 1}\n"
+    )

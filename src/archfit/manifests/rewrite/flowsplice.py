@@ -128,14 +128,28 @@ def splice(
         pairs = isinstance(node, yaml.MappingNode)
         first: yaml.Node = node.value[0][0] if pairs else node.value[0]
         last: yaml.Node = node.value[-1][1] if pairs else node.value[-1]
+        end = last.end_mark.index
         if first.start_mark.line > node.start_mark.line:  # one entry per line
             column = first.start_mark.column
             unit = column - base if column > base else 2
             pad = " " * column
-            text = "".join(",\n" + pad + _indented(render(e, unit), pad) for e in add.entries)
+            new = [pad + _indented(render(e, unit), pad) for e in add.entries]
+            line_end = body.find("\n", end, close)
+            if line_end < 0:  # the closing bracket ends the last entry's line
+                edits.append((end, "".join(",\n" + e for e in new)))
+                continue
+            # New lines go after the last entry's line, so a comment on it stays with it; a
+            # trailing comma there stays the file's habit.
+            rest = body[end:line_end]
+            if not rest.strip():
+                edits.append((end, ",\n" + ",\n".join(new)))
+            elif rest.split("#", 1)[0].strip() == ",":
+                edits.append((line_end, "\n" + ",\n".join(new) + ","))
+            else:
+                edits.append((end, ","))
+                edits.append((line_end, "\n" + ",\n".join(new)))
         else:
-            text = "".join(", " + render(e, None) for e in add.entries)
-        edits.append((last.end_mark.index, text))
+            edits.append((end, "".join(", " + render(e, None) for e in add.entries)))
     out = body
     for at, text in sorted(edits, key=lambda e: e[0], reverse=True):
         out = out[:at] + text + out[at:]
