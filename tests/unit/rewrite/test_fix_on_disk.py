@@ -321,3 +321,48 @@ def test_json_manifest_dry_run_diff_and_write(tmp_path: Path) -> None:
     run_fix([path], check=fixed_check(ARCH))
     assert json.loads(path.read_text())["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
     assert run_fix([path], check=fixed_check(ARCH)).files == {}
+
+
+def test_overlay_patch_is_indented_as_the_base(tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    overlay = tmp_path / "overlays" / "home"
+    base.mkdir()
+    overlay.mkdir(parents=True)
+    (base / "kustomization.yaml").write_text("resources:\n- deployment.yaml\n")
+    (base / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata:\n"
+        "    name: web\n"
+        "spec:\n"
+        "    template:\n"
+        "        spec:\n"
+        "            containers:\n"
+        "            - name: web\n"
+        "              image: nginx\n"
+    )
+    (overlay / "kustomization.yaml").write_text("resources:\n- ../../base\n")
+    run_fix([overlay], check=fixed_check(ARCH))
+    assert (overlay / "archfit-placement-deployment-web.yaml").read_text() == (
+        "# Written by `archfit fix`: node placement for a base outside this repository path.\n"
+        "---\n"
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata:\n"
+        "    name: web\n"
+        "spec:\n"
+        "    template:\n"
+        "        spec:\n"
+        "            affinity:\n"
+        "                nodeAffinity:\n"
+        "                    requiredDuringSchedulingIgnoredDuringExecution:\n"
+        "                        nodeSelectorTerms:\n"
+        "                        - matchExpressions:\n"
+        "                          - key: kubernetes.io/arch\n"
+        "                            operator: In\n"
+        "                            values:\n"
+        "                            - amd64\n"
+    )
+    assert (overlay / "kustomization.yaml").read_text() == (
+        "resources:\n- ../../base\npatches:\n- path: archfit-placement-deployment-web.yaml\n"
+    )

@@ -273,7 +273,8 @@ def _values(
         assert yfile is not None
         doc = yfile.document(index)
     elif overlay:
-        doc = copy.deepcopy(YamlFile.parse(text, where=file).document(index))
+        base = YamlFile.parse(text, where=file)
+        doc = copy.deepcopy(base.document(index))
     else:
         plan.notes.append(f"{first.display}: {file} is outside the paths given; not edited")
         return
@@ -304,6 +305,7 @@ def _values(
         plan=plan,
         patches_dir=patches_dir,
         displays=[d for d, _ in edits],
+        style=base,
     )
 
 
@@ -395,7 +397,8 @@ def _patch(
     index = _doc_index(text, workload.source.file, workload)
     if index is None:
         return
-    doc = copy.deepcopy(YamlFile.parse(text, where=workload.source.file).document(index))
+    base = YamlFile.parse(text, where=workload.source.file)
+    doc = copy.deepcopy(base.document(index))
     spec_path = POD_SPEC_PATHS.get(workload.kind, ("spec",))
     spec = _walk(doc, spec_path, create=True)
     if not isinstance(spec, MutableMapping):
@@ -417,6 +420,7 @@ def _patch(
         plan=plan,
         patches_dir=patches_dir,
         displays=[workload.display],
+        style=base,
     )
 
 
@@ -440,15 +444,17 @@ def _write_patch(
     plan: FixPlan,
     patches_dir: Path | None,
     displays: Sequence[str],
+    style: YamlFile,
 ) -> None:
     """Write `patch` beside the overlay (or in `patches_dir` inside it) and list it under the
-    overlay kustomization's `patches:` (once)."""
+    overlay kustomization's `patches:` (once). The patch is indented as `style`, the file of the
+    document it patches."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq  # noqa: PLC0415
 
     directory = _patch_dir(files, overlay, patches_dir, plan)
     patch_file = directory / name
     header = "# Written by `archfit fix`: node placement for a base outside this repository path.\n"
-    files.created[str(patch_file)] = header + "---\n" + _dump(YamlFile.parse("{}\n"), patch)
+    files.created[str(patch_file)] = header + "---\n" + _dump(style, patch)
     kustomization = next(
         (
             overlay / n
