@@ -285,9 +285,25 @@ def test_json_empty_object_is_expanded_at_the_files_indentation() -> None:
     assert json.loads(out)["spec"]["template"]["spec"]["affinity"]
 
 
+def test_json_key_renamed_in_place() -> None:
+    text = (
+        '{\n  "spec": {\n    "nodeSelector": {"beta.kubernetes.io/arch": "amd64", "a": "b"}\n'
+        "  }\n}\n"
+    )
+    yfile = YamlFile.parse(text, json=True)
+    rename = Placement(renamed_keys=(("beta.kubernetes.io/arch", "kubernetes.io/arch"),))
+    assert apply_placement(yfile.document(0)["spec"], rename)
+    yfile.mark_changed(0)
+    assert yfile.text() == text.replace('"beta.kubernetes.io/arch"', '"kubernetes.io/arch"')
+
+
 def test_json_edit_that_cannot_be_spliced_is_refused() -> None:
-    """A rename changes a key in place: no JSON splice for it, so the file is left alone."""
-    text = '{"spec": {"nodeSelector": {"beta.kubernetes.io/arch": "amd64"}}}\n'
+    """The deprecated key goes where its successor already says the same: a removal, which is
+    not written into JSON text, so the file is left alone and the refusal named."""
+    text = (
+        '{"spec": {"nodeSelector": {"beta.kubernetes.io/arch": "amd64", '
+        '"kubernetes.io/arch": "amd64"}}}\n'
+    )
     yfile = YamlFile.parse(text, json=True)
     rename = Placement(renamed_keys=(("beta.kubernetes.io/arch", "kubernetes.io/arch"),))
     assert apply_placement(yfile.document(0)["spec"], rename)
@@ -296,47 +312,15 @@ def test_json_edit_that_cannot_be_spliced_is_refused() -> None:
     assert yfile.refused == ["document 1: the edit cannot be written as JSON in this file's layout"]
 
 
-def test_comment_after_the_last_flow_entry_stays_on_its_line() -> None:
+def test_json_expression_key_renamed_in_place() -> None:
     text = (
-        "kind: Deployment\n"
-        "spec:\n"
-        "  template:\n"
-        "    spec: {\n"
-        "      containers: [{name: a, image: nginx}],\n"
-        "      hostNetwork: true  # the router needs it\n"
-        "    }\n"
+        '{"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":'
+        ' {"nodeSelectorTerms": [{"matchExpressions": [{"key": "beta.kubernetes.io/arch",'
+        ' "operator": "In", "values": ["arm64"]}]}]}}}}}\n'
     )
-    assert _fixed(text) == (
-        "kind: Deployment\n"
-        "spec:\n"
-        "  template:\n"
-        "    spec: {\n"
-        "      containers: [{name: a, image: nginx}],\n"
-        "      hostNetwork: true,  # the router needs it\n"
-        "      " + FLOW_AFFINITY + "\n"
-        "    }\n"
-    )
-
-
-def test_trailing_commas_are_kept() -> None:
-    one_line = "kind: Deployment\nspec: {template: {spec: {containers: [], }}}\n"
-    assert _fixed(one_line) == (
-        "kind: Deployment\nspec: {template: {spec: {containers: [], " + FLOW_AFFINITY + ", }}}\n"
-    )
-    per_line = "kind: Deployment\nspec: {template: {spec: {\n  containers: [],\n}}}\n"
-    assert _fixed(per_line) == (
-        "kind: Deployment\n"
-        "spec: {template: {spec: {\n"
-        "  containers: [],\n"
-        "  " + FLOW_AFFINITY + ",\n"
-        "}}}\n"
-    )
-
-
-def test_flow_pod_spec_followed_by_more_entries_on_its_line() -> None:
-    text = "kind: Deployment\nspec: {template: {spec: {containers: []}, x: 1}, replicas: 1}\n"
-    assert _fixed(text) == (
-        "kind: Deployment\nspec: {template: {spec: {containers: [], "
-        + FLOW_AFFINITY
-        + "}, x: 1}, replicas: 1}\n"
-    )
+    yfile = YamlFile.parse(text, json=True)
+    rename = Placement(renamed_keys=(("beta.kubernetes.io/arch", "kubernetes.io/arch"),))
+    assert apply_placement(yfile.document(0)["spec"], rename)
+    yfile.mark_changed(0)
+    assert yfile.text() == text.replace('"beta.kubernetes.io/arch"', '"kubernetes.io/arch"')
+    assert yfile.refused == []

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Addition", "find_additions", "splice"]
+__all__ = ["Addition", "Replacement", "find_additions", "splice"]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -37,6 +37,34 @@ class Addition:
     parent_flow: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A string scalar written anew — a changed value, or a mapping key renamed in place — in
+    the scalar's own quoting."""
+
+    node: yaml.ScalarNode
+    value: str
+
+
+Change = Addition | Replacement
+
+
+def _renamed(node: yaml.MappingNode, before: Mapping[Any, Any], after: Mapping[Any, Any]) -> Any:
+    """Keys renamed in place (same positions, same values); None for any other change."""
+    old, new = list(before), list(after)
+    if len(old) != len(new) or len(node.value) != len(old):
+        return None
+    out: list[Change] = []
+    for (key_node, _), b, a in zip(node.value, old, new, strict=True):
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.value != str(b):
+            return None
+        if before[b] != after[a] or not isinstance(a, str):
+            return None
+        if a != b:
+            out.append(Replacement(key_node, a))
+    return out
+
+
 def _child(node: yaml.MappingNode, key: Any) -> yaml.Node | None:
     for k, v in node.value:
         if isinstance(k, yaml.ScalarNode) and k.value == str(key):
@@ -46,12 +74,15 @@ def _child(node: yaml.MappingNode, key: Any) -> yaml.Node | None:
 
 
 def find_additions(node: yaml.Node, before: Any, after: Any, *, parent_flow: bool) -> Any:
-    """The additions that turn `before` (composed as `node`) into `after`; None when the change
-    is anything but additions at the ends of collections."""
-    out: list[Addition] = []
+    """The changes that turn `before` (composed as `node`) into `after`: additions at the ends
+    of collections, string scalars replaced, keys renamed in place; None for any other change
+    (a removal, a reordering, a change of type)."""
+    out: list[Change] = []
     if isinstance(before, Mapping) and isinstance(after, Mapping):
-        if not isinstance(node, yaml.MappingNode) or list(after)[: len(before)] != list(before):
+        if not isinstance(node, yaml.MappingNode):
             return None
+        if list(after)[: len(before)] != list(before):
+            return _renamed(node, before, after)
         for key, value in before.items():
             if after[key] == value:
                 continue
@@ -79,10 +110,21 @@ def find_additions(node: yaml.Node, before: Any, after: Any, *, parent_flow: boo
         if len(after) > len(before):
             out.append(Addition(node, tuple((i,) for i in after[len(before) :]), parent_flow))
         return out
-    return None if before != after else out
+    if before == after:
+        return out
+    if (
+        isinstance(before, str)
+        and isinstance(after, str)
+        and isinstance(node, yaml.ScalarNode)
+        and node.style in {None, "", "'", '"'}  # plain is None in PyYAML, "" in libyaml
+        and node.start_mark.line == node.end_mark.line
+    ):
+        return [Replacement(node, after)]
+    return None
 
 
 Render = Callable[[tuple[Any, ...], int | None], str]
+ScalarRender = Callable[[str, str | None], str]
 
 
 BlockRender = Callable[[tuple[Any, ...]], str]
@@ -90,9 +132,10 @@ BlockRender = Callable[[tuple[Any, ...]], str]
 
 def splice(
     body: str,
-    additions: Sequence[Addition],
+    additions: Sequence[Change],
     render: Render,
     *,
+    scalar: ScalarRender,
     expand_empty: int | None = None,
     block: BlockRender | None = None,
 ) -> str | None:
@@ -100,14 +143,20 @@ def splice(
     into a block collection (or into an empty flow one in block context, which the caller
     writes as a block). `expand_empty` (JSON's indent unit) writes entries into an empty
     collection one per line, as `json.dumps(indent=…)` would. With `block` (an entry as block
-    lines at column 0), new keys of a block mapping are written after its last entry too."""
-    edits: list[tuple[int, str]] = []
+    lines at column 0), new keys of a block mapping are written after its last entry too.
+    `scalar` writes a replaced string in a scalar style (None: plain)."""
+    edits: list[tuple[int, int, str]] = []
     for add in additions:
+        if isinstance(add, Replacement):
+            start, end = add.node.start_mark.index, add.node.end_mark.index
+            edits.append((start, end, scalar(add.value, add.node.style)))
+            continue
         node = add.node
         if not node.flow_style:
             if block is None or not isinstance(node, yaml.MappingNode) or not node.value:
                 return None
-            edits.append(_after_block_mapping(body, node, add.entries, block))
+            at, text = _after_block_mapping(body, node, add.entries, block)
+            edits.append((at, at, text))
             continue
         if not node.value and not add.parent_flow:
             return None
@@ -119,11 +168,11 @@ def splice(
         base = len(line) - len(line.lstrip(" "))
         if not node.value:
             if expand_empty is None:
-                edits.append((close, ", ".join(render(e, None) for e in add.entries)))
+                edits.append((close, close, ", ".join(render(e, None) for e in add.entries)))
                 continue
             pad = " " * (base + expand_empty)
             text = ",\n".join(pad + _indented(render(e, expand_empty), pad) for e in add.entries)
-            edits.append((close, f"\n{text}\n{' ' * base}"))
+            edits.append((close, close, f"\n{text}\n{' ' * base}"))
             continue
         pairs = isinstance(node, yaml.MappingNode)
         first: yaml.Node = node.value[0][0] if pairs else node.value[0]
@@ -136,23 +185,23 @@ def splice(
             new = [pad + _indented(render(e, unit), pad) for e in add.entries]
             line_end = body.find("\n", end, close)
             if line_end < 0:  # the closing bracket ends the last entry's line
-                edits.append((end, "".join(",\n" + e for e in new)))
+                edits.append((end, end, "".join(",\n" + e for e in new)))
                 continue
             # New lines go after the last entry's line, so a comment on it stays with it; a
             # trailing comma there stays the file's habit.
             rest = body[end:line_end]
             if not rest.strip():
-                edits.append((end, ",\n" + ",\n".join(new)))
+                edits.append((end, end, ",\n" + ",\n".join(new)))
             elif rest.split("#", 1)[0].strip() == ",":
-                edits.append((line_end, "\n" + ",\n".join(new) + ","))
+                edits.append((line_end, line_end, "\n" + ",\n".join(new) + ","))
             else:
-                edits.append((end, ","))
-                edits.append((line_end, "\n" + ",\n".join(new)))
+                edits.append((end, end, ","))
+                edits.append((line_end, line_end, "\n" + ",\n".join(new)))
         else:
-            edits.append((end, "".join(", " + render(e, None) for e in add.entries)))
+            edits.append((end, end, "".join(", " + render(e, None) for e in add.entries)))
     out = body
-    for at, text in sorted(edits, key=lambda e: e[0], reverse=True):
-        out = out[:at] + text + out[at:]
+    for start, end, text in sorted(edits, key=lambda e: e[0], reverse=True):
+        out = out[:start] + text + out[end:]
     return out
 
 
@@ -200,6 +249,21 @@ def render_yaml(entry: tuple[Any, ...], _unit: int | None) -> str:
         _plain(value), default_flow_style=True, sort_keys=False, width=1 << 30, allow_unicode=True
     ).rstrip("\n")
     return text[1:-1]
+
+
+def scalar_yaml(value: str, style: str | None) -> str:
+    """A string in the quoting it replaces: `"…"`, `'…'`, or plain when YAML reads it back as
+    the same string (else single-quoted)."""
+    if style == '"':
+        return json.dumps(value, ensure_ascii=False)
+    if not style:
+        flow = yaml.safe_dump([value], default_flow_style=True, width=1 << 30, allow_unicode=True)
+        return flow.strip()[1:-1]
+    return "'" + value.replace("'", "''") + "'"
+
+
+def scalar_json(value: str, _style: str | None) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def render_json(entry: tuple[Any, ...], unit: int | None) -> str:

@@ -289,7 +289,11 @@ class YamlFile:
             return None
         if self.json:
             spliced = flowsplice.splice(
-                body, additions, flowsplice.render_json, expand_empty=_json_unit(body)
+                body,
+                additions,
+                flowsplice.render_json,
+                scalar=flowsplice.scalar_json,
+                expand_empty=_json_unit(body),
             )
         else:
             render: flowsplice.Render = flowsplice.render_yaml
@@ -302,7 +306,11 @@ class YamlFile:
                 return "".join(map(_double_quoted, _lines_with_ends(lines))) if double else lines
 
             spliced = flowsplice.splice(
-                body, additions, render, block=block_lines if block else None
+                body,
+                additions,
+                render,
+                scalar=flowsplice.scalar_yaml,
+                block=block_lines if block else None,
             )
         if spliced is None:
             return None
