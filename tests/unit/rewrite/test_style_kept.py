@@ -324,3 +324,49 @@ def test_json_expression_key_renamed_in_place() -> None:
     yfile.mark_changed(0)
     assert yfile.text() == text.replace('"beta.kubernetes.io/arch"', '"kubernetes.io/arch"')
     assert yfile.refused == []
+
+
+def test_comment_after_the_last_flow_entry_stays_on_its_line() -> None:
+    text = (
+        "kind: Deployment\n"
+        "spec:\n"
+        "  template:\n"
+        "    spec: {\n"
+        "      containers: [{name: a, image: nginx}],\n"
+        "      hostNetwork: true  # the router needs it\n"
+        "    }\n"
+    )
+    assert _fixed(text) == (
+        "kind: Deployment\n"
+        "spec:\n"
+        "  template:\n"
+        "    spec: {\n"
+        "      containers: [{name: a, image: nginx}],\n"
+        "      hostNetwork: true,  # the router needs it\n"
+        "      " + FLOW_AFFINITY + "\n"
+        "    }\n"
+    )
+
+
+def test_trailing_commas_are_kept() -> None:
+    one_line = "kind: Deployment\nspec: {template: {spec: {containers: [], }}}\n"
+    assert _fixed(one_line) == (
+        "kind: Deployment\nspec: {template: {spec: {containers: [], " + FLOW_AFFINITY + ", }}}\n"
+    )
+    per_line = "kind: Deployment\nspec: {template: {spec: {\n  containers: [],\n}}}\n"
+    assert _fixed(per_line) == (
+        "kind: Deployment\n"
+        "spec: {template: {spec: {\n"
+        "  containers: [],\n"
+        "  " + FLOW_AFFINITY + ",\n"
+        "}}}\n"
+    )
+
+
+def test_flow_pod_spec_followed_by_more_entries_on_its_line() -> None:
+    text = "kind: Deployment\nspec: {template: {spec: {containers: []}, x: 1}, replicas: 1}\n"
+    assert _fixed(text) == (
+        "kind: Deployment\nspec: {template: {spec: {containers: [], "
+        + FLOW_AFFINITY
+        + "}, x: 1}, replicas: 1}\n"
+    )
