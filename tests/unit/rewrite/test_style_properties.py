@@ -8,6 +8,7 @@ contiguous piece inserted, so every byte outside the edit is where it was."""
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,3 +271,29 @@ def test_fix_adds_exactly_the_affinity(
         assert out.count("\r\n") == out.count("\n")
     else:
         assert "\r\n" not in out
+
+
+@given(
+    deployment=deployments(),
+    placement=placements,
+    indent=st.sampled_from([None, 2, 4, "\t"]),
+    final_newline=st.booleans(),
+)
+def test_fix_of_json_is_json_with_exactly_the_affinity(
+    *,
+    deployment: dict[str, Any],
+    placement: Placement,
+    indent: int | str | None,
+    final_newline: bool,
+) -> None:
+    text = json.dumps(deployment, indent=indent) + ("\n" if final_newline else "")
+    yfile = YamlFile.parse(text, json=True)
+    assert apply_placement(yfile.document(0)["spec"]["template"]["spec"], placement)
+    yfile.mark_changed(0)
+    out = yfile.text()
+    expected = copy.deepcopy(deployment)
+    expected["spec"]["template"]["spec"]["affinity"] = _affinity(placement)
+    assert json.loads(out) == expected
+    assert _single_insertion(text, out)
+    if indent is not None:  # laid out as `json.dumps(indent=…)` lays it out
+        assert out == json.dumps(expected, indent=indent) + ("\n" if final_newline else "")

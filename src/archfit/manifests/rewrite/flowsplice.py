@@ -1,16 +1,19 @@
-"""Additions into flow collections (`{…}`, `[…]`, and so every JSON file) spliced into the text.
+"""An edit written into the original text: additions into flow collections (`{…}`, `[…]`, and
+so every JSON file), keys renamed in place and strings replaced, each spliced at the position
+libyaml reports, so nothing else in the text moves.
 
 ruamel.yaml re-emits a flow collection on one line with its own spacing, so a multi-line flow
 mapping (or a JSON object) would come back rewritten from its first line to its last. Here the
-edit is instead found as a list of additions — new keys at the end of a mapping, new items at
-the end of a sequence — by comparing the document before and after the edit, and each is written
-just after the collection's last entry, in the collection's own layout: on its line
-(`{a: 1, b: 2}`) when the collection is on one line, one entry per line at the entries' column
-when they stand one per line. Nothing else in the text moves.
+edit is instead found as a list of changes by comparing the document before and after it
+(`find_additions`): new keys at the end of a mapping, new items at the end of a sequence, a
+string scalar (or a key) replaced. Each addition is written just after the collection's last
+entry, in the collection's own layout: on its line (`{a: 1, b: 2}`) when the collection is on one
+line, one entry per line at the entries' column when they stand one per line; a replaced scalar
+keeps its quoting. New keys of a block mapping are written as block lines after its last entry
+when the caller gives a block renderer (it prefers its own line merge for those).
 
-Only additions are spliced; any other change (a renamed key, a changed value) or an addition into
-a block collection gives None, and the caller writes the edit another way. Pure: text in, text
-out.
+Any other change (a removal, a reordering) gives None, and the caller writes the edit another
+way. Pure: text in, text out.
 """
 
 from __future__ import annotations
@@ -123,7 +126,8 @@ def find_additions(node: yaml.Node, before: Any, after: Any, *, parent_flow: boo
     return None
 
 
-Render = Callable[[tuple[Any, ...], int | None], str]
+# An entry as text, laid out with the given indent per level (None: on one line).
+Render = Callable[[tuple[Any, ...], str | None], str]
 ScalarRender = Callable[[str, str | None], str]
 
 
@@ -136,7 +140,7 @@ def splice(
     render: Render,
     *,
     scalar: ScalarRender,
-    expand_empty: int | None = None,
+    expand_empty: str | None = None,
     block: BlockRender | None = None,
 ) -> str | None:
     """`body` with every addition written into its flow collection; None when one of them goes
@@ -163,25 +167,22 @@ def splice(
         close = node.end_mark.index - 1
         if body[close : close + 1] not in {"}", "]"}:
             return None
-        line_start = body.rfind("\n", 0, node.start_mark.index) + 1
-        line = body[line_start:]
-        base = len(line) - len(line.lstrip(" "))
+        base = _leading(body, node.start_mark.index)
         if not node.value:
             if expand_empty is None:
                 edits.append((close, close, ", ".join(render(e, None) for e in add.entries)))
                 continue
-            pad = " " * (base + expand_empty)
+            pad = base + expand_empty
             text = ",\n".join(pad + _indented(render(e, expand_empty), pad) for e in add.entries)
-            edits.append((close, close, f"\n{text}\n{' ' * base}"))
+            edits.append((close, close, f"\n{text}\n{base}"))
             continue
         pairs = isinstance(node, yaml.MappingNode)
         first: yaml.Node = node.value[0][0] if pairs else node.value[0]
         last: yaml.Node = node.value[-1][1] if pairs else node.value[-1]
         end = last.end_mark.index
         if first.start_mark.line > node.start_mark.line:  # one entry per line
-            column = first.start_mark.column
-            unit = column - base if column > base else 2
-            pad = " " * column
+            pad = _leading(body, first.start_mark.index)  # spaces or tabs, as written
+            unit = pad[len(base) :] if pad.startswith(base) and len(pad) > len(base) else "  "
             new = [pad + _indented(render(e, unit), pad) for e in add.entries]
             line_end = body.find("\n", end, close)
             if line_end < 0:  # the closing bracket ends the last entry's line
@@ -232,6 +233,13 @@ def _after_block_mapping(
     return end, lines
 
 
+def _leading(body: str, index: int) -> str:
+    """The whitespace that starts the line holding `index`."""
+    start = body.rfind("\n", 0, index) + 1
+    line = body[start:index]
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
 def _indented(text: str, pad: str) -> str:
     return text.replace("\n", "\n" + pad)
 
@@ -242,7 +250,7 @@ def compose(body: str) -> yaml.Node | None:
     return node
 
 
-def render_yaml(entry: tuple[Any, ...], _unit: int | None) -> str:
+def render_yaml(entry: tuple[Any, ...], _unit: str | None) -> str:
     """One entry in YAML flow style: `key: {…}` or an item (PyYAML's safe emitter, one line)."""
     value: Any = {entry[0]: entry[1]} if len(entry) == 2 else [entry[0]]
     text = yaml.safe_dump(
@@ -266,8 +274,8 @@ def scalar_json(value: str, _style: str | None) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def render_json(entry: tuple[Any, ...], unit: int | None) -> str:
-    """One entry as JSON, indented by `unit` spaces per level (None: on one line)."""
+def render_json(entry: tuple[Any, ...], unit: str | None) -> str:
+    """One entry as JSON, indented by `unit` per level (None: on one line)."""
     separators = (", ", ": ") if unit is None else (",", ": ")
     value = json.dumps(_plain(entry[-1]), indent=unit, separators=separators, ensure_ascii=False)
     return f"{json.dumps(str(entry[0]), ensure_ascii=False)}: {value}" if len(entry) == 2 else value

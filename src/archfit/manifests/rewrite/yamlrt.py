@@ -1,13 +1,23 @@
 """Round-trip YAML text: edit some documents of a file, keep every other byte.
 
 A file is split into document chunks exactly as `archfit.manifests.documents` splits it, so
-separators, directives and anything between documents survive exactly. Only chunks whose document
-was changed are re-emitted, through ruamel.yaml's round-trip mode with this file's own
-indentation (detected per file), quotes preserved and no line wrapping; and of those, only the
-lines the edit added or changed replace original lines (see `YamlFile._merge`). Within a
-re-emitted chunk, the lines before the document's first content (the `---` line and comments
-like a `yaml-language-server` header, which ruamel would drop when they precede a leading `---`)
-are kept verbatim as well.
+separators, directives and anything between documents survive exactly. A byte-order mark, CRLF
+line ends and a missing final newline are taken off before and put back after (`_Envelope`).
+Only chunks whose document was changed are written anew, each in the first of these ways that
+reads back as the edited document:
+
+1. the changes spliced into the text (`flowsplice`): additions into flow collections in their
+   own layout, renamed keys and replaced strings in their own quoting — the only way for a JSON
+   file (`json=True`), whose other edits are refused and named in `refused`;
+2. ruamel.yaml's round-trip emission of the document before and after the edit, with this
+   document's own indentation (detected per document), quotes preserved and no line wrapping,
+   the lines that differ applied to the original lines (`YamlFile._merge`);
+3. new keys of block mappings spliced in as block lines after their last entry;
+4. ruamel's emission of the whole document.
+
+Within a re-emitted chunk, the lines before the document's first content (the `---` line and
+comments like a `yaml-language-server` header, which ruamel would drop when they precede a
+leading `---`) are kept verbatim as well.
 
 Pure: text in, text out. ruamel.yaml is imported here only (the `fix` extra).
 """
@@ -384,12 +394,12 @@ class YamlFile:
 _NO_WRAP = 1 << 30
 
 
-def _json_unit(text: str) -> int | None:
-    """Spaces per level of a pretty-printed JSON text (None: it is on one line)."""
+def _json_unit(text: str) -> str | None:
+    """The indent per level of a pretty-printed JSON text (None: it is on one line)."""
     for line in text.splitlines()[1:]:
-        stripped = line.lstrip(" ")
+        stripped = line.lstrip(" \t")
         if stripped:
-            return (len(line) - len(stripped)) or None
+            return line[: len(line) - len(stripped)] or None
     return None
 
 
