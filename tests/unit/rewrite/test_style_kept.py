@@ -370,3 +370,16 @@ def test_flow_pod_spec_followed_by_more_entries_on_its_line() -> None:
         + FLOW_AFFINITY
         + "}, x: 1}, replicas: 1}\n"
     )
+
+
+def test_directive_and_document_end_around_the_edited_document_stay() -> None:
+    text = "%YAML 1.2\n%TAG !k! tag:k8s.invalid,2024:\n--- # the app\n" + BLOCK + "...\n"
+    assert (
+        _fixed(text).encode()
+        == (
+            "%YAML 1.2\n%TAG !k! tag:k8s.invalid,2024:\n--- # the app\n"
+            + BLOCK
+            + BLOCK_AFFINITY
+            + "...\n"
+        ).encode()
+    )
