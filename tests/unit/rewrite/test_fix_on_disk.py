@@ -366,3 +366,45 @@ def test_overlay_patch_is_indented_as_the_base(tmp_path: Path) -> None:
     assert (overlay / "kustomization.yaml").read_text() == (
         "resources:\n- ../../base\npatches:\n- path: archfit-placement-deployment-web.yaml\n"
     )
+
+
+def test_flow_kustomization_lists_the_patch_in_flow(tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    overlay = tmp_path / "overlays" / "home"
+    base.mkdir()
+    overlay.mkdir(parents=True)
+    (base / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
+    (base / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+        "spec: {template: {spec: {containers: [{name: web, image: nginx}]}}}\n"
+    )
+    (overlay / "kustomization.yaml").write_text("{resources: [../../base]}  # home\n")
+    run_fix([overlay], check=fixed_check(ARCH))
+    assert (overlay / "kustomization.yaml").read_text() == (
+        "{resources: [../../base], patches: [{path: archfit-placement-deployment-web.yaml}]}"
+        "  # home\n"
+    )
+    # A new file: block, at the indentation the base would show (none here: the default).
+    assert (
+        (overlay / "archfit-placement-deployment-web.yaml")
+        .read_text()
+        .endswith(
+            "---\n"
+            "apiVersion: apps/v1\n"
+            "kind: Deployment\n"
+            "metadata:\n"
+            "  name: web\n"
+            "spec:\n"
+            "  template:\n"
+            "    spec:\n"
+            "      affinity:\n"
+            "        nodeAffinity:\n"
+            "          requiredDuringSchedulingIgnoredDuringExecution:\n"
+            "            nodeSelectorTerms:\n"
+            "              - matchExpressions:\n"
+            "                  - key: kubernetes.io/arch\n"
+            "                    operator: In\n"
+            "                    values:\n"
+            "                      - amd64\n"
+        )
+    )
