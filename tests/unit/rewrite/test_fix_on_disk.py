@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
 from tests.unit.rewrite._support import fixed_check
 
 from archfit.model.placement import Placement
@@ -408,3 +409,45 @@ def test_flow_kustomization_lists_the_patch_in_flow(tmp_path: Path) -> None:
             "                      - amd64\n"
         )
     )
+
+
+def test_a_document_written_out_whole_is_named(tmp_path: Path) -> None:
+    """A comment after the first item's dash leaves no column to write the new item at, and
+    ruamel rewrites both its neighbours: the document is emitted whole, and the user is told."""
+    text = (
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata: {name: web}\n"
+        "spec:\n"
+        "  template:\n"
+        "    spec:\n"
+        "      affinity:\n"
+        "        nodeAffinity:\n"
+        "          requiredDuringSchedulingIgnoredDuringExecution:\n"
+        "            nodeSelectorTerms:\n"
+        "            - matchExpressions:\n"
+        "              - # disk\n"
+        "                key: disktype\n"
+        "                operator: In\n"
+        "                values: [ssd,\n"
+        "                  hdd]\n"
+        "      containers: [ {name: app, image: nginx} ]\n"
+    )
+    path = tmp_path / "web.yaml"
+    path.write_text(text)
+    outcome = run_fix([path], check=fixed_check(ARCH))
+    assert outcome.notes == (
+        f"{path}: document 1 was written out whole, its layout could not be kept line for line; "
+        "check the diff",
+    )
+    term = yaml.safe_load(path.read_text())["spec"]["template"]["spec"]["affinity"]
+    assert term["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] == {
+        "nodeSelectorTerms": [
+            {
+                "matchExpressions": [
+                    {"key": "disktype", "operator": "In", "values": ["ssd", "hdd"]},
+                    {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
+                ]
+            }
+        ]
+    }

@@ -383,3 +383,33 @@ def test_directive_and_document_end_around_the_edited_document_stay() -> None:
             + "...\n"
         ).encode()
     )
+
+
+TERMS = (
+    "kind: Deployment\n"
+    "spec:\n"
+    "  template:\n"
+    "    spec:\n"
+    "      affinity:\n"
+    "        nodeAffinity:\n"
+    "          requiredDuringSchedulingIgnoredDuringExecution:\n"
+    "            nodeSelectorTerms:\n"
+    "            - matchExpressions:\n"
+    "              -   {key: disktype,\n"
+    "                   operator: In, values: [ssd]}\n"
+    "      containers: [ {name: a} ]\n"
+)
+
+
+def test_new_item_of_a_block_sequence_goes_after_its_last_item() -> None:
+    """ruamel would rewrite both neighbours of the new item (the two-line flow mapping, the
+    spaced flow sequence): the item is written after the last one instead, dash and content
+    at the columns of the first item."""
+    assert _fixed(TERMS) == TERMS.replace(
+        "operator: In, values: [ssd]}\n",
+        "operator: In, values: [ssd]}\n"
+        "              -   key: kubernetes.io/arch\n"
+        "                  operator: In\n"
+        "                  values:\n"
+        "                  - amd64\n",
+    )

@@ -157,10 +157,12 @@ def splice(
             continue
         node = add.node
         if not node.flow_style:
-            if block is None or not isinstance(node, yaml.MappingNode) or not node.value:
+            if block is None or not node.value:
                 return None
-            at, text = _after_block_mapping(body, node, add.entries, block)
-            edits.append((at, at, text))
+            found = _after_block(body, node, add.entries, block)
+            if found is None:
+                return None
+            edits.append((found[0], found[0], found[1]))
             continue
         if not node.value and not add.parent_flow:
             return None
@@ -206,17 +208,34 @@ def splice(
     return out
 
 
-def _after_block_mapping(
-    body: str, node: yaml.MappingNode, entries: tuple[tuple[Any, ...], ...], block: BlockRender
-) -> tuple[int, str]:
-    """Where and what to insert for new keys of a block mapping: their lines, at the column of
-    its keys, right after the last line of its last entry (before comments that follow it)."""
-    pad = " " * node.value[0][0].start_mark.column
-    lines = "".join(
-        "".join(pad + line if line.strip() else line for line in block(e).splitlines(True))
-        for e in entries
-    )
-    end = node.value[-1][1].end_mark.index
+def _after_block(
+    body: str,
+    node: yaml.CollectionNode,
+    entries: tuple[tuple[Any, ...], ...],
+    block: BlockRender,
+) -> tuple[int, str] | None:
+    """Where and what to insert for new entries of a block collection: their lines, at the
+    column of its keys (a mapping) or of its dashes, content as far after the dash as the
+    first item's (a sequence), right after the last line of its last entry (before comments
+    that follow it)."""
+    if isinstance(node, yaml.MappingNode):
+        pad = " " * node.value[0][0].start_mark.column
+        first_pad = pad
+        last: yaml.Node = node.value[-1][1]
+    else:
+        item = node.value[0].start_mark
+        prefix = body[body.rfind("\n", 0, item.index) + 1 : item.index]
+        dash = prefix.rfind("-")
+        if dash < 0 or prefix[:dash].strip() or prefix[dash + 1 :].strip():
+            return None  # the first item does not start its line after a dash
+        first_pad = " " * dash + "-" + " " * (len(prefix) - dash - 1)
+        pad = " " * len(prefix)
+        last = node.value[-1]
+    lines = ""
+    for entry in entries:
+        for k, line in enumerate(block(entry).splitlines(True)):
+            lines += (first_pad if k == 0 else pad) + line if line.strip() else line
+    end = last.end_mark.index
     if end > 0 and body[end - 1] != "\n":
         newline = body.find("\n", end)
         if newline < 0:  # the last line of a text without a final newline

@@ -205,6 +205,11 @@ def plan_fixes(
             plan.notes.append(f"{file}: {reason}; not edited, add the placement by hand")
         if yfile.refused:
             plan.written = [w for w in plan.written if f" → {file} (" not in w]
+        for number in yfile.rewritten:
+            plan.notes.append(
+                f"{file}: document {number} was written out whole, its layout could not be kept "
+                "line for line; check the diff"
+            )
         if new != yfile.original:
             plan.files[file] = new
     return plan

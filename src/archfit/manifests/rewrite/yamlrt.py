@@ -183,6 +183,8 @@ class YamlFile:
     _chunks: list[_Chunk] = field(default_factory=list)
     json: bool = False
     refused: list[str] = field(default_factory=list)
+    # 1-based numbers of documents ruamel wrote out whole (their layout may have changed).
+    rewritten: list[int] = field(default_factory=list)
     _envelope: _Envelope = field(default_factory=_Envelope)
 
     @classmethod
@@ -201,7 +203,7 @@ class YamlFile:
             chunks.append(_Chunk(chunk_text, first - 1, start, own))
         if not chunks:
             chunks.append(_Chunk(bare, 0, _body_start(_lines_with_ends(bare)), whole))
-        return cls(text, whole, chunks, json, [], envelope)
+        return cls(text, whole, chunks, json, [], [], envelope)
 
     def __len__(self) -> int:
         return len(self._chunks)
@@ -254,6 +256,8 @@ class YamlFile:
     def text(self) -> str:
         """The file with changed documents re-emitted and everything else as it was."""
         out = []
+        self.refused.clear()
+        self.rewritten.clear()
         for i, chunk in enumerate(self._chunks):
             if not chunk.dirty:
                 out.append(chunk.text)
@@ -278,6 +282,7 @@ class YamlFile:
             if merged is not None:
                 out.append(head + merged)
                 continue
+            self.rewritten.append(i + 1)
             trailing = body[len(body.rstrip("\n")) :] if body.strip() else "\n"
             out.append(head + emitted.rstrip("\n") + (trailing or "\n"))
         return self._envelope.wrap("".join(out))
@@ -312,7 +317,12 @@ class YamlFile:
                 render = _double_quoting(render)
 
             def block_lines(entry: tuple[Any, ...]) -> str:
-                lines = self._dump({entry[0]: entry[1]}, chunk.indentation)
+                if len(entry) == 2:  # a new key: `key: …` lines
+                    lines = self._dump({entry[0]: entry[1]}, chunk.indentation)
+                elif isinstance(entry[0], dict | list) and entry[0]:  # a new item's content
+                    lines = self._dump(entry[0], chunk.indentation)
+                else:
+                    lines = render(entry, None) + "\n"
                 return "".join(map(_double_quoted, _lines_with_ends(lines))) if double else lines
 
             spliced = flowsplice.splice(
