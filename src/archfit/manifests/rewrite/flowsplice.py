@@ -9,8 +9,8 @@ edit is instead found as a list of changes by comparing the document before and 
 string scalar (or a key) replaced. Each addition is written just after the collection's last
 entry, in the collection's own layout: on its line (`{a: 1, b: 2}`) when the collection is on one
 line, one entry per line at the entries' column when they stand one per line; a replaced scalar
-keeps its quoting. New keys of a block mapping are written as block lines after its last entry
-when the caller gives a block renderer (it prefers its own line merge for those).
+keeps its quoting. New entries of a block collection are written as block lines after its last
+entry when the caller gives a block renderer (it prefers its own line merge for those).
 
 Any other change (a removal, a reordering) gives None, and the caller writes the edit another
 way. Pure: text in, text out.

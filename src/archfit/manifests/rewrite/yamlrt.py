@@ -12,8 +12,8 @@ reads back as the edited document:
 2. ruamel.yaml's round-trip emission of the document before and after the edit, with this
    document's own indentation (detected per document), quotes preserved and no line wrapping,
    the lines that differ applied to the original lines (`YamlFile._merge`);
-3. new keys of block mappings spliced in as block lines after their last entry;
-4. ruamel's emission of the whole document.
+3. new keys and items of block collections spliced in as block lines after their last entry;
+4. ruamel's emission of the whole document (named in `rewritten`).
 
 Within a re-emitted chunk, the lines before the document's first content (the `---` line and
 comments like a `yaml-language-server` header, which ruamel would drop when they precede a
