@@ -451,3 +451,15 @@ def test_a_document_written_out_whole_is_named(tmp_path: Path) -> None:
             }
         ]
     }
+
+
+def test_json_with_a_byte_order_mark_and_crlf(tmp_path: Path) -> None:
+    text = '{"kind": "Deployment", "metadata": {"name": "web"}, "apiVersion": "apps/v1",\r\n'
+    text += ' "spec": {"template": {"spec": {"containers": []}}}}\r\n'
+    path = tmp_path / "web.json"
+    path.write_bytes(("\ufeff" + text).encode())
+    run_fix([path], check=fixed_check(ARCH))
+    written = path.read_bytes()
+    assert written.startswith("\ufeff".encode())
+    assert written.count(b"\r\n") == written.count(b"\n") == 2
+    assert json.loads(written.decode("utf-8-sig"))["spec"]["template"]["spec"]["affinity"]

@@ -534,7 +534,7 @@ def check_yaml(text: str, where: str) -> None:
         raise InputError("empty output", where=where)
     if where.endswith(".json"):
         try:
-            json.loads(text)
+            json.loads(text.removeprefix("\ufeff"))  # a byte-order mark stays as it was
         except ValueError as err:
             raise InputError(f"the rewritten file is not JSON: {err}", where=where) from None
     problems = read_text(text, where).problems
