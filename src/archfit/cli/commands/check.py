@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer._click.core import ParameterSource
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
 from archfit.cli.commands import _registry as registry_opts
@@ -255,7 +254,9 @@ def register(app: typer.Typer) -> None:
             )
         options.extra["allow_empty"] = allow_empty
         if resolve and offline:
-            if ctx.get_parameter_source("offline") != ParameterSource.ENVIRONMENT:
+            # click's ParameterSource is private to typer; its member names are stable.
+            source = ctx.get_parameter_source("offline")
+            if source is None or source.name != "ENVIRONMENT":
                 raise Abort("--resolve and --offline contradict each other; give one")
             offline = False  # a flag on the command line beats ARCHFIT_OFFLINE
         if not offline and (resolve or _first_run(paths or [], lock, config)):
