@@ -23,8 +23,7 @@ from tests.integration.registry.conftest import TLS_USER, tls_registry  # noqa: 
 from tests.integration.registry.helpers import FAST
 from tests.integration.registry.pushing import RunningRegistry
 from tests.integration.registry.support import CertificateSet
-from tests.integration.webhook.running import Certs, RunningWebhook
-from tests.integration.webhook.test_server_live import patched, required_arch
+from tests.integration.webhook.running import Certs, RunningWebhook, patched, required_arch
 
 pytestmark = pytest.mark.registry
 
