@@ -27,8 +27,8 @@ Images are resolved in the background, a few at a time (the lockfile from --lock
 the registry cache in --cache-dir, then the registry); --no-resolve uses the lockfile only.
 Rules and a Grafana dashboard: deploy/monitoring/ (docs/monitoring.md).
 
+\b
 Examples:
-
   archfit exporter --listen 0.0.0.0:9090
   archfit exporter --listen 127.0.0.1:9090 --context homelab --config archfit.yaml
 
