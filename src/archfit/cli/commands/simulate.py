@@ -67,7 +67,8 @@ def register(app: typer.Typer) -> None:
             None,
             "--lock",
             envvar="ARCHFIT_LOCK",
-            help="Image lockfile for --suggest (default: archfit.lock beside the manifests).",
+            help="Image lockfile: the platforms behind would-crash pods and --suggest "
+            "(default: archfit.lock beside the manifests).",
         ),
         entry: str | None = ENTRY,
         output_format: str = FORMAT,
