@@ -53,3 +53,38 @@ def test_every_environment_variable_the_docs_name_is_read() -> None:
     code = [*ROOT.joinpath("src").rglob("*.py"), ROOT / "tests" / "conftest.py"]
     read = set().union(*(_variables(p.read_text(encoding="utf-8")) for p in code))
     assert sorted(documented - read) == []
+
+
+def test_the_readme_starts_with_the_two_commands_of_a_fresh_machine() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = text.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].strip() for line in first.splitlines()]
+    assert commands == ["./scripts/archfit check examples/homelab", "./scripts/test"]
+    for script in ("scripts/archfit", "scripts/test"):
+        assert (ROOT / script).stat().st_mode & 0o111, script
+
+
+def test_the_extras_the_docs_name_exist_and_all_has_them() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    # The Helm SDK is the `helm` extra, which `fix --help` and the README name.
+    assert any(d.startswith("helm-python-sdk") for d in extras["helm"])
+    assert extras["all"] == ["archfit[registry,kube,fix,helm,service]"]
+    named = set(
+        re.findall(r"archfit\[([a-z,]+)\]", " ".join(p.read_text(encoding="utf-8") for p in DOCS))
+    )
+    for group in named:
+        assert set(group.split(",")) <= set(extras), group
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"Extras: (.+?)\n\n", readme, re.S)
+    assert listed is not None
+    assert set(re.findall(r"`([a-z]+)` \(", listed.group(1))) == set(extras) - {"all", "dev"}
+
+
+def test_fix_help_names_the_helm_extra(capsys: pytest.CaptureFixture[str]) -> None:
+    from archfit.cli.main import main
+
+    assert main(["fix", "--help"]) == 0
+    assert 'pip install "archfit[helm]"' in " ".join(capsys.readouterr().out.split())
