@@ -109,10 +109,16 @@ class RunningWebhook:
 
 
 def server_config(
-    certs: Certs, nodes: tuple[Node, ...], tmp_path: Path, **kwargs: Any
+    certs: Certs,
+    nodes: tuple[Node, ...],
+    tmp_path: Path,
+    *,
+    ca_file: str | None = None,
+    **kwargs: Any,
 ) -> ServerConfig:
     """A server for the tests: fast registry settings, a cache of its own, no docker config,
-    files re-read every 0.1 s; `kwargs` are further `ServerConfig` fields (`options`, `config`)."""
+    registries trusted with `ca_file`, files re-read every 0.1 s; `kwargs` are further
+    `ServerConfig` fields (`options`, `config`, `kubeconfig`)."""
     options = kwargs.pop("options", WebhookOptions())
     return ServerConfig(
         listen="127.0.0.1:0",
@@ -124,6 +130,7 @@ def server_config(
             settings=FAST,
             cache_dir=tmp_path / "cache",
             docker_config=Path("/nonexistent/archfit-test/config.json"),
+            ca_file=ca_file,
         ),
         cert_poll=0.1,
         policy_poll=0.1,
