@@ -88,3 +88,46 @@ def test_fix_help_names_the_helm_extra(capsys: pytest.CaptureFixture[str]) -> No
 
     assert main(["fix", "--help"]) == 0
     assert 'pip install "archfit[helm]"' in " ".join(capsys.readouterr().out.split())
+
+
+# A path of the repository named in prose; templated (`<name>`) and globbed ones are not checked.
+_REPOSITORY_PATH = re.compile(
+    r"(?<![\w/.-])((?:src|tests|bench|deploy|docs|examples|scripts)/[\w./-]*)(?![\w<*])"
+)
+# Code blocks show made-up trees, and commands in code spans name other things
+# (`kubectl logs deploy/archfit-exporter`): neither is read for paths.
+_CODE = re.compile(r"^```.*?^```|`[^`\n]+`", re.M | re.S)
+
+
+def _prose_paths(text: str) -> list[str]:
+    kept = _CODE.sub(lambda m: m[0] if " " not in m[0] and "\n" not in m[0] else " ", text)
+    return _REPOSITORY_PATH.findall(kept)
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_repository_path_and_link_the_docs_name_exists() -> None:
+    anchors = {
+        path.resolve(): {
+            _slug(h) for h in re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
+        }
+        for path in DOCS
+    }
+    missing: list[str] = []
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        for named in _prose_paths(text):
+            if not (ROOT / named.rstrip("/.")).exists():
+                missing.append(f"{path.name}: {named}")
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]+))?\)", text):
+            if target.startswith(("http://", "https://")):
+                continue
+            resolved = (path.parent / target).resolve() if target else path.resolve()
+            if not resolved.exists():
+                missing.append(f"{path.name}: link {target}")
+            elif anchor and anchor not in anchors.get(resolved, set()):
+                missing.append(f"{path.name}: link {target}#{anchor}")
+    assert missing == []
