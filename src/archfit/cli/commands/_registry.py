@@ -41,7 +41,7 @@ CACHE_DIR: Any = typer.Option(
     None,
     "--cache-dir",
     envvar="ARCHFIT_CACHE_DIR",
-    help="Directory of the resolver cache. Env: ARCHFIT_CACHE_DIR.",
+    help="Directory of the resolver cache.",
     file_okay=False,
     show_default=False,
 )
@@ -68,8 +68,7 @@ REGISTRIES_YAML: Any = typer.Option(
     None,
     "--registries-yaml",
     envvar="ARCHFIT_REGISTRIES_YAML",
-    help="k3s/RKE2 registries.yaml: ask the mirrors the nodes pull from. "
-    "Env: ARCHFIT_REGISTRIES_YAML.",
+    help="k3s/RKE2 registries.yaml: ask the mirrors the nodes pull from.",
     dir_okay=False,
     show_default=False,
 )
@@ -77,7 +76,7 @@ HOSTS_DIR: Any = typer.Option(
     None,
     "--hosts-dir",
     envvar="ARCHFIT_HOSTS_DIR",
-    help="containerd hosts directory (e.g. /etc/containerd/certs.d). Env: ARCHFIT_HOSTS_DIR.",
+    help="containerd hosts directory (e.g. /etc/containerd/certs.d).",
     file_okay=False,
     show_default=False,
 )

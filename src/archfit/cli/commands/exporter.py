@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
             "127.0.0.1:9090",
             "--listen",
             envvar="ARCHFIT_LISTEN",
-            help="HOST:PORT to serve on (port 0: any free port). Env: ARCHFIT_LISTEN.",
+            help="HOST:PORT to serve on (port 0: any free port).",
         ),
         kubeconfig: Path | None = KUBECONFIG,
         context: str | None = CONTEXT,
