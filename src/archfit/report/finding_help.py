@@ -17,7 +17,7 @@ _GENERIC = (
 
 _HELP: dict[str, str] = {
     "unresolved-images": (
-        "Without a lockfile, `check` (and `simulate --suggest`, `fix`) resolve the images "
+        "Without a lockfile, `check` and `fix` resolve the images "
         "online (unless `--offline`). When no registry answers for some of them, archfit says "
         "so once on stderr, carries on, and lists those images in this one finding "
         "(`details.images`); each affected workload still carries its own `unresolved-image`."
@@ -141,7 +141,8 @@ _HELP: dict[str, str] = {
     ),
     "no-lockfile": (
         "No `archfit.lock` was given or found in the checked directory or above it (up to "
-        "the top of the repository), so every image is unresolved."
+        "the top of the repository), and the images were not resolved online (`--offline`), "
+        "so every image is unresolved."
     ),
     "no-inventory": (
         "No cluster inventory was given or found (`cluster.yaml`, `--cluster`, or Node "
