@@ -44,7 +44,13 @@ app = typer.Typer(
     help=(
         "Place Kubernetes workloads on mixed-architecture clusters (x86_64 servers with GPUs "
         "beside Raspberry Pi arm64 workers): check what runs where, verify image platforms, "
-        "write node affinity back into GitOps repositories, and simulate the scheduler."
+        "write node affinity back into GitOps repositories, and simulate the scheduler.\n\n"
+        "\b\nExamples:\n"
+        "  archfit check examples/homelab          # what is wrong, and where each pod may run\n"
+        "  archfit fix examples/homelab --dry-run  # the node affinity it would write\n"
+        "  archfit simulate examples/homelab       # kube-scheduler, offline\n"
+        "  archfit images inspect nginx:1.27       # the platforms an image ships\n"
+        "  archfit check -h                        # each command's options and examples\n"
     ),
     no_args_is_help=True,
     add_completion=False,
