@@ -175,8 +175,10 @@ def _template(helm: str, chart: Path, name: str, namespace: str, values: Mapping
         except (OSError, subprocess.TimeoutExpired) as err:
             raise InputError(f"could not run helm: {err}") from None
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise InputError(last[:300])
+        # The first line says what failed; helm often ends with "Use --debug flag to …".
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        first = lines[0].removeprefix("Error: ") if lines else f"helm exited with {done.returncode}"
+        raise InputError(first[:300])
     return done.stdout
 
 

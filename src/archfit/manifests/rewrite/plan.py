@@ -29,6 +29,7 @@ from typing import Any
 from archfit.errors import InputError
 from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.release import (
+    CHART_READS_AFFINITY,
     DOCUMENT,
     LAYOUT,
     OVERLAY,
@@ -161,12 +162,14 @@ def plan_fixes(
     follows symbolic links on disk; the default is lexical)."""
     plan = FixPlan()
     files = _Files(read, resolve)
-    releases: dict[tuple[str, int], list[WorkloadFix]] = {}
+    releases: dict[tuple[str, int, str], list[WorkloadFix]] = {}
     for fix in fixes:
         workload = fix.workload
         layout = workload.annotations.get(LAYOUT)
         if layout is not None:
-            key = (workload.source.file, int(workload.annotations.get(DOCUMENT, "0")))
+            # One group per values block: the subcharts of a chart read theirs under their key.
+            index = int(workload.annotations.get(DOCUMENT, "0"))
+            key = (workload.source.file, index, workload.annotations.get(VALUES_ROOT, ""))
             releases.setdefault(key, []).append(fix)
             continue
         if not fix.active:
@@ -189,7 +192,7 @@ def plan_fixes(
             )
             continue
         _raw(fix, files, plan)
-    for (file, index), group in releases.items():
+    for (file, index, _), group in releases.items():
         _values(file, index, group, files=files, plan=plan, roots=roots, patches_dir=patches_dir)
     # New patch files first: a kustomization must never list a patch that is not written yet.
     for file, text in files.created.items():
@@ -341,10 +344,20 @@ def _edit_values(
             if apply_placement(pod, fix.placement):
                 edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
         return edits
+    chart = first.annotations.get("archfit.dev/helm-chart", "")
+    reads = first.annotations.get(CHART_READS_AFFINITY)
+    if layout == "chart" and reads == "false":
+        # A local chart whose templates never mention affinity: a value would change nothing,
+        # and the templates are the chart's source, not a place archfit edits.
+        plan.notes.append(
+            f"{first.display}: not edited: no template of chart {chart!r} mentions affinity, so "
+            "an `affinity` value would not reach its pods; add the placement to the pod spec "
+            "in the chart's templates by hand, or have the chart read `.Values.affinity`"
+        )
+        return []
     if apply_placement(root, active[0].placement):
         edits.append((first.display, (*root_path, "affinity")))
-        chart = first.annotations.get("archfit.dev/helm-chart", "")
-        if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS:
+        if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS and reads != "true":
             plan.notes.append(
                 f"{first.display}: wrote the top-level `affinity` value; chart {chart!r} is not "
                 "known to archfit, check that it passes `affinity` to every pod it creates"
