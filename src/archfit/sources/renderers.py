@@ -162,11 +162,18 @@ def _run(args: list[str], timeout: float) -> tuple[str | None, str]:
     return None, _KLOG.sub("", lines[0]).removeprefix("Error: ")
 
 
+# `.Capabilities.KubeVersion` the Helm SDK's engine renders with. A helm binary defaults to the
+# version it was built against (v3.8 says v1.23), so charts gated on `kubeVersion` would render
+# with one renderer and fail with the other; the binary is told the same version.
+HELM_KUBE_VERSION = "v1.36.0"
+
+
 def _template(helm: str, chart: Path, name: str, namespace: str, values: Mapping[str, Any]) -> str:
     with tempfile.TemporaryDirectory(prefix="archfit-helm-") as tmp:
         values_file = Path(tmp) / "values.yaml"
         values_file.write_text(yaml.safe_dump(dict(values), sort_keys=False))
         cmd = [helm, "template", name, str(chart), "--namespace", namespace]
+        cmd += ["--kube-version", HELM_KUBE_VERSION]
         cmd += ["--values", str(values_file)]
         try:
             done = subprocess.run(

@@ -457,3 +457,23 @@ def test_a_chart_added_to_a_real_repository(shared_dir: Path, tmp_path: Path) ->
     (unreached,) = [f for f in after.findings if f.id == "not-deployed"]
     assert unreached.details["files"] == [str(repo / "charts" / "demo" / "values.yaml")]
     assert len(after.findings) == len(before.findings) + 1
+
+
+def test_both_renderers_render_for_the_same_kubernetes_version(
+    renderer: str, tmp_path: Path
+) -> None:
+    # A chart gated on a recent Kubernetes renders with either renderer, and both report the
+    # same `.Capabilities.KubeVersion` (the SDK's engine says v1.36.0; the binary is told so).
+    del renderer
+    files = chart("web", extra='kubeVersion: ">=1.28.0-0"\n')
+    files["templates/workload.yaml"] = DEPLOYMENT.format(kind="Deployment").replace(
+        "  name: {{ include",
+        '  annotations:\n    kube: "{{ .Capabilities.KubeVersion.Version }}"\n  name: {{ include',
+    )
+    files["values.yaml"] = "image: ghcr.io/example/web:1.0.0\n"
+    repo = write(tmp_path / "repo", {f"charts/web/{k}": v for k, v in files.items()})
+    manifests = load([repo])
+    assert manifests.findings == ()
+    (web,) = manifests.workloads
+    assert web.key == "Deployment/default/web"
+    assert web.annotations.get("kube") == "v1.36.0"
