@@ -14,8 +14,8 @@ from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from archfit.manifests.helm.release import CHART_PLACEMENT_VALUES, RELEASE
+from archfit.manifests.rewrite.copies import WorkloadFix
 from archfit.manifests.rewrite.placement import apply_placement
-from archfit.manifests.rewrite.targets import WorkloadFix
 from archfit.model.placement import Placement
 
 __all__ = ["rendered_chart_edits"]

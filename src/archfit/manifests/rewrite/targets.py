@@ -1,82 +1,116 @@
-"""Which copies of a document `fix` must not edit in place: Kustomize bases whose overlays need
-different placements, and files a tool generates."""
+"""Where inside a document an edit may go: the item of a List, and never a node that other
+workloads share through YAML aliases.
+
+An anchored node (`&base`) that is aliased elsewhere (`*base`) is one object in the loaded
+document: adding an affinity to it adds it to every workload that uses the alias. A mapping that
+merges another (`<<: *base`) reads the merged keys from the shared node, so changing a merged
+`affinity` changes the other workloads too; adding a key of the mapping's own does not. `fix`
+refuses an edit that would reach a shared node and says why (`shared_note`).
+
+Pure; works on ruamel round-trip documents (plain dicts never share).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-from archfit.manifests.helm.release import LAYOUT, OVERLAY, VALUES_PATH
-from archfit.model.placement import Placement
-from archfit.model.workload import Workload
+__all__ = ["list_item", "shared_note", "shared_reason"]
 
-__all__ = ["WorkloadFix", "differing_copies", "generated_marker", "overlay_parts"]
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadFix:
-    """One workload and its placement. Pass every workload, also those with nothing to add or
-    that are ignored: the controllers of one app-template release share `defaultPodOptions`, so
-    whether it may be written depends on all of them."""
-
-    workload: Workload
-    placement: Placement
-    ignored: bool = False
-
-    @property
-    def active(self) -> bool:
-        return not self.ignored and not self.placement.unconstrained
+# What `apply_placement` may change inside a pod spec.
+EDITED_KEYS = ("affinity", "nodeSelector")
 
 
-def differing_copies(fixes: Sequence[WorkloadFix]) -> set[tuple[str, int]]:
-    """The documents (file, line) that Kustomize overlays deploy as copies needing different
-    placements (one needs none, is ignored, or needs another): writing into the document itself
-    would change every copy, so each copy gets a patch in its overlay instead."""
-    copies: dict[tuple[str, int], dict[str, WorkloadFix]] = {}
-    for fix in fixes:
-        source = fix.workload.source
-        if fix.workload.annotations.get(LAYOUT) is None:
-            copies.setdefault((source.file, source.line), {})[source.origin] = fix
-    out = set()
-    for key, by_origin in copies.items():
-        if len(by_origin) < 2:
+def _anchor(node: Any) -> str | None:
+    anchor = getattr(node, "anchor", None)
+    value = getattr(anchor, "value", None) if anchor is not None else None
+    return value if isinstance(value, str) else None
+
+
+def _own_keys(mapping: Mapping[str, Any]) -> Any:
+    """The keys `mapping` states itself (not merged in by `<<`); all of them without a merge."""
+    if not getattr(mapping, "merge", None):
+        return mapping.keys()
+    own = getattr(mapping, "_ok", None)  # ruamel's set of a merging mapping's own keys
+    return own if isinstance(own, set) else mapping.keys()
+
+
+def _nodes(node: Any) -> Iterator[Any]:
+    yield node
+    if isinstance(node, Mapping):
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
+def shared_reason(document: Any, path: Sequence[str | int], text: str) -> str | None:
+    """Why editing the pod spec at `path` of `document` (as far as the path exists) would change
+    nodes another part of the file shares; None when the edit is safe. `text` is the file, to
+    tell an anchor that is aliased from one that is not."""
+
+    def aliased(name: str | None) -> bool:
+        return name is not None and re.search(rf"\*{re.escape(name)}(?![\w-])", text) is not None
+
+    node = document
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return None
+            node = node[part]
+        else:
+            if not isinstance(node, Mapping) or part not in node:
+                return None
+            if part not in _own_keys(node):
+                where = ".".join(str(p) for p in path[: i + 1])
+                return f"{where} comes from a `<<` merge of a node other workloads share"
+            node = node[part]
+        name = _anchor(node)
+        if aliased(name):
+            where = ".".join(str(p) for p in path[: i + 1])
+            return f"{where} is the anchored node &{name}, which the file also uses elsewhere"
+    if not isinstance(node, Mapping):
+        return None
+    for key in EDITED_KEYS:
+        if key not in node:
             continue
-        group = list(by_origin.values())
-        if not all(f.active and f.placement == group[0].placement for f in group):
-            out.add(key)
-    return out
+        if key not in _own_keys(node):
+            return f"its {key} comes from a `<<` merge of a node other workloads share"
+        for inner in _nodes(node[key]):
+            name = _anchor(inner)
+            if aliased(name):
+                return (
+                    f"its {key} holds the anchored node &{name}, which the file also uses elsewhere"
+                )
+    return None
 
 
-# A file whose head says a tool writes it (Flux's `gotk-components.yaml`: "This manifest was
-# generated by flux. DO NOT EDIT."): the next run of that tool would undo an edit.
-_GENERATED_MARKERS = ("do not edit", "generated by", "autogenerated", "auto-generated")
+def shared_note(display: str, document: Any, path: Sequence[str | int], text: str) -> str | None:
+    """The note for `display` when an edit at `path` would change shared nodes (else None)."""
+    reason = shared_reason(document, path, text)
+    if reason is None:
+        return None
+    return (
+        f"{display}: {reason}; not edited (the edit would change every workload using it), "
+        "add the placement by hand"
+    )
 
 
-def generated_marker(text: str) -> str:
-    """The comment line of a file's head that marks it generated ("" when none does)."""
-    for line in text.splitlines()[:10]:
-        stripped = line.strip()
-        if stripped.startswith("#") and any(m in stripped.lower() for m in _GENERATED_MARKERS):
-            return stripped.lstrip("#").strip()
-    return ""
-
-
-def overlay_parts(group: Sequence[WorkloadFix]) -> dict[str, list[WorkloadFix]]:
-    """The workloads of one release document, one part per Kustomize overlay that deploys it
-    (key "" for the document itself) when the overlays need different placements (an edit of
-    the shared values would reach every overlay); else one part with them all."""
-    parts: dict[str, list[WorkloadFix]] = {}
-    for fix in group:
-        parts.setdefault(fix.workload.annotations.get(OVERLAY, ""), []).append(fix)
-    if len(parts) < 2:
-        return {"": list(group)}
-
-    def needs(part: list[WorkloadFix]) -> list[tuple[str, bool, str]]:
-        return sorted(
-            (f.workload.annotations.get(VALUES_PATH, ""), f.active, repr(f.placement)) for f in part
-        )
-
-    first = needs(next(iter(parts.values())))
-    if all(needs(part) == first for part in parts.values()):
-        return {"": list(group)}
-    return parts
+def list_item(document: Any, kind: str, name: str) -> tuple[str | int, ...] | None:
+    """Where the object `kind`/`name` is in `document`: () for the document itself,
+    `("items", i)` for an item of a List (`kubectl get -o yaml`), None when the List holds no
+    such item."""
+    list_kind = document.get("kind") if isinstance(document, Mapping) else None
+    items = document.get("items") if isinstance(document, Mapping) else None
+    if not (isinstance(list_kind, str) and list_kind.endswith("List") and isinstance(items, list)):
+        return ()
+    for i, entry in enumerate(items):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("metadata"), Mapping):
+            continue
+        # Typed lists (`DeploymentList`) may leave out each item's kind.
+        entry_kind = entry.get("kind", list_kind.removesuffix("List"))
+        if entry_kind == kind and entry["metadata"].get("name") == name:
+            return ("items", i)
+    return None
