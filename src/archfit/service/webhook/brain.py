@@ -13,7 +13,9 @@
 
 No I/O: the image platforms and the cluster view are passed in, so the server, the tests and
 the benchmark all ask the same question. Every answer carries the request's `uid`; nothing here
-raises for bad input (an unreadable object is allowed unchanged with a warning).
+raises for bad input (an unreadable object is allowed unchanged with a warning). The answer's
+envelope and warning lines are worded in `response`; the operations beyond placement (fallback
+annotation, verified-taint toleration) are built in `podpatch`.
 """
 
 from __future__ import annotations
@@ -38,13 +40,20 @@ from archfit.model.selectors import NodeSelectorRequirement
 from archfit.model.workload import SourceRef, Workload
 from archfit.policy import Engine, ImagePlatforms, Settings
 from archfit.policy.framework import image_architectures, user_architectures
-from archfit.service.webhook.settings import (
-    FALLBACK_ANNOTATION,
-    VERIFIED_TAINT_KEY,
-    VERIFIED_TAINT_VALUE,
-    WebhookOptions,
+from archfit.service.webhook.podpatch import (
+    annotation_and_toleration_ops,
+    touched_subtrees,
+    within_touched,
 )
-from archfit.service.webhook.wire import ADMISSION_API_VERSION, AdmissionResponse, AdmissionReview
+from archfit.service.webhook.response import (
+    WARNING_PREFIX,
+    answer,
+    constraint_text,
+    warning_line,
+    warning_lines,
+)
+from archfit.service.webhook.settings import WebhookOptions
+from archfit.service.webhook.wire import AdmissionResponse, AdmissionReview
 
 __all__ = [
     "Decision",
@@ -70,7 +79,6 @@ Outcome = Literal[
 VALIDATED_KINDS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
 )
-_PREFIX = "archfit: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +124,6 @@ def review_uid(body: Any) -> str:
     return uid if isinstance(uid, str) else ""
 
 
-def _answer(uid: str, response: AdmissionResponse) -> AdmissionReview:
-    response["uid"] = uid
-    return {"apiVersion": ADMISSION_API_VERSION, "kind": "AdmissionReview", "response": response}
-
-
 def _kind(request: Mapping[str, Any]) -> str:
     kind = request.get("kind")
     value = kind.get("kind") if isinstance(kind, Mapping) else None
@@ -158,29 +161,6 @@ def images_in(body: Any) -> tuple[ImageRef, ...]:
                 except (InvalidValue, ValueError):
                     continue
     return tuple(refs)
-
-
-def _short(text: str, options: WebhookOptions) -> str:
-    text = _PREFIX + text
-    limit = options.max_warning_chars
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _warnings(lines: Sequence[str], options: WebhookOptions) -> list[str]:
-    unique = list(dict.fromkeys(_short(line, options) for line in lines))
-    if len(unique) > options.max_warnings:
-        rest = len(unique) - options.max_warnings + 1
-        unique = [*unique[: options.max_warnings - 1], f"{_PREFIX}and {rest} more"]
-    return unique
-
-
-def _requirement_text(req: NodeSelectorRequirement) -> str:
-    values = f" [{', '.join(req.values)}]" if req.values else ""
-    return f"{req.key} {req.operator}{values}"
-
-
-def _constraint_text(placement: Placement) -> str:
-    return " and ".join(_requirement_text(r) for r in placement.required)
 
 
 def _finding_lines(verdict: WorkloadVerdict) -> list[str]:
@@ -231,7 +211,9 @@ def decide(
     request = _request(body)
     if request is None or not uid:
         return Decision(
-            _answer(uid, {"allowed": True, "warnings": [_PREFIX + "no request uid; ignored"]}),
+            answer(
+                uid, {"allowed": True, "warnings": [WARNING_PREFIX + "no request uid; ignored"]}
+            ),
             "invalid",
         )
     kind = _kind(request)
@@ -241,7 +223,7 @@ def decide(
     sub = sub if isinstance(sub, str) else ""
     obj = _object(request)
     if obj is None:
-        return Decision(_answer(uid, {"allowed": True}), "unchanged")
+        return Decision(answer(uid, {"allowed": True}), "unchanged")
     try:
         engine = engine or make_engine(view, images)
         if kind == "Pod" and operation == "CREATE" and not sub:
@@ -252,11 +234,11 @@ def decide(
             return _validate(uid, request, obj, view, engine)
     except InvalidValue as err:
         where = f" at {err.where}" if getattr(err, "where", None) else ""
-        warning = _short(
+        warning = warning_line(
             f"cannot read the {kind or 'object'}{where}: {err}; left unchanged", view.options
         )
-        return Decision(_answer(uid, {"allowed": True, "warnings": [warning]}), "invalid")
-    return Decision(_answer(uid, {"allowed": True}), "unchanged")
+        return Decision(answer(uid, {"allowed": True, "warnings": [warning]}), "invalid")
+    return Decision(answer(uid, {"allowed": True}), "unchanged")
 
 
 def make_engine(view: View, images: Mapping[ImageRef, ImageInfo] | ImagePlatforms) -> Engine:
@@ -322,84 +304,6 @@ def _placement_and_lines(
     return placement, [line for line in lines if "platforms are unknown" not in line] + more
 
 
-def _has_toleration(obj: Mapping[str, Any]) -> bool:
-    spec = obj.get("spec")
-    tolerations = spec.get("tolerations") if isinstance(spec, Mapping) else None
-    if not isinstance(tolerations, list):
-        return False
-    return any(
-        isinstance(t, Mapping)
-        and t.get("key") == VERIFIED_TAINT_KEY
-        and (t.get("operator") == "Exists" or t.get("value") == VERIFIED_TAINT_VALUE)
-        for t in tolerations
-    )
-
-
-def _extra_ops(obj: dict[str, Any], *, annotation: str | None, tolerate: bool) -> list[JsonPatchOp]:
-    ops: list[JsonPatchOp] = []
-    meta = obj.get("metadata")
-    if annotation is not None and isinstance(meta, Mapping):
-        annotations = meta.get("annotations")
-        if not isinstance(annotations, Mapping):
-            ops.append(
-                {
-                    "op": "add",
-                    "path": "/metadata/annotations",
-                    "value": {FALLBACK_ANNOTATION: annotation},
-                }
-            )
-        elif annotations.get(FALLBACK_ANNOTATION) != annotation:
-            ops.append(
-                {
-                    "op": "add",
-                    "path": "/metadata/annotations/archfit.dev~1fallback",
-                    "value": annotation,
-                }
-            )
-    if tolerate and not _has_toleration(obj):
-        toleration = {
-            "key": VERIFIED_TAINT_KEY,
-            "operator": "Equal",
-            "value": VERIFIED_TAINT_VALUE,
-            "effect": "NoSchedule",
-        }
-        spec = obj.get("spec")
-        if isinstance(spec, Mapping) and isinstance(spec.get("tolerations"), list):
-            ops.append({"op": "add", "path": "/spec/tolerations/-", "value": toleration})
-        else:
-            ops.append({"op": "add", "path": "/spec/tolerations", "value": [toleration]})
-    return ops
-
-
-# The parts of a pod the patch may touch. A JSON Patch operation depends only on its path's
-# ancestors, so writing and checking the patch against these subtrees gives the same operations
-# and the same verdict as the whole pod, without copying managedFields and the containers on
-# every admission.
-_TOUCHED = ("/spec/affinity", "/spec/tolerations", "/metadata/annotations")
-
-
-def _touched(obj: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pointer in _TOUCHED:
-        parent, key = pointer.strip("/").split("/")
-        source = obj.get(parent)
-        if not isinstance(source, Mapping):
-            if parent in obj:
-                out[parent] = source  # not an object: the patch must fail as it would on obj
-            continue
-        target = out.setdefault(parent, {})
-        if key in source:
-            target[key] = source[key]
-    return out
-
-
-def _within(ops: Sequence[JsonPatchOp]) -> bool:
-    return all(
-        op["path"] in _TOUCHED or op["path"].startswith(tuple(p + "/" for p in _TOUCHED))
-        for op in ops
-    )
-
-
 def _mutate_pod(
     uid: str,
     request: Mapping[str, Any],
@@ -409,7 +313,7 @@ def _mutate_pod(
 ) -> Decision:
     _, subject, verdict = _evaluate(obj, request, engine, kind="Pod")
     if verdict.ignored:
-        return Decision(_answer(uid, {"allowed": True}), "ignored", subject=subject)
+        return Decision(answer(uid, {"allowed": True}), "ignored", subject=subject)
     unverified = _unverified(verdict.images)
     placement, lines = _placement_and_lines(verdict, view, unverified)
     annotation: str | None = None
@@ -419,17 +323,26 @@ def _mutate_pod(
         placement.allowed_architectures is None or "arm64" in placement.allowed_architectures
     )
     ops = (
-        placement_patch(_touched(obj), ("spec",), placement) if not placement.unconstrained else []
+        placement_patch(touched_subtrees(obj), ("spec",), placement)
+        if not placement.unconstrained
+        else []
     )
-    ops += _extra_ops(obj, annotation=annotation, tolerate=view.options.verified_taint and arch_ok)
+    ops += annotation_and_toleration_ops(
+        obj, annotation=annotation, tolerate=view.options.verified_taint and arch_ok
+    )
     if ops and placement.required:
-        lines.insert(0, "pods are constrained to " + _constraint_text(placement))
+        lines.insert(0, "pods are constrained to " + constraint_text(placement))
     try:
-        jsonpatch.JsonPatch(ops).apply(_touched(obj) if _within(ops) else obj, in_place=False)
+        jsonpatch.JsonPatch(ops).apply(
+            touched_subtrees(obj) if within_touched(ops) else obj, in_place=False
+        )
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
         lines.append(f"placement patch not applied ({type(err).__name__}); the pod is unchanged")
-        response: AdmissionResponse = {"allowed": True, "warnings": _warnings(lines, view.options)}
-        return Decision(_answer(uid, response), "patch-failed", subject=subject)
+        response: AdmissionResponse = {
+            "allowed": True,
+            "warnings": warning_lines(lines, view.options),
+        }
+        return Decision(answer(uid, response), "patch-failed", subject=subject)
     response = {"allowed": True}
     if ops:
         response["patchType"] = "JSONPatch"
@@ -437,9 +350,9 @@ def _mutate_pod(
             json.dumps(ops, separators=(",", ":")).encode()
         ).decode()
     if (lines and ops) or unverified:
-        response["warnings"] = _warnings(lines, view.options)
+        response["warnings"] = warning_lines(lines, view.options)
     outcome: Outcome = "fallback" if unverified and ops else "patched" if ops else "unchanged"
-    return Decision(_answer(uid, response), outcome, tuple(ops), subject)
+    return Decision(answer(uid, response), outcome, tuple(ops), subject)
 
 
 def _ephemeral(
@@ -479,8 +392,8 @@ def _ephemeral(
             )
     response: AdmissionResponse = {"allowed": True}
     if lines:
-        response["warnings"] = _warnings(lines, view.options)
-    return Decision(_answer(uid, response), "warned" if lines else "unchanged", subject=subject)
+        response["warnings"] = warning_lines(lines, view.options)
+    return Decision(answer(uid, response), "warned" if lines else "unchanged", subject=subject)
 
 
 def _validate(
@@ -492,7 +405,7 @@ def _validate(
 ) -> Decision:
     workload, subject, verdict = _evaluate(obj, request, engine)
     if verdict.ignored:
-        return Decision(_answer(uid, {"allowed": True}), "ignored", subject=subject)
+        return Decision(answer(uid, {"allowed": True}), "ignored", subject=subject)
     # A workload that chose its own architecture is judged as written, unverified or not.
     chose = user_architectures(workload, _cluster_architectures(view)) is not None
     placement, lines = _placement_and_lines(
@@ -507,7 +420,7 @@ def _validate(
         lines.insert(
             0,
             "its pods will be constrained to "
-            + _constraint_text(placement)
+            + constraint_text(placement)
             + (f" ({reasons})" if reasons else ""),
         )
     gap = [f for f in verdict.findings if f.id == "daemonset-not-multiarch"]
@@ -519,10 +432,10 @@ def _validate(
             "status": {
                 "code": 403,
                 "reason": "Forbidden",
-                "message": _short(gap[0].message, view.options),
+                "message": warning_line(gap[0].message, view.options),
             },
         }
         outcome = "denied"
     if lines:
-        response["warnings"] = _warnings(lines, view.options)
-    return Decision(_answer(uid, response), outcome, subject=subject)
+        response["warnings"] = warning_lines(lines, view.options)
+    return Decision(answer(uid, response), outcome, subject=subject)
