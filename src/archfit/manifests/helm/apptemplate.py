@@ -21,6 +21,9 @@ ends with it, lower-cased; or `forceRename`.
 In 2.x (the common library's `controller.valuesToObject`): the `main` controller is named after
 the release and every other one `<release>-<controller>`, or `<release>-<nameOverride>` when the
 controller sets `nameOverride`. An unknown version is read as the current one.
+
+This module decides which controllers and claims exist; their names come from
+`apptemplate_names` and the objects themselves from `apptemplate_objects`.
 """
 
 from __future__ import annotations
@@ -30,12 +33,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from archfit.manifests.helm.images import image_string
-from archfit.manifests.helm.values import merge_maps
+from archfit.manifests.helm.apptemplate_names import (
+    as_mapping,
+    chart_fullname,
+    resource_name,
+    v2_controller_name,
+)
+from archfit.manifests.helm.apptemplate_objects import (
+    claim_object,
+    container_object,
+    container_objects,
+    is_enabled,
+    merged_pod_options,
+    mounted_in,
+    old_layout_containers,
+    pod_spec_of,
+    template_metadata,
+    volume_object,
+    workload_object,
+)
 
 __all__ = [
     "APP_TEMPLATE_CHARTS",
-    "POD_OPTION_KEYS",
     "Derivation",
     "DerivedClaim",
     "DerivedController",
@@ -49,25 +68,6 @@ Layout = Literal["current", "old"]
 
 APP_TEMPLATE_CHARTS = frozenset({"app-template"})
 
-# Pod options the chart copies into the pod spec (the ones placement and images depend on, and
-# the ones the simulator reads).
-POD_OPTION_KEYS = (
-    "affinity",
-    "nodeSelector",
-    "tolerations",
-    "hostNetwork",
-    "hostPID",
-    "hostIPC",
-    "runtimeClassName",
-    "priorityClassName",
-    "schedulerName",
-    "topologySpreadConstraints",
-    "resourceClaims",
-    "schedulingGates",
-    "restartPolicy",
-    "resources",
-)
-
 _KINDS = {
     "deployment": "Deployment",
     "statefulset": "StatefulSet",
@@ -75,8 +75,6 @@ _KINDS = {
     "cronjob": "CronJob",
     "job": "Job",
 }
-
-_RELEASE_TEMPLATE = re.compile(r"\{\{-?\s*\.Release\.(Name|Namespace)\s*-?\}\}")
 
 
 def is_app_template(chart: str) -> bool:
@@ -128,201 +126,6 @@ class Derivation:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _enabled(item: Any, default: bool = True) -> bool:
-    if not isinstance(item, Mapping):
-        return False
-    value = item.get("enabled", default)
-    return value not in (False, "false")
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _expand(text: Any, release: str, namespace: str) -> Any:
-    if not isinstance(text, str):
-        return text
-    return _RELEASE_TEMPLATE.sub(
-        lambda m: release if m.group(1) == "Name" else namespace, text
-    ).strip()
-
-
-def _fullname(values: Mapping[str, Any], release: str) -> str:
-    """The chart's `fullname`: app-template sets `global.nameOverride` to the release name unless
-    one is given, so the top-level `nameOverride` of the common library never applies to it."""
-    global_ = _map(values.get("global"))
-    override = global_.get("fullnameOverride") or values.get("fullnameOverride")
-    if override:
-        name = str(override)
-    else:
-        short = str(global_.get("nameOverride") or release)
-        name = release if short in release else f"{release}-{short}"
-    return name[:63].rstrip("-")
-
-
-def _resource_name(
-    base: str,
-    identifier: str,
-    item: Mapping[str, Any],
-    *,
-    many: bool,
-    always: bool,
-    r: str,
-    ns: str,
-) -> str:
-    """`determineResourceNameFromValues` of the common library (3.x and later): `forceRename`, or
-    `<prefix>-` + fullname + `-<identifier>` (several items, or always) + `-<suffix>`, each part
-    skipped when the name already ends with it; the result is lower-cased."""
-    if item.get("forceRename"):
-        return str(_expand(item["forceRename"], r, ns)).lower()
-    name = base
-    prefix = str(_expand(item.get("prefix") or "", r, ns))
-    if prefix and prefix != name:
-        name = f"{prefix}-{name}"
-    if (many or always) and identifier != name and not name.endswith(f"-{identifier}"):
-        name = f"{name}-{identifier}"
-    suffix = str(_expand(item.get("suffix") or "", r, ns))
-    if suffix and not name.endswith(f"-{suffix}"):
-        name = f"{name}-{suffix}"
-    return name.lower()
-
-
-def _container(cid: str, spec: Mapping[str, Any], release: str, namespace: str) -> dict[str, Any]:
-    raw_image = spec.get("image")
-    if isinstance(raw_image, Mapping):
-        image, _ = image_string({k: _expand(v, release, namespace) for k, v in raw_image.items()})
-    else:
-        image = str(_expand(raw_image, release, namespace) or "")
-    out: dict[str, Any] = {"name": str(spec.get("name") or cid), "image": image}
-    if isinstance(spec.get("resources"), Mapping):
-        out["resources"] = dict(spec["resources"])
-    if isinstance(spec.get("ports"), list):
-        out["ports"] = [p for p in spec["ports"] if isinstance(p, Mapping)]
-    if spec.get("restartPolicy") is not None:
-        out["restartPolicy"] = spec["restartPolicy"]
-    return out
-
-
-def _containers(group: Any, release: str, namespace: str) -> list[dict[str, Any]]:
-    out = []
-    for cid, spec in _map(group).items():
-        if _enabled(spec):
-            out.append(_container(str(cid), spec, release, namespace))
-    return out
-
-
-def _volume(
-    key: str, item: Mapping[str, Any], claim_name: str, release: str, namespace: str
-) -> dict[str, Any]:
-    kind = str(item.get("type") or "persistentVolumeClaim")
-    name = str(key)
-    if item.get("existingClaim") and kind in {"persistentVolumeClaim", "pvc"}:
-        claim = str(_expand(item["existingClaim"], release, namespace))
-        return {"name": name, "persistentVolumeClaim": {"claimName": claim}}
-    match kind:
-        case "persistentVolumeClaim" | "pvc":
-            return {"name": name, "persistentVolumeClaim": {"claimName": claim_name}}
-        case "emptyDir":
-            return {"name": name, "emptyDir": {}}
-        case "nfs":
-            return {"name": name, "nfs": {"server": item.get("server"), "path": item.get("path")}}
-        case "hostPath":
-            return {"name": name, "hostPath": {"path": item.get("hostPath") or item.get("path")}}
-        case "configMap" | "secret":
-            ref = str(
-                _expand(item.get("name") or item.get("identifier") or key, release, namespace)
-            )
-            field_name = "name" if kind == "configMap" else "secretName"
-            return {"name": name, kind: {field_name: ref}}
-        case "image":
-            return {"name": name, "image": {"reference": item.get("image")}}
-        case "custom":
-            spec = _map(item.get("volumeSpec"))
-            return {"name": name, **{k: v for k, v in spec.items() if k != "name"}}
-    return {"name": name, "emptyDir": {}}
-
-
-def _claim(
-    name: str, item: Mapping[str, Any], namespace: str, labels: Mapping[str, str]
-) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "accessModes": [str(item.get("accessMode") or "ReadWriteOnce")],
-        "resources": {"requests": {"storage": str(item.get("size") or "1Gi")}},
-    }
-    storage_class = item.get("storageClass")
-    if storage_class is not None:
-        spec["storageClassName"] = "" if storage_class == "-" else str(storage_class)
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
-        "spec": spec,
-    }
-
-
-def _mounted_in(item: Mapping[str, Any], controller: str) -> bool:
-    advanced = item.get("advancedMounts")
-    if not isinstance(advanced, Mapping) or not advanced:
-        return True
-    return "globalMounts" in item or controller in advanced
-
-
-def _pod_options(
-    defaults: Mapping[str, Any], own: Mapping[str, Any], strategy: str
-) -> dict[str, Any]:
-    if strategy == "merge":
-        return merge_maps(defaults, own)
-    return {**defaults, **own}
-
-
-def _pod_spec(options: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: options[key] for key in POD_OPTION_KEYS if options.get(key) is not None}
-
-
-def _template_metadata(options: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
-    meta: dict[str, Any] = {"labels": {**_map(options.get("labels")), **labels}}
-    if isinstance(options.get("annotations"), Mapping):
-        meta["annotations"] = dict(options["annotations"])
-    return meta
-
-
-def _workload(
-    kind: str,
-    *,
-    name: str,
-    namespace: str,
-    labels: Mapping[str, str],
-    pod: Mapping[str, Any],
-    pod_meta: Mapping[str, Any],
-    controller: Mapping[str, Any],
-) -> dict[str, Any]:
-    template = {"metadata": dict(pod_meta), "spec": dict(pod)}
-    spec: dict[str, Any]
-    if kind == "CronJob":
-        cron = _map(controller.get("cronjob"))
-        spec = {
-            "schedule": str(cron.get("schedule") or "@daily"),
-            "jobTemplate": {"spec": {"template": template}},
-        }
-        if cron.get("parallelism") is not None:
-            spec["jobTemplate"]["spec"]["parallelism"] = cron["parallelism"]
-    elif kind == "Job":
-        job = _map(controller.get("job"))
-        spec = {"template": template}
-        if job.get("parallelism") is not None:
-            spec["parallelism"] = job["parallelism"]
-    else:
-        spec = {"selector": {"matchLabels": dict(labels)}, "template": template}
-        if kind != "DaemonSet":
-            spec["replicas"] = controller.get("replicas", 1)
-    return {
-        "apiVersion": "batch/v1" if kind in {"CronJob", "Job"} else "apps/v1",
-        "kind": kind,
-        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
-        "spec": spec,
-    }
-
-
 def chart_major(version: str) -> int | None:
     """The major version of a chart version such as `2.6.0`, `v3.7.1` or `3.x` (None: unknown)."""
     match = re.match(r"\s*[v=^~]*(\d+)", version or "")
@@ -338,20 +141,18 @@ def derive(
     return _derive_current(values, release, namespace, v2_names=chart_major(chart_version) == 2)
 
 
-def _v2_name(fullname: str, cid: str, controller: Mapping[str, Any]) -> str:
-    if controller.get("nameOverride"):
-        return f"{fullname}-{controller['nameOverride']}"
-    return fullname if cid == "main" else f"{fullname}-{cid}"
-
-
 def _derive_current(
     values: Mapping[str, Any], release: str, namespace: str, *, v2_names: bool = False
 ) -> Derivation:
-    fullname = _fullname(values, release)
-    always = bool(_map(values.get("global")).get("alwaysAppendIdentifierToResourceName"))
-    controllers = {str(k): v for k, v in _map(values.get("controllers")).items() if _enabled(v)}
-    persistence = {str(k): v for k, v in _map(values.get("persistence")).items() if _enabled(v)}
-    defaults = _map(values.get("defaultPodOptions"))
+    fullname = chart_fullname(values, release)
+    always = bool(as_mapping(values.get("global")).get("alwaysAppendIdentifierToResourceName"))
+    controllers = {
+        str(k): v for k, v in as_mapping(values.get("controllers")).items() if is_enabled(v)
+    }
+    persistence = {
+        str(k): v for k, v in as_mapping(values.get("persistence")).items() if is_enabled(v)
+    }
+    defaults = as_mapping(values.get("defaultPodOptions"))
     strategy = str(values.get("defaultPodOptionsStrategy") or "overwrite")
     notes: list[str] = []
 
@@ -362,14 +163,14 @@ def _derive_current(
         and not v.get("existingClaim")
     }
     claim_names = {
-        k: _resource_name(
+        k: resource_name(
             fullname, k, v, many=len(claim_items) > 1, always=always, r=release, ns=namespace
         )
         for k, v in claim_items.items()
     }
     claims = tuple(
         DerivedClaim(
-            _claim(claim_names[k], v, namespace, {"app.kubernetes.io/instance": release}),
+            claim_object(claim_names[k], v, namespace, {"app.kubernetes.io/instance": release}),
             f"persistence.{k}",
         )
         for k, v in claim_items.items()
@@ -382,9 +183,9 @@ def _derive_current(
             notes.append(f"controllers.{cid}: unknown type {controller.get('type')!r}; skipped")
             continue
         name = (
-            _v2_name(fullname, cid, controller)
+            v2_controller_name(fullname, cid, controller)
             if v2_names
-            else _resource_name(
+            else resource_name(
                 fullname,
                 cid,
                 controller,
@@ -399,33 +200,33 @@ def _derive_current(
             "app.kubernetes.io/name": fullname,
             "app.kubernetes.io/controller": cid,
         }
-        options = _pod_options(defaults, _map(controller.get("pod")), strategy)
-        pod = _pod_spec(options)
-        pod["containers"] = _containers(controller.get("containers"), release, namespace)
-        init = _containers(controller.get("initContainers"), release, namespace)
+        options = merged_pod_options(defaults, as_mapping(controller.get("pod")), strategy)
+        pod = pod_spec_of(options)
+        pod["containers"] = container_objects(controller.get("containers"), release, namespace)
+        init = container_objects(controller.get("initContainers"), release, namespace)
         if init:
             pod["initContainers"] = init
         volumes = [
-            _volume(k, v, claim_names.get(k, ""), release, namespace)
+            volume_object(k, v, claim_names.get(k, ""), release, namespace)
             for k, v in persistence.items()
-            if _mounted_in(v, cid)
+            if mounted_in(v, cid)
         ]
         if volumes:
             pod["volumes"] = volumes
-        manifest = _workload(
+        manifest = workload_object(
             kind,
             name=name,
             namespace=namespace,
             labels=labels,
             pod=pod,
-            pod_meta=_template_metadata(options, labels),
+            pod_meta=template_metadata(options, labels),
             controller=controller,
         )
         if kind == "StatefulSet":
-            vcts = _map(controller.get("statefulset")).get("volumeClaimTemplates")
+            vcts = as_mapping(controller.get("statefulset")).get("volumeClaimTemplates")
             if isinstance(vcts, list):
                 manifest["spec"]["volumeClaimTemplates"] = [
-                    _claim(str(t.get("name")), t, namespace, {})
+                    claim_object(str(t.get("name")), t, namespace, {})
                     for t in vcts
                     if isinstance(t, Mapping) and t.get("name")
                 ]
@@ -436,34 +237,23 @@ def _derive_current(
                 f"controllers.{cid}",
                 f"controllers.{cid}.pod",
                 "current",
-                own_affinity=bool(_map(controller.get("pod")).get("affinity")),
+                own_affinity=bool(as_mapping(controller.get("pod")).get("affinity")),
             )
         )
     return Derivation(tuple(derived), claims, tuple(notes))
 
 
-def _old_containers(group: Any, release: str, namespace: str) -> list[dict[str, Any]]:
-    out = []
-    if isinstance(group, Mapping):
-        for cid, spec in group.items():
-            if isinstance(spec, Mapping) and _enabled(spec):
-                out.append(_container(str(cid), spec, release, namespace))
-    elif isinstance(group, list):
-        for i, spec in enumerate(group):
-            if isinstance(spec, Mapping):
-                out.append(_container(str(spec.get("name") or i), spec, release, namespace))
-    return out
-
-
 def _derive_old(values: Mapping[str, Any], release: str, namespace: str) -> Derivation:
-    fullname = _fullname(values, release)
-    controller = _map(values.get("controller"))
-    if not _enabled(controller) and "enabled" in controller:
+    fullname = chart_fullname(values, release)
+    controller = as_mapping(values.get("controller"))
+    if not is_enabled(controller) and "enabled" in controller:
         return Derivation(notes=("controller.enabled is false; nothing is deployed",))
     kind = _KINDS.get(str(controller.get("type") or "deployment").lower(), "Deployment")
     labels = {"app.kubernetes.io/instance": release, "app.kubernetes.io/name": fullname}
     persistence = {
-        str(k): v for k, v in _map(values.get("persistence")).items() if _enabled(v, default=False)
+        str(k): v
+        for k, v in as_mapping(values.get("persistence")).items()
+        if is_enabled(v, default=False)
     }
     claims = []
     volumes = []
@@ -473,27 +263,29 @@ def _derive_old(values: Mapping[str, Any], release: str, namespace: str) -> Deri
         if kind_ in {"pvc", "persistentVolumeClaim"} and not item.get("existingClaim"):
             claims.append(
                 DerivedClaim(
-                    _claim(claim_name, item, namespace, {"app.kubernetes.io/instance": release}),
+                    claim_object(
+                        claim_name, item, namespace, {"app.kubernetes.io/instance": release}
+                    ),
                     f"persistence.{key}",
                 )
             )
-        volumes.append(_volume(key, item, claim_name, release, namespace))
-    main = _container(fullname, values, release, namespace)
-    pod = _pod_spec(values)
+        volumes.append(volume_object(key, item, claim_name, release, namespace))
+    main = container_object(fullname, values, release, namespace)
+    pod = pod_spec_of(values)
     pod["containers"] = [
         main,
-        *_old_containers(values.get("sidecars"), release, namespace),
-        *_old_containers(values.get("additionalContainers"), release, namespace),
+        *old_layout_containers(values.get("sidecars"), release, namespace),
+        *old_layout_containers(values.get("additionalContainers"), release, namespace),
     ]
-    init = _old_containers(values.get("initContainers"), release, namespace)
+    init = old_layout_containers(values.get("initContainers"), release, namespace)
     if init:
         pod["initContainers"] = init
     if volumes:
         pod["volumes"] = volumes
-    meta = {"labels": {**_map(values.get("podLabels")), **labels}}
+    meta = {"labels": {**as_mapping(values.get("podLabels")), **labels}}
     if isinstance(values.get("podAnnotations"), Mapping):
         meta["annotations"] = dict(values["podAnnotations"])
-    manifest = _workload(
+    manifest = workload_object(
         kind,
         name=fullname,
         namespace=namespace,
