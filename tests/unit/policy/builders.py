@@ -37,10 +37,14 @@ from archfit.model.workload import PersistentVolumeClaim, SourceRef, StorageClas
 from archfit.policy import Engine, Settings, StorageIndex
 
 __all__ = [
+    "INTEL_LABEL",
+    "MULTI_ARCH",
+    "NVIDIA_LABEL",
     "FakeImages",
     "NodeBuilder",
     "WorkloadBuilder",
     "evaluate",
+    "finding_ids",
     "homelab",
     "node",
     "workload",
@@ -298,3 +302,12 @@ def evaluate(
         storage=StorageIndex.of(claims, classes),
         **engine,
     ).evaluate(wl)
+
+
+# The platforms of the one image most rule tables run: it ships both architectures.
+MULTI_ARCH = {"img:1": "amd64 arm64"}
+
+
+def finding_ids(wl: WorkloadBuilder, **kwargs: object) -> list[str]:
+    """The ids of the findings `wl` gets, sorted: what a rule table compares."""
+    return sorted(f.id for f in evaluate(wl.build(), **kwargs).findings)  # type: ignore[arg-type]
