@@ -7,30 +7,16 @@ Helm's number formatting)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.console import ROOT, archfit
+from tests.support.console import archfit
 from tests.support.kustomize import require_kustomize
-
-LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
+from tests.support.layouts import LAYOUTS, helm_binary
 
 Workload = tuple[str, str, str, tuple[str, ...]]
-
-
-def _helm() -> str:
-    """The helm binary `scripts/install-helm` puts beside the interpreter, or one on PATH."""
-    beside = Path(sys.executable).parent / "helm"
-    found = str(beside) if beside.is_file() else shutil.which("helm")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no helm binary: run scripts/install-helm")
-        pytest.skip("no helm binary (scripts/install-helm puts one in .venv/bin)")
-    return found
 
 
 def _workloads(layout: str) -> set[Workload]:
@@ -43,7 +29,7 @@ def _workloads(layout: str) -> set[Workload]:
         "json",
         "--fail-on",
         "never",
-        env={"ARCHFIT_HELM": _helm()},
+        env={"ARCHFIT_HELM": helm_binary()},
     )
     assert run.code == 0, run.err
     report = json.loads(run.out)
@@ -64,7 +50,7 @@ def _findings(layout: str) -> list[dict[str, str]]:
         "json",
         "--fail-on",
         "never",
-        env={"ARCHFIT_HELM": _helm()},
+        env={"ARCHFIT_HELM": helm_binary()},
     )
     findings: list[dict[str, str]] = json.loads(run.out)["findings"]
     return findings

@@ -6,20 +6,19 @@ patched per overlay. Checked with `archfit check` or `kubectl kustomize` after t
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.support.console import archfit
-from tests.support.fix_layouts import (
+from tests.support.layouts import (
     AMD64_ONLY,
     BOTH_PLATFORMS,
     LAYOUTS,
     TWO_ARCH_CLUSTER,
+    helm_binary,
     image_lock,
     kustomize_build,
 )
@@ -93,13 +92,7 @@ def test_a_pod_spec_embedded_in_values_gets_the_placement(tmp_path: Path) -> Non
 
 
 def _helm_env() -> dict[str, str]:
-    beside = Path(sys.executable).parent / "helm"
-    found = str(beside) if beside.is_file() else shutil.which("helm")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no helm binary: run scripts/install-helm")
-        pytest.skip("no helm binary (scripts/install-helm puts one in .venv/bin)")
-    return {"ARCHFIT_HELM": found}
+    return {"ARCHFIT_HELM": helm_binary()}
 
 
 @pytest.fixture

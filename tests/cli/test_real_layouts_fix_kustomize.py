@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from tests.support.console import archfit
-from tests.support.fix_layouts import (
+from tests.support.layouts import (
     AMD64_ONLY,
     BOTH_PLATFORMS,
     LAYOUTS,

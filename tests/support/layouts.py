@@ -1,13 +1,16 @@
-"""Repositories for the `archfit fix` tests on the layout fixtures: where the layouts are, a
-cluster of one amd64 and one arm64 worker, an image lock written by hand, and what
-`kubectl kustomize` builds from an overlay after the edit."""
+"""The layout repositories the CLI tests read (`tests/fixtures/layouts`) and what running archfit on
+them needs: the helm binary, a cluster of one amd64 and one arm64 worker, an image lock written by
+hand, and what `kubectl kustomize` builds from an overlay after an edit."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.support.console import ROOT
@@ -18,11 +21,24 @@ __all__ = [
     "BOTH_PLATFORMS",
     "LAYOUTS",
     "TWO_ARCH_CLUSTER",
+    "helm_binary",
     "image_lock",
     "kustomize_build",
 ]
 
 LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
+
+
+def helm_binary() -> str:
+    """The helm binary `scripts/install-helm` puts beside the interpreter, or one on PATH."""
+    beside = Path(sys.executable).parent / "helm"
+    found = str(beside) if beside.is_file() else shutil.which("helm")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no helm binary: run scripts/install-helm")
+        pytest.skip("no helm binary (scripts/install-helm puts one in .venv/bin)")
+    return found
+
 
 TWO_ARCH_CLUSTER = """\
 apiVersion: archfit.dev/v1alpha1
