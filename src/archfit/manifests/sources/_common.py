@@ -16,12 +16,14 @@ from archfit.manifests.sources.interface import FileTree
 __all__ = [
     "CLUSTER_SCOPED_KINDS",
     "DEFAULT_NAMESPACE",
+    "ORIGIN_ANNOTATION",
     "Namespaces",
     "chart_defaults",
     "effective",
     "file_text",
     "find_local_dir",
     "index_objects",
+    "without_origin",
     "yaml_mapping",
 ]
 
@@ -145,3 +147,29 @@ def effective(documents: Sequence[Document]) -> list[Document]:
         if d.source.origin.startswith("kustomize ")
     }
     return [d for d in documents if d.source.origin or (d.source.file, d.source.line) not in copied]
+
+
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+
+
+def _mapping_of(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def without_origin(body: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The object without the origin annotation archfit asked for, and the origin's path."""
+    meta = dict(_mapping_of(body.get("metadata")))
+    annotations = dict(_mapping_of(meta.get("annotations")))
+    origin = annotations.pop(ORIGIN_ANNOTATION, None)
+    if origin is None:
+        return dict(body), None
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    path = None
+    for line in str(origin).splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "path":
+            path = value.strip()
+    return {**body, "metadata": meta}, path

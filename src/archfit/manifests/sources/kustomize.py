@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
+from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text, split_documents
 from archfit.manifests.renderers import KustomizeRenderer
-from archfit.manifests.sources._common import Namespaces, file_text
+from archfit.manifests.sources._common import Namespaces, file_text, without_origin
 from archfit.manifests.sources.interface import FileTree, NoFiles, SourceContext, SourceOutput
 from archfit.manifests.sources.kustomization_fields import kustomization_findings, require_shape
 from archfit.model.finding import Finding
@@ -367,6 +367,9 @@ def _render(
     if build.output is None:
         return None, build.tool, build.error
     result = read_text(build.output, str(directory / "kustomization.yaml"))
+    # The text of each object is kept when it may hold Flux substitution variables: Flux
+    # substitutes the built YAML, whose quoting decides what a value becomes.
+    chunks = split_documents(build.output) if "$" in build.output else []
     by_origin: dict[tuple[str, str], list[Document]] = {}
     for doc in tree.documents:
         key = (os.path.normpath(files.resolve(Path(doc.source.file))), doc.kind)
@@ -374,7 +377,7 @@ def _render(
     affixes = _affixes(tree)
     out = []
     for doc in result.documents:
-        body, origin = _without_origin(doc.body)
+        body, origin = without_origin(doc.body)
         candidates = tree.documents
         if origin is not None:
             path = os.path.normpath(Path(build.origin_root or directory, origin))
@@ -386,31 +389,16 @@ def _render(
                 body,
                 SourceRef(where.file, where.line, f"kustomize {directory}"),
                 match.index if match is not None else doc.index,
+                _chunk(chunks, doc.index),
             )
         )
     return out, build.tool, None
 
 
-_ORIGIN = "config.kubernetes.io/origin"
-
-
-def _without_origin(body: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """The object without the origin annotation archfit asked for, and the origin's path."""
-    meta = dict(_map(body.get("metadata")))
-    annotations = dict(_map(meta.get("annotations")))
-    origin = annotations.pop(_ORIGIN, None)
-    if origin is None:
-        return dict(body), None
-    if annotations:
-        meta["annotations"] = annotations
-    else:
-        meta.pop("annotations", None)
-    path = None
-    for line in str(origin).splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "path":
-            path = value.strip()
-    return {**body, "metadata": meta}, path
+def _chunk(chunks: list[tuple[int, str]], index: int) -> str:
+    if index < len(chunks) and "$" in chunks[index][1]:
+        return chunks[index][1]
+    return ""
 
 
 def _affixes(tree: _Tree) -> tuple[set[str], set[str]]:

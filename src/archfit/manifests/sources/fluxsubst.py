@@ -1,0 +1,221 @@
+"""Flux post-build substitution applied to the objects one Flux Kustomization builds.
+
+kustomize-controller substitutes each built object's YAML text, unless the object is labelled
+or annotated `kustomize.toolkit.fluxcd.io/substitute: disabled`, and decodes the result; so a
+value's quoting decides its type (`replicas: ${N}` becomes a number, `value: "${N}"` stays a
+string). archfit does the same on the text it has: the object's own document in its file, or
+the text Kustomize printed for a rendered object; an object with neither (built in Python) is
+printed with PyYAML first. Files that are not valid YAML until substituted (a values file a
+`configMapGenerator` embeds) are re-read substituted.
+
+Pure: file contents come through the `FileTree` protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from archfit.manifests.documents import Document, ReadResult, read_text, split_documents
+from archfit.manifests.sources._common import without_origin
+from archfit.manifests.sources.envsubst import Expansion, SubstitutionError, expand
+from archfit.manifests.sources.fluxvars import Variables
+from archfit.manifests.sources.interface import FileTree
+from archfit.model.finding import Finding
+from archfit.model.workload import SourceRef
+
+__all__ = ["DISABLED", "Substitution", "TextCache"]
+
+DISABLED = "kustomize.toolkit.fluxcd.io/substitute"
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+class TextCache:
+    """File texts read once per run (several Kustomizations may build one file)."""
+
+    def __init__(self, files: FileTree) -> None:
+        self._files = files
+        self._texts: dict[str, str | None] = {}
+
+    def text(self, file: str) -> str | None:
+        if file not in self._texts:
+            self._texts[file] = self._files.read_text(Path(file))
+        return self._texts[file]
+
+
+def disabled(doc: Document) -> bool:
+    meta = doc.metadata
+    return DISABLED_VALUE in (
+        _map(meta.get("labels")).get(DISABLED),
+        _map(meta.get("annotations")).get(DISABLED),
+    )
+
+
+DISABLED_VALUE = "disabled"
+
+
+@dataclass(slots=True)
+class Substitution:
+    """The substitution of one Flux Kustomization (`label`) with its `variables`, and what it
+    met: variables not known here, variables not set, and where Flux would fail."""
+
+    variables: Variables
+    label: str
+    cache: TextCache
+    unknown: dict[str, str] = field(default_factory=dict)
+    unset: dict[str, str] = field(default_factory=dict)
+    failed: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    def _text_of(self, doc: Document) -> tuple[str, bool]:
+        """The YAML text Flux would substitute for `doc`, and whether it is a renderer's or
+        PyYAML's text (True) rather than the file's own lines (False)."""
+        if doc.text:
+            return doc.text, True
+        if not doc.source.origin:
+            text = self.cache.text(doc.source.file)
+            chunks = split_documents(text) if text is not None else []
+            if doc.index < len(chunks):
+                first, chunk = chunks[doc.index]
+                return "\n" * (first - 1) + chunk, False
+        return yaml.safe_dump(dict(doc.body), sort_keys=False, allow_unicode=True), True
+
+    def expand(self, text: str, where: SourceRef, base_line: int | None) -> Expansion | None:
+        """`text` substituted, recording what was met; None where Flux would fail."""
+        try:
+            result = expand(text, self.variables.lookup)
+        except SubstitutionError as err:
+            line = where.line if base_line is None else text.count("\n", 0, err.offset) + 1
+            if not self.failed:
+                self.failed = f"{where.file}:{line}: {err}"
+            return None
+        for name in sorted(result.unknown):
+            self.unknown.setdefault(name, str(where))
+        for name in sorted(result.unset):
+            self.unset.setdefault(name, str(where))
+        return result
+
+    def document(self, doc: Document) -> Mapping[str, Any] | None:
+        """The body of `doc` after substitution, or None when it does not change (disabled,
+        no variables, a failure: then a finding is recorded)."""
+        if disabled(doc):
+            return None
+        text, printed = self._text_of(doc)
+        if "$" not in text:
+            return None
+        result = self.expand(text, doc.source, None if printed else 1)
+        if result is None or result.text == text:
+            return None
+        read = read_text(result.text, doc.source.file)
+        if read.problems:
+            self._invalid(read, doc.source if printed else None)
+            return None
+        docs = read.documents
+        if not docs:
+            return None
+        body = next((d.body for d in docs if d.source.line == doc.source.line), docs[0].body)
+        return without_origin(body)[0] if doc.text else body
+
+    @staticmethod
+    def invalid_as_written(cache: TextCache, file: str) -> bool:
+        """Whether `file` holds a `$` and is not valid YAML as written."""
+        text = cache.text(file)
+        if text is None or "$" not in text:
+            return False
+        return any(p.id == "invalid-yaml" for p in read_text(text, file).problems)
+
+    def file(self, file: str) -> ReadResult | None:
+        """A file that is not valid YAML as written, re-read substituted; None where Flux
+        would fail to substitute it (recorded) or it cannot be read."""
+        text = self.cache.text(file)
+        if text is None:
+            return None
+        result = self.expand(text, SourceRef(file, 1), 1)
+        if result is None:
+            return None
+        read = read_text(result.text, file)
+        self._invalid(read, None)
+        return read
+
+    def _invalid(self, read: ReadResult, at: SourceRef | None) -> None:
+        """The problems of substituted text, as findings at the file's own lines (or at `at`,
+        the object's start, when the text was a renderer's)."""
+        for problem in read.problems:
+            ref = problem.source or SourceRef(problem.subject or "", 0)
+            line = at.line if at is not None else ref.line
+            where = SourceRef(ref.file, line, self.label)
+            detail = problem.message.split(": ", 1)[-1]
+            self.findings.append(
+                Finding(
+                    id="invalid-yaml",
+                    severity="error",
+                    message=f"{ref.file}:{line}: {detail} (after the substitution of {self.label})",
+                    subject=ref.file,
+                    source=where,
+                    hint="fix the YAML at that line; Flux fails to apply text it cannot decode",
+                    rule="manifests",
+                )
+            )
+
+    def report(self, ks: Document) -> list[Finding]:
+        """The findings of this Kustomization's substitution, each said once."""
+        out = list(self.findings)
+        where = SourceRef(ks.source.file, ks.source.line, self.label)
+        if self.variables.invalid or self.failed:
+            why = (
+                f"variable names {', '.join(self.variables.invalid)} do not match "
+                "^[_[:alpha:]][_[:alpha:][:digit:]]*$"
+                if self.variables.invalid
+                else self.failed
+            )
+            out.append(
+                Finding(
+                    id="bad-substitution",
+                    severity="error",
+                    message=f"{self.label}: Flux fails this build: {why}",
+                    subject=ks.source.file,
+                    source=where,
+                    hint="escape a literal `${` as `$${`, or annotate the object "
+                    "kustomize.toolkit.fluxcd.io/substitute: disabled; rename bad variables",
+                    rule="manifests",
+                )
+            )
+        if self.unknown:
+            names = ", ".join(f"${{{n}}} ({w})" for n, w in sorted(self.unknown.items()))
+            out.append(
+                Finding(
+                    id="unresolved-variable",
+                    severity="warning",
+                    message=f"{self.label}: no value readable here for {names}: "
+                    f"{self.variables.why_unknown()}; kept as written",
+                    subject=ks.source.file,
+                    source=where,
+                    hint="objects using them are judged with the `${...}` text; give the "
+                    "values in spec.postBuild.substitute or a plain ConfigMap to check them",
+                    rule="manifests",
+                    details={"variables": sorted(self.unknown)},
+                )
+            )
+        if self.unset:
+            names = ", ".join(f"${{{n}}} ({w})" for n, w in sorted(self.unset.items()))
+            out.append(
+                Finding(
+                    id="unresolved-variable",
+                    severity="warning",
+                    message=f"{self.label}: {names} set by no substitute or substituteFrom "
+                    "entry; Flux substitutes an empty string",
+                    subject=ks.source.file,
+                    source=where,
+                    hint="set the variable, or give a default as ${NAME:=value}",
+                    rule="manifests",
+                    details={"variables": sorted(self.unset)},
+                )
+            )
+        return out
