@@ -36,7 +36,7 @@ from archfit.manifests.helm.release import (
     POD_OPTIONS,
     VALUES_ROOT,
 )
-from archfit.manifests.rewrite.placement import apply_placement
+from archfit.manifests.rewrite.variables import apply_keeping_variables
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.placement import Placement
@@ -202,6 +202,19 @@ def plan_fixes(
     return plan
 
 
+def _place(
+    target: MutableMapping[str, Any], placement: Placement, display: str, plan: FixPlan
+) -> bool:
+    """Merge `placement` into `target`, unless that replaces substitution-variable text."""
+    changed, refused = apply_keeping_variables(target, placement)
+    if refused is not None:
+        plan.notes.append(
+            f"{display}: not edited: the placement would replace {refused}, a substitution "
+            "variable; add the placement by hand"
+        )
+    return changed
+
+
 def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
     workload = fix.workload
     yfile = files.get(workload.source.file)
@@ -214,7 +227,7 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
         return
     kind = "Deployment" if workload.kind == "KnativeService" else workload.kind
     spec = _walk(yfile.document(index), POD_SPEC_PATHS.get(kind, ("spec",)), create=True)
-    if isinstance(spec, MutableMapping) and apply_placement(spec, fix.placement):
+    if isinstance(spec, MutableMapping) and _place(spec, fix.placement, workload.display, plan):
         yfile.mark_changed(index)
         plan.written.append(f"{workload.display} → {workload.source.file} (pod template)")
         if workload.kind == "KnativeService":
@@ -320,7 +333,7 @@ def _edit_values(
         if shared:
             if not isinstance(defaults, MutableMapping):
                 defaults = _walk(root, ["defaultPodOptions"], create=True)
-            if apply_placement(defaults, group[0].placement):
+            if _place(defaults, group[0].placement, first.display, plan):
                 path = (*root_path, "defaultPodOptions", "affinity")
                 edits.extend((f.workload.display, path) for f in active)
             return edits
@@ -338,10 +351,10 @@ def _edit_values(
             ):
                 # A controller's own affinity replaces the default one: start from it.
                 pod["affinity"] = copy.deepcopy(defaults["affinity"])
-            if apply_placement(pod, fix.placement):
+            if _place(pod, fix.placement, fix.workload.display, plan):
                 edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
         return edits
-    if apply_placement(root, active[0].placement):
+    if _place(root, active[0].placement, first.display, plan):
         edits.append((first.display, (*root_path, "affinity")))
         chart = first.annotations.get("archfit.dev/helm-chart", "")
         if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS:
@@ -369,7 +382,8 @@ def _patch(
     spec = _walk(doc, spec_path, create=True)
     if not isinstance(spec, MutableMapping):
         return
-    apply_placement(spec, fix.placement)
+    if not _place(spec, fix.placement, workload.display, plan):
+        return
     from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
 
     patch = _patch_head(doc, workload.kind)

@@ -9,7 +9,9 @@ known) and, for every object read from it (directly, or through a Kustomize over
 - applies post-build substitution (`spec.postBuild.substitute` and `substituteFrom` ConfigMaps
   and Secrets found in the repository) to each object's YAML text as kustomize-controller does
   (`fluxvars` reads the variables, `envsubst` is drone/envsubst's grammar, `fluxsubst` applies
-  it), and re-reads files below `spec.path` that are valid YAML only once substituted;
+  it); a generator's input file (a values file a `configMapGenerator` embeds, which Flux
+  substitutes inside the ConfigMap) that is valid YAML only once substituted is not reported
+  invalid;
 - instantiates `spec.components` (Kustomize components, often templates such as a backup claim
   named `${APP}`) once per Kustomization that uses them; the component's own documents, which are
   templates, are superseded.
@@ -27,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archfit.manifests.documents import KUSTOMIZATION_FILES, YAML_SUFFIXES, Document
+from archfit.manifests.documents import Document
 from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces
-from archfit.manifests.sources.fluxsubst import Substitution, TextCache
+from archfit.manifests.sources.fluxsubst import Substitution, TextCache, generator_inputs
 from archfit.manifests.sources.fluxvars import read_variables
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 from archfit.model.finding import Finding
@@ -83,6 +85,13 @@ class FluxKustomizationSource:
         # Files not valid YAML as written: the Kustomizations that build each one, and how
         # many of them substitute it (its first read's problems go only when all do).
         rereads: dict[str, list[bool]] = {}
+        kustomize_docs = [
+            d
+            for d in documents
+            if d.kind == "Kustomization"
+            and d.api_version.startswith("kustomize.config")
+            and not d.source.origin
+        ]
         by_dir: dict[str, list[Document]] = {}
         by_overlay: dict[str, list[Document]] = {}
         for doc in documents:
@@ -147,15 +156,12 @@ class FluxKustomizationSource:
                 for c in spec.get("components") or []
                 if isinstance(c, str)
             ]
-            for file in _invalid_files(dirs_built, cache, context):
-                rereads.setdefault(file, []).append(subst is not None)
-                read = subst.file(file) if subst is not None else None
-                if read is None or read.problems or _has_kustomization(file, context):
+            for file in generator_inputs(kustomize_docs, dirs_built):
+                if not Substitution.invalid_as_written(cache, file):
                     continue
-                for doc in read.documents:
-                    copy_ = _instantiate(doc, target_ns, doc.body, label, namespaces)
-                    if copy_ is not None:
-                        emitted.append(copy_)
+                rereads.setdefault(file, []).append(subst is not None)
+                if subst is not None:
+                    subst.file(file)
             if subst is not None or variables.invalid:
                 findings.extend((subst or Substitution(variables, label, cache)).report(ks))
         withdrawn = frozenset(f for f, subs in rereads.items() if all(subs))
@@ -175,33 +181,6 @@ def _component_docs(
     if docs or context.read is None or not context.files.is_dir(Path(directory)):
         return docs
     return list(context.read([Path(directory)]).documents)
-
-
-def _invalid_files(
-    directories: Sequence[str], cache: TextCache, context: SourceContext
-) -> list[str]:
-    """The YAML files below `directories` that are not valid YAML as written but hold a `$`
-    (they may be once substituted), found through the file tree."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for directory in directories:
-        if not context.files.is_dir(Path(directory)):
-            continue
-        for current, subdirs, names in context.files.walk(Path(directory)):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            for name in sorted(names):
-                file = os.path.normpath(os.path.join(current, name))
-                if not name.endswith(YAML_SUFFIXES) or file in seen:
-                    continue
-                seen.add(file)
-                if Substitution.invalid_as_written(cache, file):
-                    out.append(file)
-    return out
-
-
-def _has_kustomization(file: str, context: SourceContext) -> bool:
-    directory = Path(file).parent
-    return any(context.files.is_file(directory / n) for n in KUSTOMIZATION_FILES)
 
 
 def _instantiate(

@@ -5,15 +5,21 @@ or annotated `kustomize.toolkit.fluxcd.io/substitute: disabled`, and decodes the
 value's quoting decides its type (`replicas: ${N}` becomes a number, `value: "${N}"` stays a
 string). archfit does the same on the text it has: the object's own document in its file, or
 the text Kustomize printed for a rendered object; an object with neither (built in Python) is
-printed with PyYAML first. Files that are not valid YAML until substituted (a values file a
-`configMapGenerator` embeds) are re-read substituted.
+printed with PyYAML first.
+
+A file that is not valid YAML as written is never valid to Flux as a resource: Kustomize, or
+Flux's own generated kustomization (`rf.SliceFromBytes` in `kustomize_generator.go`), fails to
+decode it before anything is substituted. Only a generator's input (a values file a
+`configMapGenerator` embeds as text) reaches substitution unparsed, inside its ConfigMap; such
+a file is re-read substituted, and its first read's `invalid-yaml` replaced by what that finds.
 
 Pure: file contents come through the `FileTree` protocol.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +34,10 @@ from archfit.manifests.sources.interface import FileTree
 from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef
 
-__all__ = ["DISABLED", "Substitution", "TextCache"]
+__all__ = ["DISABLED", "Substitution", "TextCache", "generator_inputs"]
 
 DISABLED = "kustomize.toolkit.fluxcd.io/substitute"
+DISABLED_VALUE = "disabled"
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -58,7 +65,38 @@ def disabled(doc: Document) -> bool:
     )
 
 
-DISABLED_VALUE = "disabled"
+def _paths(entries: Any) -> list[str]:
+    return (
+        [e.split("=", 1)[-1] for e in entries if isinstance(e, str)]
+        if isinstance(entries, list)
+        else []
+    )
+
+
+def generator_inputs(kustomizations: Sequence[Document], directories: Sequence[str]) -> list[str]:
+    """The files the `configMapGenerator`/`secretGenerator` entries of the `kustomizations`
+    below `directories` embed (`files`, `envs`, `env`), unless the generated object is marked
+    `substitute: disabled`; normalised paths, in order."""
+    roots = [os.path.normpath(d) for d in directories]
+    out: list[str] = []
+    for doc in kustomizations:
+        home = os.path.dirname(os.path.normpath(doc.source.file))
+        if not any(home == r or home.startswith(r + os.sep) for r in roots):
+            continue
+        for key in ("configMapGenerator", "secretGenerator"):
+            entries = doc.body.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                gen = _map(entry)
+                options = _map(gen.get("options"))
+                marks = (_map(options.get("labels")), _map(options.get("annotations")))
+                if any(m.get(DISABLED) == DISABLED_VALUE for m in marks):
+                    continue
+                env = [gen["env"]] if isinstance(gen.get("env"), str) else []
+                for rel in [*_paths(gen.get("files")), *_paths(gen.get("envs")), *env]:
+                    path = os.path.normpath(os.path.join(home, rel.strip()))
+                    if path not in out:
+                        out.append(path)
+    return out
 
 
 @dataclass(slots=True)
