@@ -132,7 +132,9 @@ def test_objects_are_judged_with_their_variables_substituted(tmp_path: Path) -> 
     assert env == [
         {"name": "LITERAL", "value": "${NOT_A_VAR}"},
         {"name": "DEFAULTED", "value": "dflt"},
-        {"name": "PORT", "value": "8080"},  # quoted in the file: stays a string
+        # `kustomize build` drops the quotes of "${PORT}" before Flux substitutes, so this is
+        # the number Flux applies (and the API server refuses; fluxcd/flux2#1839).
+        {"name": "PORT", "value": 8080},
     ]
     assert _ids(manifests) == ["helm-not-rendered"]  # a remote chart, offline
 
@@ -311,7 +313,8 @@ def test_a_variable_nothing_sets_is_empty_as_in_flux_and_reported(tmp_path: Path
     assert _doc(manifests, "ConfigMap", "web")["data"] == {"url": "https:///x"}
     (finding,) = _unresolved(manifests)
     assert finding.details == {"variables": ["HOST"]}
-    assert "Flux substitutes an empty string" in finding.message
+    assert "older ones substitute an empty string" in finding.message
+    assert "kustomize-controller 1.9 and later (strict substitution by default)" in finding.message
 
 
 def test_what_flux_cannot_substitute_fails_its_build(tmp_path: Path) -> None:
@@ -331,7 +334,7 @@ def test_what_flux_cannot_substitute_fails_its_build(tmp_path: Path) -> None:
     (finding,) = manifests.findings
     assert finding.id == "bad-substitution"
     assert finding.severity == "error"
-    assert f"{root}/apps/web/cm.yaml:4: bad substitution" in finding.message
+    assert f"{root}/apps/web/cm.yaml:1: bad substitution: '${{#list[@]}}'" in finding.message
     assert _doc(manifests, "ConfigMap", "web")["data"] == {"script": "n=${#list[@]}"}
 
 
@@ -364,3 +367,119 @@ def test_one_file_built_by_two_kustomizations_gets_each_ones_variables(tmp_path:
         (w.entry_point, w.template.node_selector["kubernetes.io/arch"]) for w in manifests.workloads
     )
     assert seen == [("clusters/pi", "arm64"), ("clusters/prod", "amd64")]
+
+
+def test_generated_objects_marked_disabled_are_kept_beside_substituted_ones(
+    tmp_path: Path,
+) -> None:
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/ks.yaml": flux("a", "./apps/a", "    substitute: {X: x}\n"),
+            "apps/a/kustomization.yaml": """\
+                configMapGenerator:
+                  - name: one
+                    literals:
+                      - v=${X}
+                  - name: two
+                    literals:
+                      - v=${X}
+                    options: {labels: {kustomize.toolkit.fluxcd.io/substitute: disabled}}
+                generatorOptions: {disableNameSuffixHash: true}
+                """,
+        },
+    )
+    data = {d.name: d.body["data"] for d in load_manifests([root]).of_kind("ConfigMap")}
+    assert data == {"one": {"v": "x"}, "two": {"v": "${X}"}}
+
+
+def test_generator_options_can_disable_substitution_for_every_generated_object(
+    tmp_path: Path,
+) -> None:
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/ks.yaml": flux("a", "./apps/a", "    substitute: {X: x}\n"),
+            "apps/a/kustomization.yaml": """\
+                configMapGenerator: [{name: one, files: [v.yaml]}]
+                generatorOptions:
+                  annotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}
+                """,
+            "apps/a/v.yaml": "b: [ ${X} ]\n",
+        },
+    )
+    manifests = load_manifests([root])
+    assert [d.body["data"] for d in manifests.of_kind("ConfigMap")] == [{"v.yaml": "b: [ ${X} ]\n"}]
+    assert _ids(manifests) == ["invalid-yaml"]  # the release reading it would fail too
+
+
+def test_a_file_one_kustomization_changes_stays_for_the_other(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/prod/flux-system/sync.yaml": flux(
+                "flux-system", "./clusters/prod", "    substitute: {}\n"
+            ),
+            "clusters/prod/apps.yaml": flux("prod", "./apps", "    substitute: {ARCH: amd64}\n"),
+            "clusters/lab/flux-system/sync.yaml": flux(
+                "flux-system-lab", "./clusters/lab", "    substitute: {}\n"
+            ),
+            "clusters/lab/apps.yaml": flux("lab", "./apps", "    substitute: {}\n"),
+            "apps/web.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec:
+                  template:
+                    spec:
+                      nodeSelector: {kubernetes.io/arch: "${ARCH:=arm64}"}
+                      containers: [{name: web, image: "nginx:1.27"}]
+                """,
+        },
+    )
+    manifests = load_manifests([root])
+    seen = sorted(
+        (w.entry_point, w.template.node_selector["kubernetes.io/arch"]) for w in manifests.workloads
+    )
+    # No variable at all in the lab: Flux substitutes nothing, the default stays text.
+    assert seen == [("clusters/lab", "${ARCH:=arm64}"), ("clusters/prod", "amd64")]
+
+
+def test_a_rendered_overlay_is_substituted_in_the_text_kustomize_printed(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/ks.yaml": flux(
+                "web", "./apps/prod", "    substitute: {R: '4', PORT: '8080', TAG: '2.0'}\n"
+            ),
+            "apps/prod/kustomization.yaml": "namePrefix: prod-\nresources: [../base]\n",
+            "apps/base/kustomization.yaml": "resources: [web.yaml]\n",
+            "apps/base/web.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec:
+                  replicas: ${R}
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers:
+                        - name: web
+                          image: ghcr.io/acme/web:${TAG}
+                          env: [{name: PORT, value: "${PORT}"}]
+                """,
+        },
+    )
+    manifests = load_manifests([root])
+    web = manifests.workload("Deployment/default/prod-web")
+    assert web is not None
+    assert web.replicas == 4
+    assert [c.image for c in web.template.containers] == ["ghcr.io/acme/web:2.0"]
+    body = _doc(manifests, "Deployment", "prod-web")
+    assert body["spec"]["template"]["spec"]["containers"][0]["env"] == [
+        {"name": "PORT", "value": 8080}  # as for a file read directly (Kustomize's quoting)
+    ]
+    assert "annotations" not in body["metadata"]  # the origin archfit asked Kustomize for
+    assert web.source.file == str(root / "apps/base/web.yaml")
+    assert _ids(manifests) == []

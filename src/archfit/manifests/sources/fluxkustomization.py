@@ -85,6 +85,7 @@ class FluxKustomizationSource:
         # Files not valid YAML as written: the Kustomizations that build each one, and how
         # many of them substitute it (its first read's problems go only when all do).
         rereads: dict[str, list[bool]] = {}
+        unchanged: list[tuple[Document, str]] = []
         kustomize_docs = [
             d
             for d in documents
@@ -151,6 +152,8 @@ class FluxKustomizationSource:
                 if copy_ is not None:
                     emitted.append(copy_)
                     superseded.add(doc.source)
+                else:
+                    unchanged.append((doc, label))
             dirs_built = [base] + [
                 os.path.normpath(directory / c)
                 for c in spec.get("components") or []
@@ -164,6 +167,13 @@ class FluxKustomizationSource:
                     subst.file(file)
             if subst is not None or variables.invalid:
                 findings.extend((subst or Substitution(variables, label, cache)).report(ks))
+        # A document left as it was is hidden when another Kustomization's copy (or the copy
+        # of another object with the same source, such as a generator's) supersedes its
+        # source: it is emitted as this Kustomization's own copy instead.
+        for doc, label in unchanged:
+            if doc.source in superseded:
+                copy_ = _instantiate(doc, None, None, label, namespaces, force=True)
+                emitted.extend([copy_] if copy_ is not None else [])
         withdrawn = frozenset(f for f, subs in rereads.items() if all(subs))
         return SourceOutput(
             documents=tuple(emitted),
@@ -189,6 +199,8 @@ def _instantiate(
     substituted: Mapping[str, Any] | None,
     label: str,
     namespaces: Namespaces,
+    *,
+    force: bool = False,
 ) -> Document | None:
     body: dict[str, Any] = dict(doc.body)
     meta = dict(_map(body.get("metadata")))
@@ -199,7 +211,7 @@ def _instantiate(
     if namespace and doc.kind not in CLUSTER_SCOPED_KINDS and meta.get("namespace") != namespace:
         meta["namespace"] = namespace
         changed = True
-    if not changed:
+    if not changed and not force:
         return None
     meta.setdefault("namespace", namespaces.of(doc))
     body["metadata"] = meta

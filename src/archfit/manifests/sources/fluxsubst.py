@@ -1,11 +1,11 @@
 """Flux post-build substitution applied to the objects one Flux Kustomization builds.
 
-kustomize-controller substitutes each built object's YAML text, unless the object is labelled
-or annotated `kustomize.toolkit.fluxcd.io/substitute: disabled`, and decodes the result; so a
-value's quoting decides its type (`replicas: ${N}` becomes a number, `value: "${N}"` stays a
-string). archfit does the same on the text it has: the object's own document in its file, or
-the text Kustomize printed for a rendered object; an object with neither (built in Python) is
-printed with PyYAML first.
+kustomize-controller substitutes each built object's YAML text (as `kustomize build` prints
+it), unless the object is labelled or annotated `kustomize.toolkit.fluxcd.io/substitute:
+disabled`, and decodes the result; so a substituted `8080` is a number, also where the file
+wrote `"${PORT}"` (Kustomize prints that without quotes). archfit does the same on the text
+Kustomize printed for a rendered object, else on the object printed as Kustomize prints it
+(PyYAML, quoting only what needs it).
 
 A file that is not valid YAML as written is never valid to Flux as a resource: Kustomize, or
 Flux's own generated kustomization (`rf.SliceFromBytes` in `kustomize_generator.go`), fails to
@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from archfit.manifests.documents import Document, ReadResult, read_text, split_documents
+from archfit.manifests.documents import Document, ReadResult, read_text
 from archfit.manifests.sources._common import without_origin
 from archfit.manifests.sources.envsubst import Expansion, SubstitutionError, expand
 from archfit.manifests.sources.fluxvars import Variables
@@ -42,6 +42,32 @@ DISABLED_VALUE = "disabled"
 
 def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    """PyYAML's safe dumper with multi-line strings as literal blocks, as Kustomize prints
+    them (a substituted value then needs no escaping)."""
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _holds_dollar(value: Any) -> bool:
+    if isinstance(value, str):
+        return "$" in value
+    if isinstance(value, Mapping):
+        return any(_holds_dollar(k) or _holds_dollar(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_dollar(v) for v in value)
+    return False
 
 
 class TextCache:
@@ -73,6 +99,12 @@ def _paths(entries: Any) -> list[str]:
     )
 
 
+def _marked(options: Mapping[str, Any]) -> bool:
+    """Whether generator options give the generated object `substitute: disabled`."""
+    marks = (_map(options.get("labels")), _map(options.get("annotations")))
+    return any(m.get(DISABLED) == DISABLED_VALUE for m in marks)
+
+
 def generator_inputs(kustomizations: Sequence[Document], directories: Sequence[str]) -> list[str]:
     """The files the `configMapGenerator`/`secretGenerator` entries of the `kustomizations`
     below `directories` embed (`files`, `envs`, `env`), unless the generated object is marked
@@ -83,13 +115,12 @@ def generator_inputs(kustomizations: Sequence[Document], directories: Sequence[s
         home = os.path.dirname(os.path.normpath(doc.source.file))
         if not any(home == r or home.startswith(r + os.sep) for r in roots):
             continue
+        shared = _map(doc.body.get("generatorOptions"))
         for key in ("configMapGenerator", "secretGenerator"):
             entries = doc.body.get(key)
             for entry in entries if isinstance(entries, list) else []:
                 gen = _map(entry)
-                options = _map(gen.get("options"))
-                marks = (_map(options.get("labels")), _map(options.get("annotations")))
-                if any(m.get(DISABLED) == DISABLED_VALUE for m in marks):
+                if _marked(shared) or _marked(_map(gen.get("options"))):
                     continue
                 env = [gen["env"]] if isinstance(gen.get("env"), str) else []
                 for rel in [*_paths(gen.get("files")), *_paths(gen.get("envs")), *env]:
@@ -112,18 +143,17 @@ class Substitution:
     failed: str = ""
     findings: list[Finding] = field(default_factory=list)
 
-    def _text_of(self, doc: Document) -> tuple[str, bool]:
-        """The YAML text Flux would substitute for `doc`, and whether it is a renderer's or
-        PyYAML's text (True) rather than the file's own lines (False)."""
+    @staticmethod
+    def _text_of(doc: Document) -> str:
+        """The YAML text Flux substitutes for `doc`: the text Kustomize printed for it, else
+        the object printed the way Kustomize prints it (quotes only where a string needs
+        them: Flux's input comes from `kustomize build`, which drops the quotes of
+        `"${PORT}"`, so `8080` then decodes as a number; fluxcd/flux2#1839)."""
         if doc.text:
-            return doc.text, True
-        if not doc.source.origin:
-            text = self.cache.text(doc.source.file)
-            chunks = split_documents(text) if text is not None else []
-            if doc.index < len(chunks):
-                first, chunk = chunks[doc.index]
-                return "\n" * (first - 1) + chunk, False
-        return yaml.safe_dump(dict(doc.body), sort_keys=False, allow_unicode=True), True
+            return doc.text
+        if not _holds_dollar(doc.body):
+            return ""
+        return yaml.dump(dict(doc.body), Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
     def expand(self, text: str, where: SourceRef, base_line: int | None) -> Expansion | None:
         """`text` substituted, recording what was met; None where Flux would fail."""
@@ -145,15 +175,15 @@ class Substitution:
         no variables, a failure: then a finding is recorded)."""
         if disabled(doc):
             return None
-        text, printed = self._text_of(doc)
+        text = self._text_of(doc)
         if "$" not in text:
             return None
-        result = self.expand(text, doc.source, None if printed else 1)
+        result = self.expand(text, doc.source, None)
         if result is None or result.text == text:
             return None
         read = read_text(result.text, doc.source.file)
         if read.problems:
-            self._invalid(read, doc.source if printed else None)
+            self._invalid(read, doc.source)
             return None
         docs = read.documents
         if not docs:
@@ -248,10 +278,13 @@ class Substitution:
                     id="unresolved-variable",
                     severity="warning",
                     message=f"{self.label}: {names} set by no substitute or substituteFrom "
-                    "entry; Flux substitutes an empty string",
+                    "entry and without a default: kustomize-controller 1.9 and later (strict "
+                    "substitution by default) fail this build; older ones substitute an empty "
+                    "string, as archfit does here",
                     subject=ks.source.file,
                     source=where,
-                    hint="set the variable, or give a default as ${NAME:=value}",
+                    hint="set the variable, give a default as ${NAME:=value}, or write a "
+                    "literal as $${NAME}",
                     rule="manifests",
                     details={"variables": sorted(self.unset)},
                 )

@@ -453,12 +453,17 @@ def _generated(kdoc: Document, namespaces: Namespaces, files: FileTree) -> list[
                     k, _, v = literal.partition("=")
                     data[k] = v
             field_name = "data" if kind == "ConfigMap" else "stringData"
-            body = {
-                "apiVersion": "v1",
-                "kind": kind,
-                "metadata": {"name": gen["name"], "namespace": gen.get("namespace") or ns},
-                field_name: data,
-            }
+            meta: dict[str, Any] = {"name": gen["name"], "namespace": gen.get("namespace") or ns}
+            # Labels and annotations of `generatorOptions`, then the generator's own `options`
+            # (Flux reads `kustomize.toolkit.fluxcd.io/substitute: disabled` from them).
+            for part in ("labels", "annotations"):
+                marks = {
+                    **_map(_map(kdoc.body.get("generatorOptions")).get(part)),
+                    **_map(_map(gen.get("options")).get(part)),
+                }
+                if marks:
+                    meta[part] = {str(k): str(v) for k, v in marks.items()}
+            body = {"apiVersion": "v1", "kind": kind, "metadata": meta, field_name: data}
             out.append(
                 Document(
                     body,
