@@ -413,7 +413,7 @@ def test_generator_options_can_disable_substitution_for_every_generated_object(
     assert _ids(manifests) == ["invalid-yaml"]  # the release reading it would fail too
 
 
-def test_a_file_one_kustomization_changes_stays_for_the_other(tmp_path: Path) -> None:
+def test_each_kustomization_gives_a_file_its_own_values_or_defaults(tmp_path: Path) -> None:
     root = write(
         tmp_path / "repo",
         {
@@ -424,7 +424,7 @@ def test_a_file_one_kustomization_changes_stays_for_the_other(tmp_path: Path) ->
             "clusters/lab/flux-system/sync.yaml": flux(
                 "flux-system-lab", "./clusters/lab", "    substitute: {}\n"
             ),
-            "clusters/lab/apps.yaml": flux("lab", "./apps", "    substitute: {}\n"),
+            "clusters/lab/apps.yaml": flux("lab", "./apps", "    substitute: {OTHER: x}\n"),
             "apps/web.yaml": """\
                 apiVersion: apps/v1
                 kind: Deployment
@@ -441,8 +441,7 @@ def test_a_file_one_kustomization_changes_stays_for_the_other(tmp_path: Path) ->
     seen = sorted(
         (w.entry_point, w.template.node_selector["kubernetes.io/arch"]) for w in manifests.workloads
     )
-    # No variable at all in the lab: Flux substitutes nothing, the default stays text.
-    assert seen == [("clusters/lab", "${ARCH:=arm64}"), ("clusters/prod", "amd64")]
+    assert seen == [("clusters/lab", "arm64"), ("clusters/prod", "amd64")]
 
 
 def test_a_rendered_overlay_is_substituted_in_the_text_kustomize_printed(tmp_path: Path) -> None:
@@ -482,4 +481,22 @@ def test_a_rendered_overlay_is_substituted_in_the_text_kustomize_printed(tmp_pat
     ]
     assert "annotations" not in body["metadata"]  # the origin archfit asked Kustomize for
     assert web.source.file == str(root / "apps/base/web.yaml")
+    assert _ids(manifests) == []
+
+
+def test_without_any_variable_flux_substitutes_nothing(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/ks.yaml": flux("a", "./apps/a", "    substitute: {}\n"),
+            "apps/a/cm.yaml": """\
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: a}
+                data: {v: "${X:=d}", w: "$${Y}"}
+                """,
+        },
+    )
+    manifests = load_manifests([root])
+    assert _doc(manifests, "ConfigMap", "a")["data"] == {"v": "${X:=d}", "w": "$${Y}"}
     assert _ids(manifests) == []

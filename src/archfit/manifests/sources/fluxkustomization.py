@@ -85,7 +85,6 @@ class FluxKustomizationSource:
         # Files not valid YAML as written: the Kustomizations that build each one, and how
         # many of them substitute it (its first read's problems go only when all do).
         rereads: dict[str, list[bool]] = {}
-        unchanged: list[tuple[Document, str]] = []
         kustomize_docs = [
             d
             for d in documents
@@ -146,14 +145,23 @@ class FluxKustomizationSource:
                 members.extend(docs)
                 if not docs:
                     notes.append(f"{label}: component {component} not found below {directory}")
+            copied: set[SourceRef] = set()
+            unchanged: list[Document] = []
             for doc in members:
                 body = subst.document(doc) if subst is not None else None
                 copy_ = _instantiate(doc, target_ns, body, label, namespaces)
                 if copy_ is not None:
                     emitted.append(copy_)
-                    superseded.add(doc.source)
+                    copied.add(doc.source)
                 else:
-                    unchanged.append((doc, label))
+                    unchanged.append(doc)
+            # Objects of one generator share their source: once one of them is copied (and
+            # its source superseded), the others are copied too, or they would be hidden.
+            for doc in unchanged:
+                if doc.source in copied:
+                    copy_ = _instantiate(doc, None, None, label, namespaces, force=True)
+                    emitted.extend([copy_] if copy_ is not None else [])
+            superseded.update(copied)
             dirs_built = [base] + [
                 os.path.normpath(directory / c)
                 for c in spec.get("components") or []
@@ -167,13 +175,6 @@ class FluxKustomizationSource:
                     subst.file(file)
             if subst is not None or variables.invalid:
                 findings.extend((subst or Substitution(variables, label, cache)).report(ks))
-        # A document left as it was is hidden when another Kustomization's copy (or the copy
-        # of another object with the same source, such as a generator's) supersedes its
-        # source: it is emitted as this Kustomization's own copy instead.
-        for doc, label in unchanged:
-            if doc.source in superseded:
-                copy_ = _instantiate(doc, None, None, label, namespaces, force=True)
-                emitted.extend([copy_] if copy_ is not None else [])
         withdrawn = frozenset(f for f, subs in rereads.items() if all(subs))
         return SourceOutput(
             documents=tuple(emitted),
