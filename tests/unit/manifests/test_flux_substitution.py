@@ -500,3 +500,19 @@ def test_without_any_variable_flux_substitutes_nothing(tmp_path: Path) -> None:
     manifests = load_manifests([root])
     assert _doc(manifests, "ConfigMap", "a")["data"] == {"v": "${X:=d}", "w": "$${Y}"}
     assert _ids(manifests) == []
+
+
+def test_shared_repositories_substituted_honestly(shared_dir: Path) -> None:
+    gitops = shared_dir / "fixtures" / "gitops"
+    home_ops = load_manifests([gitops / "onedr0p__home-ops"])
+    (finding,) = _unresolved(home_ops)
+    # The Secret in the repository holds a 1Password reference (`op://…`), not the value.
+    assert finding.details == {"variables": ["CLOUDFLARE_TUNNEL_ID"]}
+    assert "Secret network/cloudflare-tunnel-id-secret holds references" in finding.message
+    (endpoint,) = home_ops.of_kind("DNSEndpoint")
+    assert endpoint.body["spec"]["endpoints"][0]["targets"] == [
+        "${CLOUDFLARE_TUNNEL_ID}.cfargotunnel.com"
+    ]
+    for repo in ("onedr0p__home-ops", "jmerhib__pi-cluster"):
+        ids = _ids(load_manifests([gitops / repo]))
+        assert not {"invalid-yaml", "invalid-manifest", "bad-substitution"} & set(ids), repo
