@@ -21,14 +21,14 @@ metadata: {name: web, namespace: flux-system}
 spec:
   path: ./apps/web
   postBuild:
-    substitute: {REPLICAS: "2", TAG: "1.27.0", ARCH: amd64}
+    substitute: {APP: web, REPLICAS: "2", TAG: "1.27.0", ARCH: amd64}
 """
 
 WEB = """\
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: web
+  name: ${APP}  # the document is found by its line, not by this name
 spec:
   replicas: ${REPLICAS}
   selector: {matchLabels: {app: web}}
@@ -54,8 +54,11 @@ def test_the_edit_goes_around_the_variables(tmp_path: Path) -> None:
     target = _tree(tmp_path, WEB)
     run_fix([tmp_path], check=fixed_check())
     text = target.read_text()
+    assert "  name: ${APP}  # the document is found by its line, not by this name\n" in text
     assert "  replicas: ${REPLICAS}\n" in text
     assert '          image: "nginx:${TAG}"  # pinned by the cluster\'s settings\n' in text
+    remaining = iter(text.splitlines())
+    assert all(line in remaining for line in WEB.splitlines())  # every line kept, in order
     spec = yaml.safe_load(text)["spec"]["template"]["spec"]
     required = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
     assert required == {
