@@ -35,7 +35,7 @@ from typing import Any
 
 from archfit.errors import InputError
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
-from archfit.manifests.sources._common import Namespaces
+from archfit.manifests.sources._common import Namespaces, flux_labels
 from archfit.manifests.sources.argodirectory import application_dirs
 from archfit.manifests.sources.interface import FileTree
 from archfit.model.finding import Finding
@@ -88,7 +88,8 @@ _LABELS = ("Application ", "Flux Kustomization ")
 def _deployer_label(origin: str) -> str | None:
     """The deployer that placed a copy (`… (Application argocd/web)`), if one did."""
     last = origin.rsplit(" (", 1)[-1].removesuffix(")") if origin.endswith(")") else origin
-    return last if last.startswith(_LABELS) and " " not in last.split("/", 1)[-1] else None
+    name = last.split("/", 1)[-1].split("@", 1)[0]  # `@file` tells same-named ones apart
+    return last if last.startswith(_LABELS) and " " not in name else None
 
 
 def _reached(reached: frozenset[str], ref: SourceRef, real: Callable[[str], str]) -> bool:
@@ -202,6 +203,7 @@ def _deployers(
 ) -> list[_Deployer]:
     real = files.real_path
     namespaces = Namespaces(documents)
+    flux_names = flux_labels(documents, namespaces)
     kustomizations = _Kustomizations(documents, files)
     generated: dict[tuple[str, int], list[str]] = {}
     out = []
@@ -223,7 +225,7 @@ def _deployers(
         flux = False
         label = _argo_label(doc)
         if doc.kind == "Kustomization" and doc.group == FLUX_GROUP:
-            label = f"Flux Kustomization {namespaces.of(doc)}/{doc.name}"
+            label = flux_names[(doc.source.file, doc.source.line)]
             found = _flux_dir(files, doc)
             targets = [found] if found else []
             components = _map(doc.body.get("spec")).get("components") or []

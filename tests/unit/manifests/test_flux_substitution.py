@@ -516,3 +516,43 @@ def test_shared_repositories_substituted_honestly(shared_dir: Path) -> None:
     for repo in ("onedr0p__home-ops", "jmerhib__pi-cluster"):
         ids = _ids(load_manifests([gitops / repo]))
         assert not {"invalid-yaml", "invalid-manifest", "bad-substitution"} & set(ids), repo
+
+
+def test_same_named_kustomizations_of_two_clusters_keep_their_own_settings(
+    tmp_path: Path,
+) -> None:
+    """Every cluster has its `apps` Kustomization and its `cluster-settings` ConfigMap in
+    flux-system: each entry point reads the settings beside its own Kustomization."""
+    files = {
+        "apps/web.yaml": """\
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec:
+              template:
+                spec:
+                  nodeSelector: {kubernetes.io/arch: "${ARCH}"}
+                  containers: [{name: web, image: "nginx:1.27"}]
+            """,
+    }
+    for cluster, arch in (("prod", "amd64"), ("pi", "arm64")):
+        files[f"clusters/{cluster}/flux-system/sync.yaml"] = flux(
+            "flux-system", f"./clusters/{cluster}", "    substitute: {}\n"
+        )
+        files[f"clusters/{cluster}/apps.yaml"] = flux(
+            "apps", "./apps", "    substituteFrom: [{kind: ConfigMap, name: cluster-settings}]\n"
+        )
+        files[f"clusters/{cluster}/settings.yaml"] = f"""\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {{name: cluster-settings, namespace: flux-system}}
+            data: {{ARCH: {arch}}}
+            """
+    root = write(tmp_path / "repo", files)
+    manifests = load_manifests([root])
+    seen = sorted(
+        (w.entry_point, w.template.node_selector["kubernetes.io/arch"]) for w in manifests.workloads
+    )
+    assert seen == [("clusters/pi", "arm64"), ("clusters/prod", "amd64")]
+    (web,) = [w for w in manifests.workloads if w.entry_point == "clusters/pi"]
+    assert web.source.origin == f"Flux Kustomization flux-system/apps@{root}/clusters/pi/apps.yaml"

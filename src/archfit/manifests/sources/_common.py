@@ -22,6 +22,7 @@ __all__ = [
     "effective",
     "file_text",
     "find_local_dir",
+    "flux_labels",
     "index_objects",
     "without_origin",
     "yaml_mapping",
@@ -173,3 +174,26 @@ def without_origin(body: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]
         if key.strip() == "path":
             path = value.strip()
     return {**body, "metadata": meta}, path
+
+
+FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
+
+
+def flux_labels(
+    documents: Iterable[Document], namespaces: Namespaces
+) -> dict[tuple[str, int], str]:
+    """The label of each Flux Kustomization, by the file and line it was read from:
+    `Flux Kustomization <namespace>/<name>`, with `@<file>` added where several share it (the
+    `apps` Kustomization of every cluster), so that the copies each one makes stay its own. The
+    entry points and the Flux source name deployers with it, so they always agree."""
+    found: dict[tuple[str, int], Document] = {}
+    for doc in documents:
+        if doc.kind == "Kustomization" and doc.group == FLUX_KUSTOMIZE_GROUP:
+            key = (doc.source.file, doc.source.line)
+            if key not in found or not doc.source.origin:
+                found[key] = doc
+    base = {k: f"Flux Kustomization {namespaces.of(d)}/{d.name}" for k, d in found.items()}
+    counts: dict[str, int] = {}
+    for label in base.values():
+        counts[label] = counts.get(label, 0) + 1
+    return {k: label if counts[label] == 1 else f"{label}@{k[0]}" for k, label in base.items()}

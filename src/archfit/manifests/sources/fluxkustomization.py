@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import Document
-from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces
+from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces, flux_labels
 from archfit.manifests.sources.fluxsubst import Substitution, TextCache, generator_inputs
 from archfit.manifests.sources.fluxvars import read_variables
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
@@ -77,6 +77,7 @@ class FluxKustomizationSource:
         if not flux:
             return SourceOutput()
         namespaces = Namespaces(documents)
+        labels = flux_labels(documents, namespaces)
         emitted: list[Document] = []
         superseded: set[SourceRef] = set()
         notes: list[str] = []
@@ -116,7 +117,7 @@ class FluxKustomizationSource:
                 continue
             target_ns = spec.get("targetNamespace")
             target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
-            label = f"Flux Kustomization {namespaces.of(ks)}/{ks.name}"
+            label = labels[(ks.source.file, ks.source.line)]
             variables = read_variables(ks, documents, namespaces)
             subst = (
                 Substitution(variables, label, cache)
