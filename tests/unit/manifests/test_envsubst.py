@@ -44,9 +44,10 @@ def test_grammar(text: str, expected: str) -> None:
 
 
 def test_unset_and_unknown_names_are_reported() -> None:
-    result = expand("${A} ${B:=x} ${SEALED} ${APP}", VALUES.get)
+    result = expand("${A} ${B:=x} ${SEALED} ${APP} ${APP/p/q}", VALUES.get)
     assert result.unset == {"A"}
-    assert result.unknown == {"SEALED"}
+    assert result.unknown == {"SEALED", "APP"}
+    assert result.unmodelled == {"APP"}
     assert result.used == {"A", "B", "SEALED", "APP"}
 
 

@@ -54,13 +54,14 @@ class SubstitutionError(ValueError):
 @dataclass(slots=True)
 class Expansion:
     """The text after substitution, the variables it used, those whose value is not known
-    here (their expressions are kept as written) and those not set that an expression without
-    a default needed (Flux makes them empty)."""
+    here (their expressions are kept as written; `unmodelled` those used in a substring, trim
+    or replace form) and those not set that an expression without a default needed."""
 
     text: str
     used: set[str] = field(default_factory=set)
     unknown: set[str] = field(default_factory=set)
     unset: set[str] = field(default_factory=set)
+    unmodelled: set[str] = field(default_factory=set)
 
 
 Lookup = Callable[[str], "str | Unknown | None"]
@@ -168,6 +169,7 @@ class _Parser:
             close = self._close(start, end)
             self._value(name)
             self.out.unknown.add(name)
+            self.out.unmodelled.add(name)
             return text[start:close], close, True
         raise self._bad(start)
 

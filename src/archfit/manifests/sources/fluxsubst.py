@@ -140,6 +140,7 @@ class Substitution:
     cache: TextCache
     unknown: dict[str, str] = field(default_factory=dict)
     unset: dict[str, str] = field(default_factory=dict)
+    unmodelled: set[str] = field(default_factory=set)
     failed: str = ""
     findings: list[Finding] = field(default_factory=list)
 
@@ -166,6 +167,7 @@ class Substitution:
             return None
         for name in sorted(result.unknown):
             self.unknown.setdefault(name, str(where))
+        self.unmodelled.update(result.unmodelled)
         for name in sorted(result.unset):
             self.unset.setdefault(name, str(where))
         return result
@@ -232,6 +234,13 @@ class Substitution:
                 )
             )
 
+    def _why_unknown(self) -> str:
+        parts = [self.variables.why_unknown()] if self.variables.why_unknown() else []
+        if self.unmodelled:
+            names = ", ".join(sorted(self.unmodelled))
+            parts.append(f"archfit does not model substring, trim and replace forms ({names})")
+        return "; ".join(parts)
+
     def report(self, ks: Document) -> list[Finding]:
         """The findings of this Kustomization's substitution, each said once."""
         out = list(self.findings)
@@ -262,7 +271,7 @@ class Substitution:
                     id="unresolved-variable",
                     severity="warning",
                     message=f"{self.label}: no value readable here for {names}: "
-                    f"{self.variables.why_unknown()}; kept as written",
+                    f"{self._why_unknown()}; kept as written",
                     subject=ks.source.file,
                     source=where,
                     hint="objects using them are judged with the `${...}` text; give the "
