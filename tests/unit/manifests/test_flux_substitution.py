@@ -556,3 +556,35 @@ def test_same_named_kustomizations_of_two_clusters_keep_their_own_settings(
     assert seen == [("clusters/pi", "arm64"), ("clusters/prod", "amd64")]
     (web,) = [w for w in manifests.workloads if w.entry_point == "clusters/pi"]
     assert web.source.origin == f"Flux Kustomization flux-system/apps@{root}/clusters/pi/apps.yaml"
+
+
+def test_an_app_template_release_in_the_build_gets_its_variables(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/ks.yaml": flux(
+                "plex", "./apps/plex", "    substitute: {APP: plex, TAG: '1.41.3'}\n"
+            ),
+            "apps/plex/helmrelease.yaml": """\
+                apiVersion: helm.toolkit.fluxcd.io/v2
+                kind: HelmRelease
+                metadata: {name: "${APP}", namespace: media}
+                spec:
+                  chart:
+                    spec:
+                      chart: app-template
+                      version: 3.5.1
+                      sourceRef: {kind: HelmRepository, name: bjw-s}
+                  values:
+                    controllers:
+                      ${APP}:
+                        containers:
+                          app:
+                            image: {repository: ghcr.io/home-operations/plex, tag: "${TAG}"}
+                """,
+        },
+    )
+    manifests = load_manifests([root])
+    (plex,) = manifests.workloads
+    assert plex.key == "Deployment/media/plex"
+    assert [c.image for c in plex.template.containers] == ["ghcr.io/home-operations/plex:1.41.3"]
