@@ -313,8 +313,10 @@ def test_a_variable_nothing_sets_is_empty_as_in_flux_and_reported(tmp_path: Path
     assert _doc(manifests, "ConfigMap", "web")["data"] == {"url": "https:///x"}
     (finding,) = _unresolved(manifests)
     assert finding.details == {"variables": ["HOST"]}
-    assert "older ones substitute an empty string" in finding.message
-    assert "kustomize-controller 1.9 and later (strict substitution by default)" in finding.message
+    assert "(the StrictPostBuildSubstitutions feature gate) Flux fails this build" in (
+        finding.message
+    )
+    assert "without it Flux substitutes an empty string" in finding.message
 
 
 def test_what_flux_cannot_substitute_fails_its_build(tmp_path: Path) -> None:

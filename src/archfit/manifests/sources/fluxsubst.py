@@ -287,9 +287,9 @@ class Substitution:
                     id="unresolved-variable",
                     severity="warning",
                     message=f"{self.label}: {names} set by no substitute or substituteFrom "
-                    "entry and without a default: kustomize-controller 1.9 and later (strict "
-                    "substitution by default) fail this build; older ones substitute an empty "
-                    "string, as archfit does here",
+                    "entry and without a default: with strict substitution (the "
+                    "StrictPostBuildSubstitutions feature gate) Flux fails this build, without "
+                    "it Flux substitutes an empty string, as archfit does here",
                     subject=ks.source.file,
                     source=where,
                     hint="set the variable, give a default as ${NAME:=value}, or write a "
