@@ -4,6 +4,8 @@ the variables (kustomize_varsub.go's `loadVars`): expectations written from upst
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archfit.manifests.documents import read_text
 from archfit.manifests.sources._common import Namespaces
@@ -153,3 +155,23 @@ def test_names_flux_refuses() -> None:
 def test_without_variables_nothing_is_substituted() -> None:
     variables = _variables("    substitute: {}\n")
     assert not variables.active
+
+
+@given(st.text(alphabet=st.sampled_from("a${}\\/:=-#x\n")))
+def test_escaped_text_comes_back_as_written(text: str) -> None:
+    """`$$` and `\\\\` are drone's escapes: escaping any text and substituting gives it back."""
+    escaped = text.replace("\\", "\\\\").replace("$", "$$")
+    assert expand(escaped, VALUES.get).text == text
+
+
+@given(st.text(alphabet=st.sampled_from("a${}\\/:=-#x[@] \n")))
+def test_any_text_substitutes_or_fails_at_a_dollar_brace(text: str) -> None:
+    failure: SubstitutionError | None = None
+    try:
+        result = expand(text, VALUES.get)
+    except SubstitutionError as err:
+        failure = err
+    if failure is not None:
+        assert text[failure.offset : failure.offset + 2] == "${"
+    elif "$" not in text and "\\" not in text:
+        assert result.text == text

@@ -40,6 +40,7 @@ class Unknown:
 
 
 UNKNOWN = Unknown()
+_SPECIAL = re.compile(r"[$\\]")
 
 
 class SubstitutionError(ValueError):
@@ -82,9 +83,8 @@ class _Parser:
         parts: list[str] = []
         i = 0
         while i < n:
-            j = text.find("$", i)
-            k = text.find("\\", i)
-            stop = min(x for x in (j, k, n) if x >= 0)
+            special = _SPECIAL.search(text, i)
+            stop = special.start() if special is not None else n
             parts.append(text[i:stop])
             i = stop
             if i >= n:
