@@ -28,7 +28,7 @@ _HELP: dict[str, str] = {
     "unresolved-variable": _FLUX_SUBSTITUTION,
     "bad-substitution": _FLUX_SUBSTITUTION,
     "unresolved-images": (
-        "Without a lockfile, `check` (and `simulate --suggest`, `fix`) resolve the images "
+        "Without a lockfile, `check` (and `simulate`, `fix`) resolve the images "
         "online (unless `--offline`). When no registry answers for some of them, archfit says "
         "so once on stderr, carries on, and lists those images in this one finding "
         "(`details.images`); each affected workload still carries its own `unresolved-image`."

@@ -3,6 +3,8 @@
 `load_manifests` is the adapter half of reading a GitOps tree: it reads the paths given
 (`read_documents`), builds a `SourceContext` whose `read`, `files` and `renderers` reach the
 real file system and tools, and hands both to the pure `archfit.manifests.objects.expand_documents`.
+Given a `progress` observer, it reports files found and decoded and renders finished
+(`archfit.sources.progress`); the pure layer never learns of it.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from archfit.manifests.sources import Source, SourceContext
 from archfit.model.finding import Finding
 from archfit.sources import renderers as installed_renderers
 from archfit.sources.files import LocalFiles, plan_files
+from archfit.sources.progress import ReadObserver, ReadTally
 from archfit.sources.runtime import gc_paused
 
 __all__ = ["load_manifests", "read_documents"]
 
 
 def read_documents(
-    paths: Iterable[Path | str] | Path | str, *, jobs: int | None = None
+    paths: Iterable[Path | str] | Path | str,
+    *,
+    jobs: int | None = None,
+    tally: ReadTally | None = None,
 ) -> ReadResult:
     """Read files and directories into documents; see `archfit.sources.files` for the contract.
 
@@ -32,7 +38,7 @@ def read_documents(
     CPUs, at most 8), 1 reads in this process. Several processes are used only when the input
     is large enough to gain from them (`archfit.sources.parallel`); the result is the same
     either way, in the same order. Raises `InputError` for a negative `jobs` and
-    `ParallelReadError` when a worker process fails.
+    `ParallelReadError` when a worker process fails. `tally` counts the files found and read.
     """
     # Imported on use: the process pool (multiprocessing, concurrent.futures) is only needed
     # once an input is read, and commands that read none should not pay for importing it.
@@ -43,7 +49,11 @@ def read_documents(
     with gc_paused():
         plan = plan_files(paths)
         files = [entry for entry in plan if not isinstance(entry, Finding)]
-        per_file = iter(read_files(files, jobs=jobs))
+        if tally is not None:
+            tally.found(len(files))
+        per_file = iter(
+            read_files(files, jobs=jobs, on_read=tally.read if tally is not None else None)
+        )
         result = ReadResult()
         for entry in plan:
             if isinstance(entry, Finding):
@@ -63,6 +73,7 @@ def load_manifests(
     jobs: int | None = None,
     renderers: Renderers | None = None,
     entry: str | None = None,
+    progress: ReadObserver | None = None,
 ) -> ManifestSet:
     """Read files and directories and model what they hold; never raises for their content.
 
@@ -71,11 +82,17 @@ def load_manifests(
     check the paths first. `jobs` caps the processes that decode files (None: archfit decides;
     1: this process only), see `read_documents`. `renderers` defaults to the
     Kustomize and Helm renderers installed here (`archfit.sources.renderers.installed`).
-    `entry` selects one entry point (see `archfit.manifests.entrypoints`).
+    `entry` selects one entry point (see `archfit.manifests.entrypoints`). `progress` is told
+    how far the read has come (`archfit.sources.progress`).
     """
-    reader = read if read is not None else functools.partial(_read_paths, jobs=jobs)
+    tally = ReadTally(progress) if progress is not None else None
+    reader = read if read is not None else functools.partial(_read_paths, jobs=jobs, tally=tally)
     roots = (paths,) if isinstance(paths, str | Path) else tuple(paths)
     root_paths = tuple(Path(p) for p in roots)
+    if renderers is None:
+        renderers = installed_renderers.installed()
+    if tally is not None:
+        renderers = tally.renderers(renderers)
     with gc_paused():
         result = reader(root_paths)
         context = SourceContext(
@@ -83,11 +100,15 @@ def load_manifests(
             read=reader,
             offline=offline,
             cache_dir=cache_dir,
-            renderers=renderers if renderers is not None else installed_renderers.installed(),
+            renderers=renderers,
             files=LocalFiles(),
         )
-        return expand_documents(result, context, sources=sources, entry=entry)
+        try:
+            return expand_documents(result, context, sources=sources, entry=entry)
+        finally:
+            if tally is not None:
+                tally.finish()
 
 
-def _read_paths(paths: Sequence[Path], *, jobs: int | None) -> ReadResult:
-    return read_documents(paths, jobs=jobs)
+def _read_paths(paths: Sequence[Path], *, jobs: int | None, tally: ReadTally | None) -> ReadResult:
+    return read_documents(paths, jobs=jobs, tally=tally)

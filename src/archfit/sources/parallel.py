@@ -32,7 +32,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
@@ -142,17 +142,38 @@ def _total_bytes(files: Sequence[tuple[Path, str]], *, stop_at: int | None = Non
     return total
 
 
-def read_files(files: Sequence[tuple[Path, str]], *, jobs: int | None = None) -> list[ReadResult]:
+# Told how many more files have been read (one by one in this process, a chunk at a time
+# from workers), for a progress display.
+OnRead = Callable[[int], None]
+
+
+def read_files(
+    files: Sequence[tuple[Path, str]], *, jobs: int | None = None, on_read: OnRead | None = None
+) -> list[ReadResult]:
     """`read_file(path, display)` for each of `files`, in order, in several processes when
-    the input is large enough (see the module docstring)."""
+    the input is large enough (see the module docstring). `on_read` is told of every file read."""
     workers = planned_workers(files, jobs)
     if workers <= 1:
+        return _read_here(files, on_read)
+    return read_files_parallel(files, workers, on_read=on_read)
+
+
+def _read_here(files: Sequence[tuple[Path, str]], on_read: OnRead | None) -> list[ReadResult]:
+    if on_read is None:
         return [read_file(path, display) for path, display in files]
-    return read_files_parallel(files, workers)
+    results = []
+    for path, display in files:
+        results.append(read_file(path, display))
+        on_read(1)
+    return results
 
 
 def read_files_parallel(
-    files: Sequence[tuple[Path, str]], workers: int, *, start_method: str | None = None
+    files: Sequence[tuple[Path, str]],
+    workers: int,
+    *,
+    start_method: str | None = None,
+    on_read: OnRead | None = None,
 ) -> list[ReadResult]:
     """`read_file` over `files` in `workers` processes, whatever the input's size.
 
@@ -160,11 +181,11 @@ def read_files_parallel(
     from the front of the input, and reads chunks from the end itself until it meets them
     (each chunk is claimed once, in shared memory). Its own share needs no pickling, and when
     no other core is free (a busy CI runner) less work waits for a worker. `start_method`
-    overrides the choice of `fork`/`forkserver`/`spawn`.
+    overrides the choice of `fork`/`forkserver`/`spawn`; `on_read` is told of each chunk read.
     """
     chunks = _chunks(files, workers * _CHUNKS_PER_WORKER) if files else []
     if workers <= 1 or len(chunks) <= 1:
-        return [read_file(path, display) for path, display in files]
+        return _read_here(files, on_read)
     context = multiprocessing.get_context(start_method) if start_method else _context()
     try:
         claims = context.Array("b", len(chunks))  # per chunk: 0 free, 1 a worker's, 2 this one's
@@ -175,7 +196,7 @@ def read_files_parallel(
             initargs=(claims,),
         )
     except OSError:  # no shared memory or no process to spare here: read in this process
-        return [read_file(path, display) for path, display in files]
+        return _read_here(files, on_read)
     results: list[ReadResult] = []
     try:
         futures = [
@@ -187,11 +208,15 @@ def read_files_parallel(
             if not _claim(claims, i, _HERE):  # a worker has it; the chunks before are theirs
                 break
             here[i] = [read_file(path, display) for path, display in chunks[i]]
+            if on_read is not None:
+                on_read(len(chunks[i]))
         for i, (chunk, future) in enumerate(zip(chunks, futures, strict=True)):
             if i in here:  # its task finds the chunk claimed and returns None, unawaited
                 results.extend(here[i])
                 continue
             packed = _result(future, chunk, workers)
+            if on_read is not None:
+                on_read(len(chunk))
             assert packed is not None, "a chunk this process did not read was claimed by it"
             results.extend(
                 _unpack(one, display) for one, (_, display) in zip(packed, chunk, strict=True)

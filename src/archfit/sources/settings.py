@@ -19,6 +19,7 @@ from pathlib import Path
 from archfit.errors import InputError
 from archfit.manifests.objects import ManifestSet
 from archfit.sources.loader import load_manifests
+from archfit.sources.progress import ReadObserver
 from archfit.sources.renderers import installed
 from archfit.sources.runtime import ENV_HELM, ENV_JOBS
 
@@ -28,10 +29,12 @@ __all__ = ["ENV_HELM", "ENV_JOBS", "ReadSettings"]
 @dataclass(frozen=True, slots=True)
 class ReadSettings:
     """`jobs`: processes decoding files (None or 0: archfit decides; 1: this process only).
-    `helm`: the helm binary, a path or a name on PATH (None: `helm` on PATH)."""
+    `helm`: the helm binary, a path or a name on PATH (None: `helm` on PATH).
+    `progress`: told how far each read has come (`archfit.sources.progress`; the CLI's bar)."""
 
     jobs: int | None = None
     helm: str | None = None
+    progress: ReadObserver | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> ReadSettings:
@@ -54,5 +57,9 @@ class ReadSettings:
     ) -> ManifestSet:
         """`load_manifests(paths)` with these settings (`entry` selects one entry point)."""
         return load_manifests(
-            paths, jobs=self.jobs, renderers=installed(helm=self.helm), entry=entry
+            paths,
+            jobs=self.jobs,
+            renderers=installed(helm=self.helm),
+            entry=entry,
+            progress=self.progress,
         )

@@ -1,8 +1,11 @@
-"""`archfit images inspect` and `check --resolve`: resolve image platforms from registries.
+"""`archfit images inspect`, and the online first run of `check`, `simulate` and `fix`
+(`--resolve`): resolve image platforms from registries.
 
     REF… or manifests (load_manifests → images_in) ──> refs
     refs ──> registry Resolver (cache, mirrors, credentials) ──> Resolution per ref
     Resolution ──> ImageInfo (policy's ImagePlatforms) or a row of `images inspect`
+    plan_check_images ──> resolve_missing_images ──> OnlineImages: the lockfile's answers
+                                                      topped up online, and their findings
 
 The usecase receives a `Progress` (the CLI passes its terminal's progress bar) and never
 imports a UI library. Async I/O happens here once; the CLI calls these with `asyncio.run`.
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHILD_DIGEST_PINNED",
     "CheckImagePlan",
+    "OnlineImages",
     "Progress",
     "RegistryStats",
     "ResolvedImages",
@@ -36,6 +40,7 @@ __all__ = [
     "plan_check_images",
     "resolution_findings",
     "resolution_json",
+    "resolve_missing_images",
     "unreachable_finding",
 ]
 
@@ -255,3 +260,40 @@ def plan_check_images(
         if info is None or info.status != "resolved":
             missing.append(ref)
     return CheckImagePlan(base, manifests, tuple(missing))
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineImages:
+    """What a run learned online about the images its lockfile does not answer for: one value
+    for every command that resolves them (`check`, `simulate`, `fix`), so they agree."""
+
+    plan: CheckImagePlan
+    resolutions: tuple[Resolution, ...]
+
+    @property
+    def images(self) -> ResolvedImages:
+        """The lockfile's answers, then the registries' for what it lacks."""
+        return self.plan.images(self.resolutions)
+
+    @property
+    def failed(self) -> tuple[Resolution, ...]:
+        return tuple(r for r in self.resolutions if not r.ok)
+
+    def findings(self) -> list[Finding]:
+        """Findings about the images themselves (`child-digest-pinned`), and one
+        `unresolved-images` listing every image no registry answered for."""
+        found = [f for r in self.resolutions for f in resolution_findings(r)]
+        if self.failed:
+            found.append(unreachable_finding(self.failed))
+        return found
+
+
+async def resolve_missing_images(
+    plan: CheckImagePlan, config: ResolverConfig, *, progress: Progress | None = None
+) -> OnlineImages:
+    """Resolve online (through the cache) the images `plan` found missing from the lockfile;
+    a registry that does not answer fails only its images, never the run."""
+    resolutions: list[Resolution] = []
+    if plan.missing:
+        resolutions = await inspect_images(list(plan.missing), config, progress=progress)
+    return OnlineImages(plan, tuple(resolutions))

@@ -6,8 +6,10 @@
                     └──> Simulation ──> placements ──> --fail, --fail-each, --drain, --suggest
                                                       control-plane and N−1 survivability
 
-Nothing is written. Pods that carry `spec.nodeName` are bound as they are (a snapshot of a
-running cluster), Pending pods are scheduled as themselves, and controllers are topped up to
+Image platforms come from archfit.lock, or, on a first run (no lockfile) or with --resolve,
+from the registries (`images=`, resolved by the caller as for `check`). Nothing is written.
+Pods that carry `spec.nodeName` are bound as they are (a snapshot of a running cluster),
+Pending pods are scheduled as themselves, and controllers are topped up to
 their replicas as theirs would be (`archfit.scheduling.snapshot`).
 """
 
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from archfit.errors import InputError
 from archfit.model.check import CheckInputs
+from archfit.model.finding import Finding
 from archfit.model.node import Node
 from archfit.scheduling.admission import admission_from_documents
 from archfit.scheduling.framework.cluster import DisruptionBudget, Service, Storage
@@ -39,6 +42,7 @@ from archfit.sources.discovery import (
 
 if TYPE_CHECKING:
     from archfit.manifests import ManifestSet
+    from archfit.policy import ImagePlatforms
     from archfit.sources import ReadSettings
 
 __all__ = ["run_simulate"]
@@ -148,14 +152,16 @@ def _objects(manifests: ManifestSet) -> dict[str, Any]:
     }
 
 
-def _image_lookup(path: Path | None) -> ImageLookup:
-    """Platforms of images as written in pods, from the lockfile (cached per reference)."""
+def _image_lookup(path: Path | None, images: ImagePlatforms | None) -> ImageLookup:
+    """Platforms of images as written in pods (cached per reference): from `images` when
+    given (the lockfile topped up online), else from the lockfile at `path`."""
     from archfit.model.image import ImageRef  # noqa: PLC0415
     from archfit.model.imageinfo import ImageInfo  # noqa: PLC0415
     from archfit.policy.images import LockfileImages  # noqa: PLC0415
     from archfit.sources import read_lockfile  # noqa: PLC0415
 
-    images = LockfileImages(read_lockfile(path), source=path.name) if path is not None else None
+    if images is None and path is not None:
+        images = LockfileImages(read_lockfile(path), source=path.name)
     answers: dict[str, ImageInfo | None] = {}
 
     def lookup(image: str) -> ImageInfo | None:
@@ -209,9 +215,16 @@ def run_simulate(
     spelling: Spelling = CLI_SPELLING,
     entry: str | None = None,
     reading: ReadSettings | None = None,
+    images: ImagePlatforms | None = None,
+    image_findings: Sequence[Finding] = (),
 ) -> SimulateReport:
     """Simulate the manifests under `paths`; raises `InputError` for missing or bad inputs
-    (naming explicit inputs as `spelling` says: CLI options or API arguments)."""
+    (naming explicit inputs as `spelling` says: CLI options or API arguments).
+
+    `images` replaces the lockfile lookup (as for `run_check`: the lockfile topped up online
+    on a first run, `archfit.usecases.images.resolve_missing_images`); `image_findings`, what
+    was found about the images meanwhile (one `unresolved-images` when registries did not
+    answer), become notes of the report."""
     from archfit.sources import ReadSettings  # noqa: PLC0415
 
     targets = [Path(p) for p in paths]
@@ -248,7 +261,8 @@ def run_simulate(
             f"{len(manifests.entry_points)} entry points ({', '.join(manifests.entry_points)}) "
             "simulated together on one cluster; choose one with --entry"
         )
-    lookup = _image_lookup(found.lock)
+    report.notes.extend(f.message for f in image_findings)
+    lookup = _image_lookup(found.lock, images)
     _image_outcomes(report, lookup)
     if options.fail:
         report.what_ifs.append(fail(simulation, list(options.fail)))

@@ -1,5 +1,6 @@
 """Options and checks several commands share word for word: `-o/--format text|json|yaml`,
-`--lock`, `--config`, `--offline`, and the one message for a value outside its choices."""
+`--lock`, `--config`, `--cluster`, `--offline`, `--resolve`, and the one message for a value
+outside its choices."""
 
 from __future__ import annotations
 
@@ -10,28 +11,32 @@ import typer
 from archfit.cli.application import Abort
 
 __all__ = [
+    "CLUSTER",
     "CONFIG",
     "ENTRY",
     "FORMAT",
     "FORMATS",
     "LOCK",
     "OFFLINE",
+    "RESOLVE",
     "emit_report",
+    "format_option",
     "output_format_of",
     "require_choice",
 ]
 
 FORMATS = ("text", "json", "yaml")
 
-# `-o/--output` as kubectl spells it; `--format` as archfit always has. Case does not matter.
-FORMAT: Any = typer.Option(
-    "text",
-    "--format",
-    "-o",
-    "--output",
-    envvar="ARCHFIT_FORMAT",
-    help="text, json or yaml (the same report as json).",
-)
+
+def format_option(help_text: str = "text, json or yaml (the same report as json).") -> Any:
+    """`-o/--output` as kubectl spells it; `--format` as archfit always has. Case does not
+    matter (`output_format_of`)."""
+    return typer.Option(
+        "text", "--format", "-o", "--output", envvar="ARCHFIT_FORMAT", help=help_text
+    )
+
+
+FORMAT: Any = format_option()
 LOCK: Any = typer.Option(
     None, "--lock", envvar="ARCHFIT_LOCK", help="Image lockfile (archfit.lock)."
 )
@@ -43,6 +48,18 @@ OFFLINE: Any = typer.Option(
     "--offline",
     envvar="ARCHFIT_OFFLINE",
     help="Never use the network: images the lockfile lacks stay unresolved.",
+)
+RESOLVE: Any = typer.Option(
+    False,
+    "--resolve",
+    help="Resolve images missing from the lockfile online even when there is a "
+    "lockfile (without one, they are resolved online unless --offline).",
+)
+CLUSTER: Any = typer.Option(
+    None,
+    "--cluster",
+    envvar="ARCHFIT_CLUSTER",
+    help="Cluster inventory: archfit's kind: Cluster file, or `kubectl get nodes -o yaml`.",
 )
 ENTRY: Any = typer.Option(
     None,

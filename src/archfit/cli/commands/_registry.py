@@ -1,15 +1,21 @@
-"""Options shared by the commands that ask registries (`images inspect`, `lock`,
-`check --resolve`), and the one function that turns them into a `ResolverConfig`."""
+"""Options shared by the commands that ask registries (`images inspect`, `lock`, `webhook`,
+and the first run of `check`, `simulate` and `fix`), declared once (`registry_options`), the
+one function that turns them into a `ResolverConfig`, and the one online first run."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
+from typer._click.core import ParameterSource
+
+from archfit.cli.application import Abort
 
 __all__ = [
     "CACHE_DIR",
@@ -23,9 +29,12 @@ __all__ = [
     "REGISTRY_ENV_HELP",
     "failure_line",
     "inspect_with_progress",
+    "registry_options",
     "resolve_check_kwargs",
+    "resolve_online",
     "resolver_config",
     "resolver_config_from",
+    "wants_online",
 ]
 
 REGISTRY_ENV_HELP = """\
@@ -97,6 +106,48 @@ CA_FILE: Any = typer.Option(
 )
 
 
+# (parameter name, annotation, option) of every registry option, in their --help order.
+_REGISTRY_PARAMETERS: tuple[tuple[str, Any, Any], ...] = (
+    ("cache_dir", Path | None, CACHE_DIR),
+    ("no_cache", bool, NO_CACHE),
+    ("docker_config", Path | None, DOCKER_CONFIG),
+    ("pull_secret", list[Path] | None, PULL_SECRET),
+    ("registries_yaml", Path | None, REGISTRIES_YAML),
+    ("hosts_dir", Path | None, HOSTS_DIR),
+    ("insecure_registry", list[str] | None, INSECURE),
+    ("ca_file", Path | None, CA_FILE),
+)
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def registry_options(command: Command) -> Command:
+    """Give a typer command the registry options, after its own (typer reads the signature).
+    The command does not receive them as arguments: it reads them from `ctx.params` with
+    `resolver_config_from`, so each command declares them with this one line."""
+    signature = inspect.signature(command)
+    names = [name for name, _, _ in _REGISTRY_PARAMETERS]
+
+    @functools.wraps(command)
+    def with_registry_options(*args: Any, **kwargs: Any) -> Any:
+        for name in names:
+            kwargs.pop(name, None)
+        return command(*args, **kwargs)
+
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+        for name, kind, option in _REGISTRY_PARAMETERS
+    ]
+    with_registry_options.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), *extra]
+    )
+    with_registry_options.__annotations__ = {
+        **command.__annotations__,
+        **{name: kind for name, kind, _ in _REGISTRY_PARAMETERS},
+    }
+    return with_registry_options  # type: ignore[return-value]
+
+
 def resolver_config(
     *,
     cache_dir: Path | None,
@@ -166,6 +217,76 @@ def inspect_with_progress(
     return results
 
 
+def wants_online(
+    ctx: typer.Context,
+    paths: Sequence[Path],
+    *,
+    lock: Path | None,
+    config: Path | None,
+    resolve: bool,
+    offline: bool,
+) -> bool:
+    """Whether `check`, `simulate` or `fix` asks the registries: with `--resolve` (for images
+    the lockfile lacks), or on a first run (no lockfile found), never with `--offline`. A
+    lockfile, where present, is authoritative (reproducible CI). `--resolve` beats
+    ARCHFIT_OFFLINE but contradicts `--offline` on the command line (exit 2)."""
+    if resolve and offline:
+        if ctx.get_parameter_source("offline") != ParameterSource.ENVIRONMENT:
+            raise Abort("--resolve and --offline contradict each other; give one")
+        offline = False
+    if offline or not (resolve or paths):
+        return False
+    if resolve:
+        return True
+    from archfit.usecases.check import find_check_lockfile  # noqa: PLC0415
+
+    return find_check_lockfile(paths, lock=lock, config=config) is None
+
+
+def resolve_online(
+    application: Any,
+    paths: Sequence[Path],
+    *,
+    lock: Path | None,
+    config: Path | None,
+    manifests: Any,
+    resolver: Any,
+) -> Any:
+    """Resolve online (asyncio.run: this is the CLI's edge) every image the lockfile does not
+    answer for, behind a progress bar on a terminal; an `OnlineImages`. When registries do not
+    answer, says so once on stderr and carries on (the images stay unresolved)."""
+    import asyncio  # noqa: PLC0415
+
+    from archfit.usecases.images import (  # noqa: PLC0415
+        plan_check_images,
+        resolve_missing_images,
+    )
+
+    terminal = application.terminal
+    started = time.perf_counter()
+    plan = plan_check_images(
+        list(paths), lock=lock, config=config, manifests=manifests, reading=application.reading()
+    )
+    with terminal.progress() as progress:
+        online = asyncio.run(resolve_missing_images(plan, resolver, progress=progress))
+    failed, resolutions = online.failed, online.resolutions
+    if application.verbose and plan.missing:
+        terminal.info(
+            f"resolved {len(resolutions) - len(failed)} of {len(resolutions)} images missing "
+            f"from the lockfile online in {time.perf_counter() - started:.2f}s"
+        )
+    if failed and application.verbose > 1:
+        for resolution in failed:
+            terminal.warn(f"{resolution.ref.familiar}: {resolution.error}")
+    if failed:
+        # Said once, not per image; the command goes on with those images unresolved.
+        terminal.warn(
+            f"{len(failed)} of {len(resolutions)} images could not be resolved online "
+            "(no registry answered for them); continuing without their platforms"
+        )
+    return online
+
+
 def resolve_check_kwargs(
     application: Any,
     paths: list[Path],
@@ -176,49 +297,15 @@ def resolve_check_kwargs(
     resolver: Any,
     more_findings: Any = None,
 ) -> dict[str, Any]:
-    """`check --resolve`: resolve online (asyncio.run: this is the CLI's edge) every image the
-    lockfile does not answer for, and return the `run_check` keyword arguments that use them."""
-    import asyncio  # noqa: PLC0415
-
-    from archfit.usecases.images import (  # noqa: PLC0415
-        inspect_images,
-        plan_check_images,
-        resolution_findings,
-        unreachable_finding,
+    """`resolve_online`, as the `run_check` keyword arguments that use what it resolved."""
+    online = resolve_online(
+        application, paths, lock=lock, config=config, manifests=manifests, resolver=resolver
     )
-
-    terminal = application.terminal
-    started = time.perf_counter()
-    plan = plan_check_images(
-        paths, lock=lock, config=config, manifests=manifests, reading=application.reading()
-    )
-    resolutions = []
-    if plan.missing:
-        with terminal.progress() as progress:
-            resolutions = asyncio.run(
-                inspect_images(list(plan.missing), resolver, progress=progress)
-            )
-    failed = [r for r in resolutions if not r.ok]
-    if application.verbose and plan.missing:
-        terminal.info(
-            f"resolved {len(resolutions) - len(failed)} of {len(resolutions)} images missing "
-            f"from the lockfile online in {time.perf_counter() - started:.2f}s"
-        )
-    if failed and application.verbose > 1:
-        for resolution in failed:
-            terminal.warn(f"{resolution.ref.familiar}: {resolution.error}")
-    image_findings = [f for r in resolutions for f in resolution_findings(r)]
-    if failed:
-        # Said once, not per image; the check goes on with those images unresolved.
-        terminal.warn(
-            f"{len(failed)} of {len(resolutions)} images could not be resolved online "
-            "(no registry answered for them); continuing without their platforms"
-        )
-        image_findings.append(unreachable_finding(failed))
+    image_findings: list[Any] = online.findings()
 
     def more(images: Any) -> list[Any]:
         # Findings about the images themselves (child-digest-pinned), after any others.
         earlier = list(more_findings(images)) if more_findings is not None else []
         return earlier + image_findings
 
-    return {"images": plan.images(resolutions), "manifests": plan.manifests, "more_findings": more}
+    return {"images": online.images, "manifests": online.plan.manifests, "more_findings": more}

@@ -14,17 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer._click.core import ParameterSource
 
-from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Abort, Application
+from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
 from archfit.cli.commands import _registry as registry_opts
 from archfit.cli.commands._common import (
+    CLUSTER,
     CONFIG,
     ENTRY,
     FORMATS,
     LOCK,
     OFFLINE,
+    RESOLVE,
     emit_report,
+    format_option,
     output_format_of,
     require_choice,
 )
@@ -43,14 +45,7 @@ __all__ = [
 FAIL_ON = ("info", "warning", "error", "never")
 # SARIF is for code scanning (docs/ci.md); the other commands print text or json.
 CHECK_FORMATS = (*FORMATS, "sarif")
-FORMAT: Any = typer.Option(
-    "text",
-    "--format",
-    "-o",
-    "--output",
-    envvar="ARCHFIT_FORMAT",
-    help="text, json, yaml (the same report as json) or sarif (docs/ci.md).",
-)
+FORMAT: Any = format_option("text, json, yaml (the same report as json) or sarif (docs/ci.md).")
 
 HELP = """\
 Check manifests against the cluster: for every workload, the architectures its images ship,
@@ -147,9 +142,11 @@ def run(application: Application, options: CheckOptions) -> int:
     if application.verbose:
         inputs = report.inputs
         where = ", ".join(inputs.paths) or "the cluster"
+        read = application.read_summary()
         application.terminal.info(
             f"read {len(report.workloads)} workloads from {where}"
-            f", {len(report.nodes)} nodes from {inputs.cluster or 'the input'}, images from "
+            + (f" ({read})" if read else "")
+            + f", {len(report.nodes)} nodes from {inputs.cluster or 'the input'}, images from "
             f"{inputs.lockfile or 'no lockfile'}, policy {inputs.config or 'built-in'}; "
             f"checked in {time.perf_counter() - started:.2f}s"
         )
@@ -168,18 +165,9 @@ def run(application: Application, options: CheckOptions) -> int:
     return exit_code(report.worst(), options.fail_on)
 
 
-def _first_run(paths: list[Path], lock: Path | None, config: Path | None) -> bool:
-    """No lockfile to be found: resolve online what the manifests use. A lockfile, where
-    present, is authoritative (reproducible CI), and `--resolve` asks beyond it."""
-    if not paths:
-        return False
-    from archfit.usecases.check import find_check_lockfile  # noqa: PLC0415
-
-    return find_check_lockfile(paths, lock=lock, config=config) is None
-
-
 def register(app: typer.Typer) -> None:
     @app.command("check", help=HELP, no_args_is_help=True)
+    @registry_opts.registry_options
     def check(  # noqa: PLR0917 - typer passes every option positionally
         ctx: typer.Context,
         paths: list[Path] | None = typer.Argument(  # noqa: B008 - typer declares options as defaults
@@ -187,12 +175,7 @@ def register(app: typer.Typer) -> None:
             help="Directories or manifest files to check (optional with --live).",
             show_default=False,
         ),
-        cluster: Path | None = typer.Option(  # noqa: B008
-            None,
-            "--cluster",
-            envvar="ARCHFIT_CLUSTER",
-            help="Cluster inventory: archfit's kind: Cluster file, or `kubectl get nodes -o yaml`.",
-        ),
+        cluster: Path | None = CLUSTER,
         lock: Path | None = LOCK,
         config: Path | None = CONFIG,
         entry: str | None = ENTRY,
@@ -212,25 +195,11 @@ def register(app: typer.Typer) -> None:
         context: str | None = CONTEXT,
         kubeconfig: Path | None = KUBECONFIG,
         namespace: str | None = NAMESPACE,
-        resolve: bool = typer.Option(
-            False,
-            "--resolve",
-            help="Resolve images missing from the lockfile online even when there is a "
-            "lockfile (without one, they are resolved online unless --offline).",
-        ),
+        resolve: bool = RESOLVE,
         offline: bool = OFFLINE,
         allow_empty: bool = typer.Option(
             False, "--allow-empty", help="Exit 0 on paths that hold no Kubernetes object."
         ),
-        # Registry options, read from ctx.params by resolver_config_from.
-        cache_dir: Path | None = registry_opts.CACHE_DIR,
-        no_cache: bool = registry_opts.NO_CACHE,
-        docker_config: Path | None = registry_opts.DOCKER_CONFIG,
-        pull_secret: list[Path] = registry_opts.PULL_SECRET,
-        registries_yaml: Path | None = registry_opts.REGISTRIES_YAML,
-        hosts_dir: Path | None = registry_opts.HOSTS_DIR,
-        insecure_registry: list[str] = registry_opts.INSECURE,
-        ca_file: Path | None = registry_opts.CA_FILE,
     ) -> None:
         options = check_options(
             paths or [],
@@ -254,11 +223,10 @@ def register(app: typer.Typer) -> None:
                 )
             )
         options.extra["allow_empty"] = allow_empty
-        if resolve and offline:
-            if ctx.get_parameter_source("offline") != ParameterSource.ENVIRONMENT:
-                raise Abort("--resolve and --offline contradict each other; give one")
-            offline = False  # a flag on the command line beats ARCHFIT_OFFLINE
-        if not offline and (resolve or _first_run(paths or [], lock, config)):
+        online = registry_opts.wants_online(
+            ctx, paths or [], lock=lock, config=config, resolve=resolve, offline=offline
+        )
+        if online:
             if entry is not None and options.extra.get("manifests") is None:
                 options.extra["manifests"] = application.reading().load(paths or [], entry=entry)
             resolver = registry_opts.resolver_config_from(ctx.params)

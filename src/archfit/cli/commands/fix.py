@@ -54,6 +54,7 @@ def register(app: typer.Typer) -> None:
         short_help="Write each workload's placement into its manifests, values or overlay patches.",
         no_args_is_help=True,
     )
+    @registry_opts.registry_options
     def fix(  # noqa: PLR0917 - typer passes every option positionally
         ctx: typer.Context,
         paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options as defaults
@@ -77,27 +78,20 @@ def register(app: typer.Typer) -> None:
         entry: str | None = ENTRY,
         output_format: str = FORMAT,
         offline: bool = OFFLINE,
-        # Registry options for a first run without a lockfile, read by resolver_config_from.
-        cache_dir: Path | None = registry_opts.CACHE_DIR,
-        no_cache: bool = registry_opts.NO_CACHE,
-        docker_config: Path | None = registry_opts.DOCKER_CONFIG,
-        pull_secret: list[Path] = registry_opts.PULL_SECRET,
-        registries_yaml: Path | None = registry_opts.REGISTRIES_YAML,
-        hosts_dir: Path | None = registry_opts.HOSTS_DIR,
-        insecure_registry: list[str] = registry_opts.INSECURE,
-        ca_file: Path | None = registry_opts.CA_FILE,
     ) -> None:
         output_format = output_format_of(output_format)
         try:
             from archfit.usecases.fix import run_fix  # noqa: PLC0415 - keeps --help fast
         except ImportError as err:  # pragma: no cover - the `fix` extra is missing
             raise Abort(f"archfit fix needs the `fix` extra (ruamel.yaml): {err}") from None
-        from archfit.usecases.check import find_check_lockfile, run_check  # noqa: PLC0415
+        from archfit.usecases.check import run_check  # noqa: PLC0415
 
         application: Application = ctx.obj
         reading = application.reading()
         check: Any = None
-        if not offline and find_check_lockfile(paths, lock=lock, config=config) is None:
+        if registry_opts.wants_online(
+            ctx, paths, lock=lock, config=config, resolve=False, offline=offline
+        ):
             # A first run: the placement needs the images' platforms, so ask the registries.
             resolved = registry_opts.resolve_check_kwargs(
                 application,

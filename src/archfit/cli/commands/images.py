@@ -86,7 +86,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(images, name="images")
 
     @images.command("inspect", help=INSPECT_HELP)
-    def inspect(  # noqa: PLR0917 - typer passes every option positionally
+    @opts.registry_options
+    def inspect(
         ctx: typer.Context,
         refs: list[str] = typer.Argument(  # noqa: B008 - typer declares options as defaults
             None, help="Image references, as written in pod specs.", show_default=False
@@ -98,15 +99,6 @@ def register(app: typer.Typer) -> None:
         refresh: bool = typer.Option(
             False, "--refresh", help="Ask the registry for every tag, even when cached."
         ),
-        # Registry options, read from ctx.params by resolver_config_from.
-        cache_dir: Path | None = opts.CACHE_DIR,
-        no_cache: bool = opts.NO_CACHE,
-        docker_config: Path | None = opts.DOCKER_CONFIG,
-        pull_secret: list[Path] = opts.PULL_SECRET,
-        registries_yaml: Path | None = opts.REGISTRIES_YAML,
-        hosts_dir: Path | None = opts.HOSTS_DIR,
-        insecure_registry: list[str] = opts.INSECURE,
-        ca_file: Path | None = opts.CA_FILE,
     ) -> None:
         from archfit.model.image import ImageRef  # noqa: PLC0415
         from archfit.usecases.images import (  # noqa: PLC0415

@@ -50,6 +50,7 @@ def _reason(resolution: object) -> str:
 
 def register(app: typer.Typer) -> None:
     @app.command("lock", help=HELP, no_args_is_help=True)
+    @opts.registry_options
     def lock(  # noqa: PLR0917 - typer passes every option positionally
         ctx: typer.Context,
         paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options as defaults
@@ -71,15 +72,6 @@ def register(app: typer.Typer) -> None:
             False, "--update", help="Resolve every tag again (moved tags update their entry)."
         ),
         entry: str | None = ENTRY,
-        # Registry options, read from ctx.params by resolver_config_from.
-        cache_dir: Path | None = opts.CACHE_DIR,
-        no_cache: bool = opts.NO_CACHE,
-        docker_config: Path | None = opts.DOCKER_CONFIG,
-        pull_secret: list[Path] = opts.PULL_SECRET,
-        registries_yaml: Path | None = opts.REGISTRIES_YAML,
-        hosts_dir: Path | None = opts.HOSTS_DIR,
-        insecure_registry: list[str] = opts.INSECURE,
-        ca_file: Path | None = opts.CA_FILE,
     ) -> None:
         from archfit.sources.discovery import lockfile_target  # noqa: PLC0415
         from archfit.usecases.lock import apply_lock, plan_lock  # noqa: PLC0415

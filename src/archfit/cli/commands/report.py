@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
-from archfit.cli.commands._common import CONFIG, LOCK
+from archfit.cli.commands._common import CLUSTER, CONFIG, LOCK
 from archfit.cli.commands._kube import CONTEXT, KUBECONFIG, live_check_kwargs
 
 __all__ = ["register"]
@@ -45,12 +45,7 @@ def register(app: typer.Typer) -> None:
         output: Path = typer.Option(  # noqa: B008
             Path("report.html"), "--output", "-o", help="Where to write the page (atomically)."
         ),
-        cluster: Path | None = typer.Option(  # noqa: B008
-            None,
-            "--cluster",
-            envvar="ARCHFIT_CLUSTER",
-            help="Cluster inventory: archfit's kind: Cluster file, or `kubectl get nodes -o yaml`.",
-        ),
+        cluster: Path | None = CLUSTER,
         lock: Path | None = LOCK,
         config: Path | None = CONFIG,
         live: bool = typer.Option(

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from archfit.cli.application import EXIT_FINDINGS, EXIT_OK, Application
-from archfit.cli.commands._common import ENTRY, FORMAT, FORMATS, emit_report, output_format_of
+from archfit.cli.commands import _registry as registry_opts
+from archfit.cli.commands._common import (
+    ENTRY,
+    FORMAT,
+    FORMATS,
+    OFFLINE,
+    RESOLVE,
+    emit_report,
+    output_format_of,
+)
 
 __all__ = ["FORMATS", "register"]
 
 VERSIONS = ("1.32", "1.33", "1.34")
 
 HELP = """\
-Simulate kube-scheduler offline: expand controllers into pods, place them with the default
-profile's plugins (same filters, scores, tie-breaks, preemption and FailedScheduling messages
-as the real scheduler), and report utilisation per node and architecture.
+Simulate kube-scheduler without a cluster: expand controllers into pods, place them with
+the default profile's plugins (same filters, scores, tie-breaks, preemption and
+FailedScheduling messages as the real scheduler), and report utilisation per node and
+architecture.
 
 \b
 What-ifs:
@@ -30,6 +41,12 @@ What-ifs:
   --suggest        which workloads could move to the arm64 nodes, and the result
 
 \b
+Image platforms (would a pod crash on its node?) come from archfit.lock, found as for
+`archfit check`; authoritative where present: images missing from it are unknown unless
+--resolve. Without one, the images are resolved online (through the cache), unless
+--offline (ARCHFIT_OFFLINE=1).
+
+\b
 Examples:
   archfit simulate examples/homelab
   archfit simulate examples/homelab --fail-each
@@ -38,7 +55,8 @@ Examples:
 
 \b
 Exit codes: 0 everything placed and every what-if holds, 1 a pod is unschedulable or a
-what-if leaves a workload short, 2 bad input or usage.
+what-if leaves a workload short, 2 bad input or usage. Registries that do not answer
+are a warning, not a failure: their images' pods are reported as unknown.
 """
 
 
@@ -51,6 +69,7 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 
 def register(app: typer.Typer) -> None:
     @app.command("simulate", help=HELP, no_args_is_help=True)
+    @registry_opts.registry_options
     def simulate(  # noqa: PLR0917 - typer passes every option positionally
         ctx: typer.Context,
         paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options as defaults
@@ -67,7 +86,7 @@ def register(app: typer.Typer) -> None:
             None,
             "--lock",
             envvar="ARCHFIT_LOCK",
-            help="Image lockfile for --suggest (default: archfit.lock beside the manifests).",
+            help="Image lockfile (default: the nearest archfit.lock from the manifests up).",
         ),
         entry: str | None = ENTRY,
         output_format: str = FORMAT,
@@ -110,6 +129,8 @@ def register(app: typer.Typer) -> None:
         allow_empty: bool = typer.Option(
             False, "--allow-empty", help="Exit 0 on paths that hold no Kubernetes object."
         ),
+        resolve: bool = RESOLVE,
+        offline: bool = OFFLINE,
     ) -> None:
         output_format = output_format_of(output_format)
         from archfit.report.simulate_json import simulate_report_json  # noqa: PLC0415
@@ -142,12 +163,25 @@ def register(app: typer.Typer) -> None:
         for problem in problems:
             terminal.warn(f"left out: {located(problem)}")
         if application.verbose:
-            terminal.info(
-                f"read {len(manifests.workloads)} workloads from {manifests.files_read} files in "
-                f"{time.perf_counter() - started:.2f}s"
+            read = application.read_summary() or (
+                f"{manifests.files_read} files read in {time.perf_counter() - started:.2f}s"
             )
+            terminal.info(f"read {len(manifests.workloads)} workloads ({read})")
             for note in manifests.notes if application.verbose > 1 else ():
                 terminal.info(note)
+        images: dict[str, Any] = {}
+        if registry_opts.wants_online(
+            ctx, paths, lock=lock, config=None, resolve=resolve, offline=offline
+        ):
+            online = registry_opts.resolve_online(
+                application,
+                paths,
+                lock=lock,
+                config=None,
+                manifests=manifests,
+                resolver=registry_opts.resolver_config_from(ctx.params),
+            )
+            images = {"images": online.images, "image_findings": online.findings()}
         started = time.perf_counter()
         swept: list[str] = []
         with terminal.progress() as bar:
@@ -158,7 +192,9 @@ def register(app: typer.Typer) -> None:
                 swept.append(node)
                 bar.advance()
 
-            report = run_simulate(paths, options, manifests=manifests, progress=each, entry=entry)
+            report = run_simulate(
+                paths, options, manifests=manifests, progress=each, entry=entry, **images
+            )
         if application.verbose:
             terminal.info(
                 f"simulated {len(report.pods)} pods on {len(report.nodes)} nodes in "

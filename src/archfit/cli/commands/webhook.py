@@ -9,17 +9,7 @@ import typer
 
 from archfit.cli.application import Abort
 from archfit.cli.commands._kube import CONTEXT, KUBECONFIG
-from archfit.cli.commands._registry import (
-    CA_FILE,
-    CACHE_DIR,
-    DOCKER_CONFIG,
-    HOSTS_DIR,
-    INSECURE,
-    NO_CACHE,
-    PULL_SECRET,
-    REGISTRIES_YAML,
-    resolver_config_from,
-)
+from archfit.cli.commands._registry import registry_options, resolver_config_from
 from archfit.errors import InputError
 
 __all__ = ["register"]
@@ -46,6 +36,7 @@ Inside a pod the service account is used (nodes: list and watch).
 
 def register(app: typer.Typer) -> None:
     @app.command("webhook", help=HELP)
+    @registry_options
     def webhook(  # noqa: PLR0917 - typer passes every option positionally
         ctx: typer.Context,
         listen: str = typer.Option("0.0.0.0:8443", "--listen", help="HOST:PORT to serve on."),
@@ -101,14 +92,6 @@ def register(app: typer.Typer) -> None:
         registry_budget: float = typer.Option(
             2.0, "--registry-budget", help="Seconds one admission may wait for registries."
         ),
-        cache_dir: Path | None = CACHE_DIR,
-        no_cache: bool = NO_CACHE,
-        docker_config: Path | None = DOCKER_CONFIG,
-        pull_secret: list[Path] | None = PULL_SECRET,
-        registries_yaml: Path | None = REGISTRIES_YAML,
-        hosts_dir: Path | None = HOSTS_DIR,
-        insecure_registry: list[str] | None = INSECURE,
-        ca_file: Path | None = CA_FILE,
     ) -> None:
         # Imported here: the server stack (uvicorn, starlette) is the `service` extra.
         import asyncio  # noqa: PLC0415
