@@ -5,7 +5,6 @@ base64 data, a SOPS-encrypted Secret, and a values file that is YAML only once s
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from archfit.sources import renderers as kustomize_source
 from tests.support.console import archfit
+from tests.support.kustomize import require_kustomize
 
 FILES = {
     "clusters/home/apps.yaml": """\
@@ -95,10 +95,7 @@ FILES = {
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    if kustomize_source.kustomize_command() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl kustomize missing (CI machines carry kubectl 1.32)")
-        pytest.skip("neither kustomize nor kubectl kustomize on PATH")
+    require_kustomize(kustomize_source.kustomize_command() is not None)
     root = tmp_path / "repo"
     for name, text in FILES.items():
         path = root / name

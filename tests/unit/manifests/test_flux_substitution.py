@@ -3,12 +3,12 @@ here, rendered with the real `kubectl kustomize` where a directory has a kustomi
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.kustomize import require_kustomize
 
 from archfit.manifests.objects import ManifestSet
 from archfit.model.finding import Finding
@@ -18,10 +18,7 @@ from archfit.sources import renderers as kustomize_source
 
 @pytest.fixture(autouse=True)
 def renderer() -> None:
-    if kustomize_source.kustomize_command() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl kustomize missing (CI machines carry kubectl 1.32)")
-        pytest.skip("neither kustomize nor kubectl kustomize on PATH")
+    require_kustomize(kustomize_source.kustomize_command() is not None)
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
