@@ -167,6 +167,26 @@ _HELP: dict[str, str] = {
         "out of the analysis and listed once, in `details.files`; their problems "
         "(`invalid-yaml`, …) are not reported."
     ),
+    "appset-not-generated": (
+        "Warning, rule `argocd`, at the ApplicationSet's file and line. Some of the "
+        "Applications an Argo CD `ApplicationSet` generates were not generated, so their "
+        "workloads are not checked: a generator asks a live service for its parameters "
+        "(`scmProvider`, `pullRequest`, `clusterDecisionResource`, `plugin`; reading a "
+        "repository does no network I/O), a `git` generator reads a repository whose paths "
+        "are not among the files given, a `clusters` generator reads cluster Secrets whose "
+        "data is not in the repository (SOPS, `SealedSecret`, `ExternalSecret`), a template "
+        "or `templatePatch` does not render (as in Argo CD: a missing key with "
+        "`missingkey=error`, a patch that is not YAML), or a generator or template uses "
+        "what archfit does not evaluate. Inside a `matrix` or `merge` the whole combination "
+        "is left out; `details.generator` names the generator at fault."
+    ),
+    "template-patch-not-applied": (
+        "Warning, rule `argocd`, at the ApplicationSet's file and line. The ApplicationSet's "
+        "`templatePatch` uses what archfit does not evaluate (a `define`d template, a function "
+        "it does not model, a patch directive such as `$retainKeys`), so its Applications were "
+        "generated from the template without the patch: what the patch changes (namespaces, "
+        "values files, sources) is not reflected in the check."
+    ),
 }
 
 

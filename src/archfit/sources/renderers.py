@@ -162,11 +162,18 @@ def _run(args: list[str], timeout: float) -> tuple[str | None, str]:
     return None, _KLOG.sub("", lines[0]).removeprefix("Error: ")
 
 
+# `.Capabilities.KubeVersion` the Helm SDK's engine renders with. A helm binary defaults to the
+# version it was built against (v3.8 says v1.23), so charts gated on `kubeVersion` would render
+# with one renderer and fail with the other; the binary is told the same version.
+HELM_KUBE_VERSION = "v1.36.0"
+
+
 def _template(helm: str, chart: Path, name: str, namespace: str, values: Mapping[str, Any]) -> str:
     with tempfile.TemporaryDirectory(prefix="archfit-helm-") as tmp:
         values_file = Path(tmp) / "values.yaml"
         values_file.write_text(yaml.safe_dump(dict(values), sort_keys=False))
         cmd = [helm, "template", name, str(chart), "--namespace", namespace]
+        cmd += ["--kube-version", HELM_KUBE_VERSION]
         cmd += ["--values", str(values_file)]
         try:
             done = subprocess.run(
@@ -175,8 +182,10 @@ def _template(helm: str, chart: Path, name: str, namespace: str, values: Mapping
         except (OSError, subprocess.TimeoutExpired) as err:
             raise InputError(f"could not run helm: {err}") from None
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise InputError(last[:300])
+        # The first line says what failed; helm often ends with "Use --debug flag to …".
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        first = lines[0].removeprefix("Error: ") if lines else f"helm exited with {done.returncode}"
+        raise InputError(first[:300])
     return done.stdout
 
 

@@ -16,6 +16,7 @@ findings).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +48,7 @@ __all__ = [
     "find_check_lockfile",
     "require_objects",
     "run_check",
+    "settled",
 ]
 
 CONFIG_FILE = "archfit.yaml"
@@ -71,6 +73,25 @@ def require_objects(manifests: ManifestSet, targets: Sequence[Path]) -> None:
         f"no Kubernetes objects found in {where} (expected YAML mappings with apiVersion and "
         "kind; pass --allow-empty to accept an empty input)"
     )
+
+
+def settled(findings: Iterable[Finding], settings: Settings) -> tuple[Finding, ...]:
+    """The findings about the inputs as `archfit.yaml` wants them: an `ignore` entry naming
+    their id (and no workload or image: they have none) drops them, `rules.severity` re-grades
+    them, as for the policy's own findings."""
+    dropped = {
+        finding_id
+        for entry in settings.ignore
+        if entry.workload is None and entry.image is None
+        for finding_id in entry.findings
+    }
+    out = []
+    for finding in findings:
+        if finding.id in dropped:
+            continue
+        severity = settings.rules.severity.get(finding.id, finding.severity)
+        out.append(dataclasses.replace(finding, severity=severity))
+    return tuple(out)
 
 
 def run_check(
@@ -183,7 +204,7 @@ def run_check(
     verdicts = tuple(engine.evaluate(workload) for workload in controllers(manifests.workloads))
     return CheckReport(
         workloads=verdicts,
-        findings=tuple(top),
+        findings=settled(top, settings),
         nodes=tuple(nodes or ()),
         inputs=CheckInputs(
             paths=tuple(str(p) for p in paths),

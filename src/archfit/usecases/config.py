@@ -15,7 +15,37 @@ import yaml
 from archfit.errors import InputError
 from archfit.policy import Settings, finding_ids, parse_settings, rule_names
 
-__all__ = ["load_settings"]
+__all__ = ["INPUT_FINDING_IDS", "load_settings"]
+
+# Findings about the inputs rather than one workload (the manifest reader's, the lockfile's,
+# the inventory's, the online and live checks'): `rules.severity` re-grades them and an `ignore`
+# entry naming only finding ids drops them, like the policy's own findings.
+INPUT_FINDING_IDS = frozenset(
+    {
+        "appset-not-generated",
+        "daemonset-arch-failure",
+        "exec-format-error",
+        "helm-not-rendered",
+        "helm-values-incomplete",
+        "invalid-kustomization",
+        "invalid-manifest",
+        "invalid-yaml",
+        "no-inventory",
+        "no-lockfile",
+        "not-deployed",
+        "not-yaml",
+        "patches-not-applied",
+        "pending-no-arch-fit",
+        "pi-rules-skipped",
+        "remote-base-not-fetched",
+        "render-failed",
+        "running-on-wrong-arch",
+        "template-patch-not-applied",
+        "unreadable",
+        "unreadable-directory",
+        "unresolved-images",
+    }
+)
 
 
 def _decode(
@@ -60,4 +90,6 @@ def load_settings(path: Path) -> Settings:
         where = f"{path}:{line}" if line else str(path)
         return f"{where}: {name}" if name else where
 
-    return parse_settings(doc, locate, known_rules=rule_names(), known_findings=finding_ids())
+    return parse_settings(
+        doc, locate, known_rules=rule_names(), known_findings=finding_ids() | INPUT_FINDING_IDS
+    )

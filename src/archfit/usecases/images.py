@@ -136,8 +136,8 @@ def unreachable_finding(failed: Sequence[Resolution]) -> Finding:
     return Finding(
         "unresolved-images",
         "warning",
-        f"{len(failed)} images could not be resolved online, so their platforms are unknown: "
-        f"{names}",
+        f"{len(failed)} {'image' if len(failed) == 1 else 'images'} could not be resolved "
+        f"online, so their platforms are unknown: {names}",
         hint="check the network and registry credentials, or add them to archfit.lock with "
         "`archfit lock` where the registries answer",
         rule="images",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archfit.manifests.sources.applicationset import glob_regex, normalized
+from archfit.manifests.sources.appset_functions import NotModelledError
 from archfit.manifests.sources.appset_template import TemplateError, render_go
 from archfit.sources import load_manifests
 
@@ -64,8 +65,16 @@ def test_go_template_generator_and_missing_key_error(fixtures_dir: Path) -> None
     root = fixtures_dir / "argocd-appset" / "gotemplate"
     assert apps(root) == {"Editor": "tools-editor", "git": "tools-git"}
     assert keys(root) == {"Deployment/tools-editor/code-server", "Deployment/tools-git/gitea"}
-    notes = load_manifests([root]).notes
-    assert any("ApplicationSet argocd/broken" in n and "'nmae'" in n for n in notes), notes
+    manifests = load_manifests([root])
+    assert any("ApplicationSet argocd/broken" in n and "'nmae'" in n for n in manifests.notes)
+    # Argo CD fails this Application too: the user hears of it.
+    [finding] = [f for f in manifests.findings if f.id == "appset-not-generated"]
+    assert finding.source is not None
+    assert (finding.source.file, finding.source.line) == (str(root / "argocd" / "tools.yaml"), 26)
+    assert finding.message == (
+        "ApplicationSet argocd/broken: 1 Application(s) do not render (map has no entry for key "
+        "'nmae'), in Argo CD either; their workloads are not checked"
+    )
 
 
 def test_remote_repository_is_a_note(tmp_path: Path) -> None:
@@ -76,10 +85,16 @@ def test_remote_repository_is_a_note(tmp_path: Path) -> None:
         "        directories: [{path: 'nowhere/*'}]\n"
         "  template: {metadata: {name: '{{path.basename}}'}, spec: {}}\n"
     )
-    notes = load_manifests([tmp_path]).notes
-    assert notes == (
+    manifests = load_manifests([tmp_path])
+    assert manifests.notes == (
         "argocd-applicationset: ApplicationSet argocd/remote: git generator "
         "https://example.com/other.git: remote repository not fetched",
+    )
+    [finding] = [f for f in manifests.findings if f.id == "appset-not-generated"]
+    assert finding.message == (
+        "ApplicationSet argocd/remote: the git generator reads https://example.com/other.git, "
+        "whose paths are not in the files given (remote repositories are not fetched); archfit "
+        "generated none of its Applications, and their workloads are not checked"
     )
 
 
@@ -114,8 +129,9 @@ def test_go_template_functions() -> None:
     assert render_go("{{ .nope }}", params, missing_error=False) == "<no value>"
     with pytest.raises(TemplateError):
         render_go("{{ .nope }}", params, missing_error=True)
-    with pytest.raises(TemplateError):
-        render_go("{{ if .env }}x{{ end }}", params, missing_error=False)
+    assert render_go("{{ if .env }}x{{ else }}y{{ end }}", params, missing_error=False) == "y"
+    with pytest.raises(NotModelledError):
+        render_go('{{ template "other" . }}', params, missing_error=False)
 
 
 def _tree(root: Path, appset: str) -> Path:
@@ -212,3 +228,31 @@ spec:
     )
     # The tree's top level is `apps` and `argocd`; not the ApplicationSet's own directory.
     assert apps(root) == {"apps": "apps"}
+
+
+def test_selector_match_expressions_on_parameters(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: picked, namespace: argocd}
+spec:
+  goTemplate: true
+  generators:
+    - list:
+        elements:
+          - {app: web, tier: {name: front}}
+          - {app: api, tier: {name: back}}
+          - {app: db}
+      selector:
+        matchExpressions:
+          - {key: tier.name, operator: In, values: [front, edge]}
+  template:
+    metadata: {name: '{{ .app }}'}
+    spec:
+      source: {path: 'apps/{{ .app }}'}
+      destination: {namespace: '{{ .tier.name }}'}
+""",
+    )
+    assert apps(root) == {"web": "front"}

@@ -73,7 +73,10 @@ def test_flux_release_of_local_chart_rendered(
     )
     assert web.labels["app.kubernetes.io/instance"] == "web"
     assert web.source.file == str(FIXTURE / "release.yaml")
-    assert web.source.origin == "HelmRelease shop/web rendered from chart web"
+    assert web.source.origin == (
+        "HelmRelease shop/web rendered from chart web, template web/templates/deployment.yaml"
+    )
+    assert web.annotations["archfit.dev/helm-template"] == "web/templates/deployment.yaml"
 
 
 def test_sdk_renders_a_chart_archive(sdk_only: None, tmp_path: Path) -> None:

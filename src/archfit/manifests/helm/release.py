@@ -38,12 +38,14 @@ from archfit.model.workload import SourceRef, Workload
 
 __all__ = [
     "CHART",
+    "CHART_READS_AFFINITY",
     "DOCUMENT",
     "LAYOUT",
     "OVERLAY",
     "OWN_AFFINITY",
     "POD_OPTIONS",
     "RELEASE",
+    "TEMPLATE",
     "VALUES_PATH",
     "VALUES_ROOT",
     "Release",
@@ -60,6 +62,11 @@ POD_OPTIONS = "archfit.dev/pod-options"
 LAYOUT = "archfit.dev/values-layout"
 DOCUMENT = "archfit.dev/document-index"
 OWN_AFFINITY = "archfit.dev/own-pod-affinity"
+# Whether the local chart that rendered an object reads an `affinity` value ("true": a template
+# names `.Values.affinity`; "false": no template mentions affinity); absent when not known.
+CHART_READS_AFFINITY = "archfit.dev/chart-reads-affinity"
+# The template a rendered object came from, as helm names it (`web/charts/db/templates/sts.yaml`).
+TEMPLATE = "archfit.dev/helm-template"
 # The Kustomize overlay that (re-)emitted the declaring document, when one did.
 OVERLAY = "archfit.dev/kustomize-overlay"
 
@@ -75,7 +82,10 @@ def path_text(path: Sequence[str | int]) -> str:
 @dataclass(frozen=True, slots=True)
 class Release:
     """A Helm release as declared. `values_root` is the document path of the values block the
-    user edits (`("spec", "values")`); `values` are already assembled (see `helm.values`)."""
+    user edits (`("spec", "values")`); `values` are already assembled (see `helm.values`).
+    `undeployed` marks a local chart that nothing in the input installs, modelled as a release
+    of its own name with its own `values.yaml`. `reads_affinity` says, per subchart (keys into
+    the values; `()` for the chart itself), whether its templates read an `affinity` value."""
 
     kind: str
     name: str
@@ -89,6 +99,8 @@ class Release:
     chart_dir: Path | None = None
     problems: tuple[str, ...] = ()
     file_text: str | None = None
+    undeployed: bool = False
+    reads_affinity: Mapping[tuple[str, ...], bool] = field(default_factory=dict)
 
     @property
     def display(self) -> str:
@@ -131,7 +143,7 @@ def _where(
 ) -> dict[str, str]:
     """The annotations that tell `fix` where a workload's placement is written: the release,
     its chart, the values (root, path, pod options) and the chart's layout."""
-    return {
+    out = {
         RELEASE: release.display,
         CHART: release.chart.rsplit("/", 1)[-1],
         VALUES_ROOT: path_text(release.values_root),
@@ -139,6 +151,10 @@ def _where(
         POD_OPTIONS: pod_options,
         LAYOUT: layout,
     }
+    reads = release.reads_affinity.get(())
+    if reads is not None:
+        out[CHART_READS_AFFINITY] = "true" if reads else "false"
+    return out
 
 
 def _annotate(manifest: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
@@ -300,18 +316,65 @@ def _render(helm: HelmRenderer, release: Release) -> list[Document]:
     text = helm.render(release.chart_dir, release.name, release.namespace, release.values)
     result = read_text(text, f"{release.document.source.file}")
     origin = f"{release.display} rendered from chart {release.chart}"
+    if release.undeployed:
+        origin += " with its own values (nothing in the input installs it)"
+    templates = _templates(text)
     docs = []
     for doc in result.documents:
         body = dict(doc.body)
         meta = dict(body.get("metadata") or {})
         meta.setdefault("namespace", release.namespace)
         body["metadata"] = meta
-        body = _annotate(body, _where(release))
+        template = templates.get(doc.source.line, "")
+        subchart = _subchart_keys(template)
+        where = _where(release)
+        if subchart:
+            # An object of a subchart reads the parent's values under the subchart's key.
+            where[VALUES_ROOT] = path_text((*release.values_root, *subchart))
+            where[CHART] = subchart[-1]
+            reads = release.reads_affinity.get(subchart)
+            where.pop(CHART_READS_AFFINITY, None)
+            if reads is not None:
+                where[CHART_READS_AFFINITY] = "true" if reads else "false"
+        if template:
+            where[TEMPLATE] = template
+        body = _annotate(body, where)
         docs.append(
             Document(
                 body,
-                SourceRef(release.document.source.file, release.document.source.line, origin),
+                SourceRef(
+                    release.document.source.file,
+                    release.document.source.line,
+                    f"{origin}, template {template}" if template else origin,
+                ),
                 release.document.index,
             )
         )
     return docs
+
+
+def _templates(text: str) -> dict[int, str]:
+    """Line of each document in a rendered stream → the template it came from: the
+    `# Source: <chart>/templates/x.yaml` comment helm writes at the top of each."""
+    out: dict[int, str] = {}
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("---"):
+            current = ""
+        elif line.startswith("# Source: "):
+            current = line[len("# Source: ") :].strip()
+        if current:
+            out[number] = current
+    return out
+
+
+def _subchart_keys(template: str) -> tuple[str, ...]:
+    """The subchart a template belongs to, as keys into the parent's values:
+    `web/charts/db/charts/metrics/templates/x.yaml` → (`db`, `metrics`). Helm names a
+    subchart's directory after its alias."""
+    parts = template.split("/")[1:]
+    keys = []
+    while len(parts) >= 2 and parts[0] == "charts":
+        keys.append(parts[1])
+        parts = parts[2:]
+    return tuple(keys)

@@ -29,6 +29,7 @@ from typing import Any
 from archfit.errors import InputError
 from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.release import (
+    CHART_READS_AFFINITY,
     DOCUMENT,
     LAYOUT,
     OVERLAY,
@@ -36,7 +37,7 @@ from archfit.manifests.helm.release import (
     POD_OPTIONS,
     VALUES_ROOT,
 )
-from archfit.manifests.rewrite.variables import apply_keeping_variables
+from archfit.manifests.rewrite.variables import place_keeping_variables
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.placement import Placement
@@ -161,12 +162,14 @@ def plan_fixes(
     follows symbolic links on disk; the default is lexical)."""
     plan = FixPlan()
     files = _Files(read, resolve)
-    releases: dict[tuple[str, int], list[WorkloadFix]] = {}
+    releases: dict[tuple[str, int, str], list[WorkloadFix]] = {}
     for fix in fixes:
         workload = fix.workload
         layout = workload.annotations.get(LAYOUT)
         if layout is not None:
-            key = (workload.source.file, int(workload.annotations.get(DOCUMENT, "0")))
+            # One group per values block: the subcharts of a chart read theirs under their key.
+            index = int(workload.annotations.get(DOCUMENT, "0"))
+            key = (workload.source.file, index, workload.annotations.get(VALUES_ROOT, ""))
             releases.setdefault(key, []).append(fix)
             continue
         if not fix.active:
@@ -189,7 +192,7 @@ def plan_fixes(
             )
             continue
         _raw(fix, files, plan)
-    for (file, index), group in releases.items():
+    for (file, index, _), group in releases.items():
         _values(file, index, group, files=files, plan=plan, roots=roots, patches_dir=patches_dir)
     # New patch files first: a kustomization must never list a patch that is not written yet.
     for file, text in files.created.items():
@@ -200,19 +203,6 @@ def plan_fixes(
         if new != yfile.original:
             plan.files[file] = new
     return plan
-
-
-def _place(
-    target: MutableMapping[str, Any], placement: Placement, display: str, plan: FixPlan
-) -> bool:
-    """Merge `placement` into `target`, unless that replaces substitution-variable text."""
-    changed, refused = apply_keeping_variables(target, placement)
-    if refused is not None:
-        plan.notes.append(
-            f"{display}: not edited: the placement would replace {refused}, a substitution "
-            "variable; add the placement by hand"
-        )
-    return changed
 
 
 def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
@@ -227,7 +217,9 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
         return
     kind = "Deployment" if workload.kind == "KnativeService" else workload.kind
     spec = _walk(yfile.document(index), POD_SPEC_PATHS.get(kind, ("spec",)), create=True)
-    if isinstance(spec, MutableMapping) and _place(spec, fix.placement, workload.display, plan):
+    if isinstance(spec, MutableMapping) and place_keeping_variables(
+        spec, fix.placement, workload.display, plan.notes
+    ):
         yfile.mark_changed(index)
         plan.written.append(f"{workload.display} → {workload.source.file} (pod template)")
         if workload.kind == "KnativeService":
@@ -333,7 +325,7 @@ def _edit_values(
         if shared:
             if not isinstance(defaults, MutableMapping):
                 defaults = _walk(root, ["defaultPodOptions"], create=True)
-            if _place(defaults, group[0].placement, first.display, plan):
+            if place_keeping_variables(defaults, group[0].placement, first.display, plan.notes):
                 path = (*root_path, "defaultPodOptions", "affinity")
                 edits.extend((f.workload.display, path) for f in active)
             return edits
@@ -351,13 +343,23 @@ def _edit_values(
             ):
                 # A controller's own affinity replaces the default one: start from it.
                 pod["affinity"] = copy.deepcopy(defaults["affinity"])
-            if _place(pod, fix.placement, fix.workload.display, plan):
+            if place_keeping_variables(pod, fix.placement, fix.workload.display, plan.notes):
                 edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
         return edits
-    if _place(root, active[0].placement, first.display, plan):
+    chart = first.annotations.get("archfit.dev/helm-chart", "")
+    reads = first.annotations.get(CHART_READS_AFFINITY)
+    if layout == "chart" and reads == "false":
+        # A local chart whose templates never mention affinity: a value would change nothing,
+        # and the templates are the chart's source, not a place archfit edits.
+        plan.notes.append(
+            f"{first.display}: not edited: no template of chart {chart!r} mentions affinity, so "
+            "an `affinity` value would not reach its pods; add the placement to the pod spec "
+            "in the chart's templates by hand, or have the chart read `.Values.affinity`"
+        )
+        return []
+    if place_keeping_variables(root, active[0].placement, first.display, plan.notes):
         edits.append((first.display, (*root_path, "affinity")))
-        chart = first.annotations.get("archfit.dev/helm-chart", "")
-        if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS:
+        if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS and reads != "true":
             plan.notes.append(
                 f"{first.display}: wrote the top-level `affinity` value; chart {chart!r} is not "
                 "known to archfit, check that it passes `affinity` to every pod it creates"
@@ -382,7 +384,7 @@ def _patch(
     spec = _walk(doc, spec_path, create=True)
     if not isinstance(spec, MutableMapping):
         return
-    if not _place(spec, fix.placement, workload.display, plan):
+    if not place_keeping_variables(spec, fix.placement, workload.display, plan.notes):
         return
     from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
 

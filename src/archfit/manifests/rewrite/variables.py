@@ -17,7 +17,7 @@ from typing import Any
 from archfit.manifests.rewrite.placement import apply_placement
 from archfit.model.placement import Placement
 
-__all__ = ["apply_keeping_variables"]
+__all__ = ["apply_keeping_variables", "place_keeping_variables"]
 
 
 def _variables(node: Any, path: str, out: dict[str, str]) -> None:
@@ -74,3 +74,16 @@ def apply_keeping_variables(
         text = sorted(lost)[0]
         return False, f"{text!r} at {where.get(text, '?')}"
     return apply_placement(target, placement), None
+
+
+def place_keeping_variables(
+    target: MutableMapping[str, Any], placement: Placement, display: str, notes: list[str]
+) -> bool:
+    """`apply_keeping_variables`, with a note for `display` (the workload) when refused."""
+    changed, refused = apply_keeping_variables(target, placement)
+    if refused is not None:
+        notes.append(
+            f"{display}: not edited: the placement would replace {refused}, a substitution "
+            "variable; add the placement by hand"
+        )
+    return changed

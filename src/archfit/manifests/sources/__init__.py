@@ -11,7 +11,7 @@ from archfit.manifests.sources.argocd import ArgoApplicationSource
 from archfit.manifests.sources.argodirectory import ArgoDirectorySource
 from archfit.manifests.sources.fluxkustomization import FluxKustomizationSource
 from archfit.manifests.sources.functions import FunctionSource
-from archfit.manifests.sources.helmcharts import KustomizeHelmChartsSource, WrapperChartSource
+from archfit.manifests.sources.helmcharts import KustomizeHelmChartsSource
 from archfit.manifests.sources.helmrelease import FluxHelmReleaseSource
 from archfit.manifests.sources.interface import (
     FileTree,
@@ -21,6 +21,7 @@ from archfit.manifests.sources.interface import (
     SourceOutput,
 )
 from archfit.manifests.sources.kustomize import KustomizeSource
+from archfit.manifests.sources.localchart import LocalChartSource
 from archfit.manifests.sources.raw import RawYamlSource
 
 __all__ = [
@@ -34,12 +35,12 @@ __all__ = [
     "FunctionSource",
     "KustomizeHelmChartsSource",
     "KustomizeSource",
+    "LocalChartSource",
     "NoFiles",
     "RawYamlSource",
     "Source",
     "SourceContext",
     "SourceOutput",
-    "WrapperChartSource",
 ]
 
 # Run in order; each sees the documents read plus those emitted by the sources before it.
@@ -55,6 +56,6 @@ SOURCES: tuple[Source, ...] = (
     ArgoApplicationSource(),
     ArgoDirectorySource(),
     KustomizeHelmChartsSource(),
-    WrapperChartSource(),
+    LocalChartSource(),
     FunctionSource(),
 )

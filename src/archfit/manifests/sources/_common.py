@@ -98,8 +98,9 @@ def file_text(files: FileTree, path: str) -> str | None:
 
 
 def find_local_dir(files: FileTree, relative: str, anchors: Sequence[Path]) -> Path | None:
-    """A directory `relative` (a chart path in a Git source) below one of `anchors` or their
-    parents (the repository root is not known, the paths given may be inside it)."""
+    """A chart `relative` (a chart path in a Git source: a directory holding a `Chart.yaml`, or a
+    packaged `.tgz`) below one of `anchors` or their parents (the repository root is not known,
+    the paths given may be inside it)."""
     rel = relative.strip().removeprefix("./")
     if not rel or rel.startswith("/") or ".." in PurePath(rel).parts:
         return None
@@ -113,7 +114,9 @@ def find_local_dir(files: FileTree, relative: str, anchors: Sequence[Path]) -> P
                 continue
             seen.add(candidate)
             target = candidate / rel
-            if files.is_file(target / "Chart.yaml"):
+            if files.is_file(target / "Chart.yaml") or (
+                target.suffix == ".tgz" and files.is_file(target)
+            ):
                 return target
     return None
 

@@ -1,20 +1,34 @@
 """Argo CD `ApplicationSet` (argoproj.io/v1alpha1): the Applications it generates.
 
-Generators modelled: `list` (`elements`), and `git` with `directories` (Go `path.Match` globs,
+Generators modelled: `list` (`elements`), `clusters` (the repository's cluster Secrets and the
+local cluster; `appset_clusters`), and `git` with `directories` (Go `path.Match` globs,
 `exclude: true` entries win over includes, directories starting with `.` skipped) and `files`
 (globs where `**` crosses directories; each YAML/JSON file gives one parameter set, flattened
 with dots in fasttemplate mode). Git generators read the repository at hand: the glob is
 matched below the ApplicationSet's own directory or one of its parents, or one of the input
 roots or their parents (the repository root is not known); when no such base holds the path
-the remote repository is taken as not fetched and a note says so. `matrix` (two children,
+the remote repository is taken as not fetched (`appset-not-generated`). `matrix` (two children,
 the second rendered with each parameter set of the first) and `merge` (`mergeKeys`) combine
-them; a generator's `selector.matchLabels` filters its parameter sets; other generators
-(`clusters`, `scmProvider`, …) and `matchExpressions` produce a note.
+them; a generator's `selector` (`matchLabels`, `matchExpressions` on the parameters flattened
+with dots) filters its parameter sets.
+
+The generators that ask a live service for their parameters (`scmProvider`, `pullRequest`,
+`clusterDecisionResource`, `plugin`) are not run: reading a repository does no network I/O.
+Each is an `appset-not-generated` finding at the ApplicationSet's file and line; inside a
+`matrix` or `merge` the whole combination is left out, and the finding says so. A generator
+archfit does not know, and a template using a construct archfit does not evaluate, are the
+same finding.
 
 Path parameters as Argo CD gives them: `path` (and `path.path`), `path.basename`,
 `path.basenameNormalized`, `path[N]` (fasttemplate) or `.path.segments` (Go); files also give
 `path.filename` and `path.filenameNormalized` (`path` is then the file's directory).
 `pathParamPrefix` prefixes them.
+
+`spec.templatePatch` is rendered with each parameter set and applied to the rendered
+Application as a strategic merge patch (`appset_patch`); when it uses what archfit does not
+evaluate, the Application is generated without it and a `template-patch-not-applied` finding
+says so. Every generated Application lives in the ApplicationSet's namespace, as Argo CD
+forces it.
 
 Each generated Application is a `Document` whose `origin` names the ApplicationSet, with the
 ApplicationSet's file and line; later sources (`argocd`, `argocd-directory`) read them like the
@@ -23,256 +37,48 @@ Applications written in files.
 
 from __future__ import annotations
 
-import json
-import os
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archfit.manifests.documents import Document
-from archfit.manifests.sources._common import file_text
+from archfit.manifests.sources.appset_clusters import (
+    ClusterSecrets,
+    cluster_params,
+    selector_matches,
+)
+from archfit.manifests.sources.appset_functions import NotModelledError, normalized
+from archfit.manifests.sources.appset_git import flatten, git_generator, glob_regex
+from archfit.manifests.sources.appset_patch import merge_patch, parse_patch
 from archfit.manifests.sources.appset_template import TemplateError, render_value
-from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
+from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef
 
 __all__ = ["ArgoApplicationSetSource", "glob_regex", "normalized"]
 
 GROUP = "argoproj.io"
-_INVALID_DNS = re.compile(r"[^-a-z0-9.]")
+NOT_GENERATED = "appset-not-generated"
+PATCH_NOT_APPLIED = "template-patch-not-applied"
+# What each generator needs that an offline read of a repository does not have.
+_LIVE_GENERATORS = {
+    "scmProvider": "the repositories of an organisation from the SCM provider's API",
+    "pullRequest": "the open pull requests from the Git host's API",
+    "clusterDecisionResource": "a decision resource (e.g. an OCM PlacementDecision) in the cluster",
+    "plugin": "the parameters from a plugin's HTTP service",
+}
 
 
 def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def normalized(name: str) -> str:
-    """Argo CD's `SanitizeName`: lower case, characters outside `[-a-z0-9.]` become `-`,
-    at most 253 characters, `-` and `.` trimmed from both ends."""
-    return _INVALID_DNS.sub("-", name.lower())[:253].strip("-.")
-
-
-def glob_regex(pattern: str, *, doublestar: bool) -> re.Pattern[str]:
-    """A regex for a Go `path.Match` pattern (`*`, `?`, `[...]`, none crossing `/`); with
-    `doublestar`, a whole `**` segment also matches any number of directories."""
-    out: list[str] = []
-    i = 0
-    pattern = pattern.strip().strip("/")
-    while i < len(pattern):
-        ch = pattern[i]
-        if doublestar and pattern.startswith("**", i):
-            end = i + 2
-            if end < len(pattern) and pattern[end] == "/":
-                out.append("(?:[^/]*/)*")
-                end += 1
-            else:
-                out.append(".*")
-            i = end
-            continue
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            close = pattern.find("]", i + 1)
-            if close == -1:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1 : close]
-                if body.startswith("^"):
-                    body = "^" + body[1:].replace("\\", "\\\\")
-                else:
-                    body = body.replace("\\", "\\\\")
-                out.append(f"(?!/)[{body}]")
-                i = close
-        elif ch == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def _literal_prefix(pattern: str) -> str:
-    parts = []
-    for part in pattern.strip().strip("/").split("/"):
-        if any(c in part for c in "*?[\\"):
-            break
-        parts.append(part)
-    return "/".join(parts)
-
-
-def _tree(tree: FileTree, base: str, start: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Directories and files below `base/start` (relative to `base`, `/`-separated), hidden
-    entries skipped; the walk starts at the pattern's literal prefix, not at `base`."""
-    dirs: list[str] = []
-    files: list[str] = []
-    top = os.path.join(base, start) if start else base
-    if start and tree.is_dir(Path(top)):
-        dirs.append(start)
-    for current, subdirs, names in tree.walk(Path(top)):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-        rel = os.path.relpath(current, base).replace(os.sep, "/")
-        rel = "" if rel == "." else rel
-        for d in subdirs:
-            dirs.append(f"{rel}/{d}" if rel else d)
-        for n in sorted(names):
-            if not n.startswith("."):
-                files.append(f"{rel}/{n}" if rel else n)
-    return tuple(sorted(dirs)), tuple(sorted(files))
-
-
-def _bases(tree: FileTree, doc: Document, roots: Sequence[Path]) -> list[Path]:
-    out: list[Path] = []
-    for anchor in (Path(doc.source.file).parent, *roots):
-        base = tree.resolve(anchor)
-        if tree.is_file(base):
-            base = base.parent
-        for candidate in (base, *base.parents):
-            if candidate not in out:
-                out.append(candidate)
-    return out
-
-
-def _path_params(rel: str, *, filename: str | None, go: bool, prefix: str) -> dict[str, Any]:
-    segments = rel.split("/") if rel else []
-    basename = segments[-1] if segments else ""
-    if go:
-        entry: dict[str, Any] = {
-            "path": rel,
-            "basename": basename,
-            "basenameNormalized": normalized(basename),
-            "segments": segments,
-        }
-        if filename is not None:
-            entry["filename"] = filename
-            entry["filenameNormalized"] = normalized(filename)
-        if prefix:
-            return {prefix: {"path": entry}}
-        return {"path": entry}
-    key = f"{prefix}.path" if prefix else "path"
-    flat: dict[str, Any] = {
-        key: rel,
-        f"{key}.path": rel,
-        f"{key}.basename": basename,
-        f"{key}.basenameNormalized": normalized(basename),
-    }
-    for i, seg in enumerate(segments):
-        flat[f"{key}[{i}]"] = seg
-    if filename is not None:
-        flat[f"{key}.filename"] = filename
-        flat[f"{key}.filenameNormalized"] = normalized(filename)
-    return flat
-
-
-def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in value.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, Mapping):
-            out.update(_flatten(v, f"{key}."))
-        elif isinstance(v, list):
-            out[key] = json.dumps(v)
-        elif isinstance(v, bool):
-            out[key] = "true" if v else "false"
-        else:
-            out[key] = "" if v is None else str(v)
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class _Generated:
-    params: list[dict[str, Any]]
-    template: Mapping[str, Any]
-    notes: list[str]
-
-
 def _list_generator(spec: Mapping[str, Any], go: bool) -> list[dict[str, Any]]:
     out = []
     for element in spec.get("elements") or []:
         if isinstance(element, Mapping):
-            out.append(dict(element) if go else _flatten(element))
+            out.append(dict(element) if go else flatten(element))
     return out
-
-
-def _git_generator(
-    spec: Mapping[str, Any], doc: Document, context: SourceContext, go: bool, label: str
-) -> tuple[list[dict[str, Any]], list[str]]:
-    prefix = str(spec.get("pathParamPrefix") or "")
-    dirs_spec = [_map(d) for d in spec.get("directories") or [] if isinstance(d, Mapping)]
-    files_spec = [_map(f) for f in spec.get("files") or [] if isinstance(f, Mapping)]
-    # Where each pattern must start: its literal leading directories.
-    starts = [
-        _literal_prefix(str(d["path"])) for d in dirs_spec if d.get("path") and not d.get("exclude")
-    ] + [_literal_prefix(str(f["path"]).rpartition("/")[0]) for f in files_spec if f.get("path")]
-    tree = context.files
-    bases = _bases(tree, doc, context.roots)
-    if starts and not any(starts):
-        # `*` is the repository's top level: the nearest directory holding `.git`, else the
-        # directory given on the command line.
-        given = [r if tree.is_dir(r) else r.parent for r in context.roots]
-        bases = [b for b in bases if tree.exists(b / ".git")]
-        bases += [Path(tree.real_path(str(r))) for r in given]
-    base = next((b for b in bases if any(tree.is_dir(b / s) for s in starts)), None)
-    repo = str(spec.get("repoURL") or "")
-    if base is None:
-        return [], [f"{label}: git generator {repo}: remote repository not fetched"]
-    out: list[dict[str, Any]] = []
-    if dirs_spec:
-        include = [
-            glob_regex(str(d["path"]), doublestar=False)
-            for d in dirs_spec
-            if d.get("path") and not d.get("exclude")
-        ]
-        exclude = [
-            glob_regex(str(d["path"]), doublestar=False)
-            for d in dirs_spec
-            if d.get("path") and d.get("exclude")
-        ]
-        dirs = sorted(
-            {
-                rel
-                for d in dirs_spec
-                if d.get("path") and not d.get("exclude")
-                for rel in _tree(tree, str(base), _literal_prefix(str(d["path"])))[0]
-            }
-        )
-        for rel in dirs:
-            if any(r.match(rel) for r in include) and not any(r.match(rel) for r in exclude):
-                out.append(_path_params(rel, filename=None, go=go, prefix=prefix))
-    for entry in files_spec:
-        if not entry.get("path"):
-            continue
-        pattern = glob_regex(str(entry["path"]), doublestar=True)
-        _, files = _tree(tree, str(base), _literal_prefix(str(entry["path"]).rpartition("/")[0]))
-        for rel in files:
-            if not pattern.match(rel):
-                continue
-            for data in _config_file(context.files, base / rel):
-                directory, _, filename = rel.rpartition("/")
-                params: dict[str, Any] = dict(data) if go else _flatten(data)
-                params.update(_path_params(directory, filename=filename, go=go, prefix=prefix))
-                out.append(params)
-    return out, []
-
-
-def _config_file(files: FileTree, path: Path) -> Iterator[Mapping[str, Any]]:
-    """The parameter sets of one git-files file: a mapping, or each mapping of a list."""
-    text = file_text(files, str(path))
-    if text is None:
-        return
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError):
-        return
-    if isinstance(data, Mapping):
-        yield data
-    elif isinstance(data, list):
-        yield from (d for d in data if isinstance(d, Mapping))
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -292,17 +98,33 @@ class ArgoApplicationSetSource:
     def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
         emitted: list[Document] = []
         notes: list[str] = []
+        findings: list[Finding] = []
+        secrets: ClusterSecrets | None = None
         for doc in documents:
             if doc.kind != "ApplicationSet" or doc.group != GROUP:
                 continue
-            apps, problems = generate(doc, context)
-            emitted.extend(apps)
-            notes.extend(problems)
-        return SourceOutput(documents=tuple(emitted), notes=tuple(notes))
+            if secrets is None:
+                secrets = ClusterSecrets.of(documents)
+            generated = generate(doc, context, secrets)
+            emitted.extend(generated.applications)
+            notes.extend(generated.notes)
+            findings.extend(generated.findings)
+        return SourceOutput(documents=tuple(emitted), notes=tuple(notes), findings=tuple(findings))
 
 
-def generate(doc: Document, context: SourceContext) -> tuple[list[Document], list[str]]:
-    """The Applications `doc` (an ApplicationSet) generates, and notes on what was not."""
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """What one ApplicationSet generated, the notes, and the findings on what it left out."""
+
+    applications: list[Document]
+    notes: list[str]
+    findings: list[Finding]
+
+
+def generate(
+    doc: Document, context: SourceContext, secrets: ClusterSecrets | None = None
+) -> Generation:
+    """The Applications `doc` (an ApplicationSet) generates, and what was not generated."""
     spec = _map(doc.body.get("spec"))
     namespace = doc.namespace or "argocd"
     label = f"ApplicationSet {namespace}/{doc.name}"
@@ -311,11 +133,14 @@ def generate(doc: Document, context: SourceContext) -> tuple[list[Document], lis
         str(o).replace(" ", "") == "missingkey=error" for o in spec.get("goTemplateOptions") or []
     )
     template = _map(spec.get("template"))
-    notes: list[str] = []
-    apps: list[Document] = []
+    patch = spec.get("templatePatch")
+    out = Generation([], [], [])
+    run = _Run(doc, context, go, missing_error, label, out, secrets or ClusterSecrets(), [])
+    unpatched: list[str] = []
+    unrendered: list[str] = []
+    failed: list[str] = []
     for entry in spec.get("generators") or []:
         generator = _map(entry)
-        run = _Run(doc, context, go, missing_error, label, notes)
         params = run.params(generator)
         if params is None:
             continue
@@ -324,11 +149,70 @@ def generate(doc: Document, context: SourceContext) -> tuple[list[Document], lis
         for values in params:
             try:
                 rendered = render_value(own, values, go=go, missing_error=missing_error)
-            except TemplateError as err:
-                notes.append(f"{label}: Application not generated: {err}")
+            except NotModelledError as err:
+                unrendered.append(str(err))
                 continue
-            apps.append(_application(rendered, doc, namespace, label))
-    return apps, notes
+            except TemplateError as err:
+                out.notes.append(f"{label}: Application not generated: {err}")
+                failed.append(str(err))
+                continue
+            if isinstance(patch, str) and patch.strip():
+                try:
+                    rendered = _patched(rendered, patch, values, go, missing_error)
+                except NotModelledError as err:
+                    unpatched.append(str(err))
+                except TemplateError as err:
+                    out.notes.append(f"{label}: Application not generated: {err}")
+                    failed.append(str(err))
+                    continue
+            out.applications.append(_application(rendered, doc, namespace, label))
+    if unrendered:
+        out.findings.append(
+            Finding(
+                NOT_GENERATED,
+                "warning",
+                f"{label}: its template uses what archfit does not evaluate ({unrendered[0]}); "
+                f"archfit did not generate {len(unrendered)} Application(s), and their "
+                "workloads are not checked",
+                source=doc.source,
+                hint="check the Applications it generates with `archfit check` on their "
+                "manifests, or write the template with what docs/sources.md lists",
+                rule="argocd",
+            )
+        )
+    if failed:
+        out.findings.append(
+            Finding(
+                NOT_GENERATED,
+                "warning",
+                f"{label}: {len(failed)} Application(s) do not render ({failed[0]}), in Argo CD "
+                "either; their workloads are not checked",
+                source=doc.source,
+                hint="fix the template (or templatePatch) so that every parameter set renders",
+                rule="argocd",
+            )
+        )
+    if unpatched:
+        out.findings.append(
+            Finding(
+                PATCH_NOT_APPLIED,
+                "warning",
+                f"{label}: templatePatch not evaluated ({unpatched[0]}): "
+                f"{len(unpatched)} Application(s) generated from the template without it",
+                source=doc.source,
+                hint="check the generated Applications by hand, or express the change in "
+                "the template",
+                rule="argocd",
+            )
+        )
+    return out
+
+
+def _patched(
+    rendered: Mapping[str, Any], patch: str, values: Mapping[str, Any], go: bool, missing: bool
+) -> dict[str, Any]:
+    text = render_value(patch, values, go=go, missing_error=missing)
+    return merge_patch(rendered, parse_patch(str(text)))
 
 
 def _kind(generator: Mapping[str, Any]) -> str:
@@ -338,40 +222,123 @@ def _kind(generator: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Run:
-    """One ApplicationSet's generators: parameter sets, with notes for what is not modelled."""
+    """One ApplicationSet's generators: parameter sets, with notes and findings for what is
+    not generated. `outer` is the stack of `matrix`/`merge` generators being evaluated."""
 
     doc: Document
     context: SourceContext
     go: bool
     missing_error: bool
     label: str
-    notes: list[str]
+    out: Generation
+    secrets: ClusterSecrets
+    outer: list[str]
+
+    @property
+    def notes(self) -> list[str]:
+        return self.out.notes
+
+    def not_generated(self, why: str, kind: str) -> None:
+        what = f"the {kind} generator"
+        if self.outer:
+            what += f" inside {' inside '.join(reversed(self.outer))}"
+            result = f"none of the Applications of that {self.outer[0]} combination"
+        else:
+            result = "none of its Applications"
+        self.out.findings.append(
+            Finding(
+                NOT_GENERATED,
+                "warning",
+                f"{self.label}: {what} {why}; archfit generated {result}, and their "
+                "workloads are not checked",
+                source=self.doc.source,
+                hint="check the Applications it generates with `archfit check` on their "
+                "manifests, or generate them with a list or git generator",
+                rule="argocd",
+                details={"generator": kind},
+            )
+        )
 
     def params(self, generator: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         params = self._generated(generator)
         selector = _map(generator.get("selector"))
         if params is None or not selector:
             return params
-        if selector.get("matchExpressions"):
-            self.notes.append(f"{self.label}: selector matchExpressions not applied")
         labels = _map(selector.get("matchLabels"))
-        return [p for p in params if all(_lookup(p, str(k)) == v for k, v in labels.items())]
+        expressions = {"matchExpressions": selector.get("matchExpressions") or []}
+        # Argo CD matches the expressions against the parameters flattened with dots.
+        return [
+            p
+            for p in params
+            if all(_lookup(p, str(k)) == v for k, v in labels.items())
+            and selector_matches(expressions, flatten(p))
+        ]
 
     def _generated(self, generator: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         kind = _kind(generator)
         body = _map(generator.get(kind))
         if kind == "list":
             return _list_generator(body, self.go)
+        if kind == "clusters":
+            return self._clusters(body)
         if kind == "git":
-            params, problems = _git_generator(body, self.doc, self.context, self.go, self.label)
+            params, problems = git_generator(body, self.doc, self.context, self.go, self.label)
             self.notes.extend(problems)
+            if problems:
+                self.not_generated(
+                    f"reads {body.get('repoURL') or 'a repository'}, whose paths are not in the "
+                    "files given (remote repositories are not fetched)",
+                    "git",
+                )
             return params
-        if kind == "matrix":
-            return self._matrix(body)
-        if kind == "merge":
-            return self._merge(body)
-        self.notes.append(f"{self.label}: {kind or 'empty'} generator not modelled")
+        if kind in {"matrix", "merge"}:
+            self.outer.append(kind)
+            try:
+                return self._matrix(body) if kind == "matrix" else self._merge(body)
+            finally:
+                self.outer.pop()
+        if kind in _LIVE_GENERATORS:
+            self.not_generated(
+                f"needs {_LIVE_GENERATORS[kind]}, which reading a repository offline does not have",
+                kind,
+            )
+            return None
+        self.not_generated("is not one archfit knows", kind or "empty")
         return None
+
+    def _clusters(self, body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+        namespace = self.doc.namespace or "argocd"
+
+        def render(value: str, params: Mapping[str, Any]) -> str:
+            return str(render_value(value, params, go=self.go, missing_error=self.missing_error))
+
+        try:
+            params = cluster_params(body, self.secrets, namespace, go=self.go, render=render)
+        except NotModelledError as err:
+            self.not_generated(f"has values archfit does not evaluate ({err})", "clusters")
+            return None
+        except TemplateError as err:
+            self.notes.append(f"{self.label}: clusters generator values not rendered: {err}")
+            self.not_generated(
+                f"has values that do not render ({err}), in Argo CD either", "clusters"
+            )
+            return None
+        encrypted = self.secrets.encrypted_in(namespace)
+        if encrypted:
+            self.not_generated(
+                f"reads {len(encrypted)} cluster Secret(s) whose data is not readable offline "
+                f"(SOPS, SealedSecret, ExternalSecret: {', '.join(encrypted)})",
+                "clusters",
+            )
+        return params
+
+    def _invalid(self, why: str) -> None:
+        """A `matrix`/`merge` that Argo CD rejects: the finding names it, not its own parent."""
+        kind = self.outer.pop()
+        try:
+            self.not_generated(why, kind)
+        finally:
+            self.outer.append(kind)
 
     def _children(self, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         return [_map(g) for g in body.get("generators") or []]
@@ -381,7 +348,7 @@ class _Run:
         the first's parameters (Argo CD renders it with each of them)."""
         children = self._children(body)
         if len(children) != 2:
-            self.notes.append(f"{self.label}: matrix generator needs exactly two generators")
+            self._invalid("needs exactly two generators, as Argo CD requires")
             return None
         first = self.params(children[0])
         if first is None:
@@ -394,6 +361,10 @@ class _Run:
                 )
             except TemplateError as err:
                 self.notes.append(f"{self.label}: matrix generator not rendered: {err}")
+                self.not_generated(
+                    f"does not render with the first generator's parameters ({err})",
+                    _kind(children[1]) or "empty",
+                )
                 return None
             second = self.params(second_spec)
             if second is None:
@@ -407,7 +378,7 @@ class _Run:
         children = self._children(body)
         keys = [str(k) for k in body.get("mergeKeys") or []]
         if not children or not keys:
-            self.notes.append(f"{self.label}: merge generator needs generators and mergeKeys")
+            self._invalid("needs generators and mergeKeys")
             return None
         base = self.params(children[0])
         if base is None:
@@ -437,7 +408,9 @@ def _application(
     rendered: Mapping[str, Any], doc: Document, namespace: str, label: str
 ) -> Document:
     meta = dict(_map(rendered.get("metadata")))
-    meta.setdefault("namespace", namespace)
+    # Argo CD puts every Application in the ApplicationSet's namespace, whatever the template
+    # says (the appsets-in-any-namespace boundary).
+    meta["namespace"] = namespace
     body = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",

@@ -21,8 +21,9 @@ import yaml
 
 from archfit.errors import InvalidValue
 from archfit.manifests.documents import Document
-from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release
+from archfit.manifests.helm.release import Release, ReleaseOutput
 from archfit.manifests.helm.values import coalesce, merge_maps, set_path
+from archfit.manifests.sources._charts import expand_local
 from archfit.manifests.sources._common import (
     chart_defaults,
     effective,
@@ -31,7 +32,7 @@ from archfit.manifests.sources._common import (
 )
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 
-__all__ = ["ArgoApplicationSource", "collect", "load_values_file"]
+__all__ = ["ArgoApplicationSource", "collect", "load_values_file", "local_charts"]
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -66,21 +67,40 @@ class ArgoApplicationSource:
 
     def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
         parts = []
-        for doc in effective(documents):
-            if doc.kind != "Application" or doc.group != "argoproj.io":
-                continue
+        for doc in _applications(documents):
             spec = _map(doc.body.get("spec"))
-            sources: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = []
-            if isinstance(spec.get("source"), Mapping):
-                sources.append((("spec", "source"), spec["source"]))
-            for i, src in enumerate(spec.get("sources") or []):
-                if isinstance(src, Mapping):
-                    sources.append((("spec", "sources", i), src))
-            for path, src in sources:
+            for path, src in _sources(spec):
                 release = _argo_release(doc, spec, path, src, context)
                 if release is not None:
-                    parts.append(expand_release(release, context.renderers.helm))
+                    parts.extend(expand_local(release, context.files, context.renderers.helm))
         return collect(parts)
+
+
+def _applications(documents: Sequence[Document]) -> list[Document]:
+    return [d for d in effective(documents) if d.kind == "Application" and d.group == "argoproj.io"]
+
+
+def _sources(spec: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], Mapping[str, Any]]]:
+    """The sources of an Application with their document paths (`spec.source`, `spec.sources`)."""
+    sources: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = []
+    if isinstance(spec.get("source"), Mapping):
+        sources.append((("spec", "source"), spec["source"]))
+    for i, src in enumerate(spec.get("sources") or []):
+        if isinstance(src, Mapping):
+            sources.append((("spec", "sources", i), src))
+    return sources
+
+
+def local_charts(documents: Sequence[Document], context: SourceContext) -> list[Path]:
+    """The chart directories of this repository that Applications among `documents` install."""
+    out = []
+    for doc in _applications(documents):
+        for _, src in _sources(_map(doc.body.get("spec"))):
+            if not src.get("chart") and isinstance(src.get("path"), str):
+                found = find_local_dir(context.files, str(src["path"]), context.roots)
+                if found is not None:
+                    out.append(found)
+    return out
 
 
 def _argo_release(

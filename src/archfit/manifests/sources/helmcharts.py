@@ -1,19 +1,10 @@
-"""Helm charts declared without a Helm controller: Kustomize `helmCharts:` and wrapper charts.
+"""Kustomize `helmCharts:` entries as Helm releases.
 
-Kustomize `helmCharts:` entries: the chart's defaults (vendored under `helmGlobals.chartHome`),
-`valuesFile` (instead of the defaults), `additionalValuesFiles`, then `valuesInline` (merged over
-the files unless `valuesMerge: replace`; `merge` keeps the files' values first).
-
-Wrapper charts: a directory below the paths given with a `Chart.yaml` whose `dependencies` pull
-other charts (the common way to deploy `app-template` or a community chart with local values).
-Each enabled dependency (its `condition` honoured) is a release named after the wrapper chart,
-with the values under its alias (or name) in the wrapper's `values.yaml`, over the dependency's
-own defaults when it is vendored under `charts/`. With a renderer (a helm binary or the Helm SDK,
-`archfit.sources.renderers`) and every dependency vendored, the wrapper chart is rendered as a whole
-instead. The namespace is the one it is
-installed into, which the chart does not say: `default` is assumed and a note says so.
-
-Both are modelled by `archfit.manifests.helm.release.expand_release`.
+Values: the chart's defaults (vendored under `helmGlobals.chartHome`), `valuesFile` (instead of
+the defaults), `additionalValuesFiles`, then `valuesInline` (merged over the files unless
+`valuesMerge: replace`; `merge` keeps the files' values first). The release is modelled by
+`archfit.manifests.helm.release.expand_release`. Charts that nothing installs are
+`archfit.manifests.sources.localchart`'s.
 """
 
 from __future__ import annotations
@@ -24,20 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import Document
-from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release
+from archfit.manifests.helm.release import Release
 from archfit.manifests.helm.values import coalesce, merge_maps
-from archfit.manifests.renderers import HelmRenderer
+from archfit.manifests.sources._charts import expand_local
 from archfit.manifests.sources._common import (
     Namespaces,
     chart_defaults,
     file_text,
-    yaml_mapping,
 )
 from archfit.manifests.sources.argocd import collect, load_values_file
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
-from archfit.model.workload import SourceRef
 
-__all__ = ["KustomizeHelmChartsSource", "WrapperChartSource"]
+__all__ = ["KustomizeHelmChartsSource", "local_charts"]
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -51,31 +40,63 @@ class KustomizeHelmChartsSource:
     def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
         namespaces = Namespaces(documents)
         parts = []
-        for doc in documents:
-            if doc.kind != "Kustomization" or not doc.api_version.startswith("kustomize.config"):
-                continue
-            if doc.source.origin:
-                continue
-            directory = Path(doc.source.file).parent
-            home = str(_map(doc.body.get("helmGlobals")).get("chartHome") or "charts")
-            for i, item in enumerate(doc.body.get("helmCharts") or []):
-                if not isinstance(item, Mapping) or not item.get("name"):
-                    continue
-                parts.append(
-                    expand_release(
-                        _chart_release(
-                            doc,
-                            directory=directory,
-                            home=home,
-                            index=i,
-                            item=item,
-                            namespaces=namespaces,
-                            files=context.files,
-                        ),
-                        context.renderers.helm,
-                    )
+        for doc, directory, home, i, item in _entries(documents):
+            parts.extend(
+                expand_local(
+                    _chart_release(
+                        doc,
+                        directory=directory,
+                        home=home,
+                        index=i,
+                        item=item,
+                        namespaces=namespaces,
+                        files=context.files,
+                    ),
+                    context.files,
+                    context.renderers.helm,
                 )
+            )
         return collect(parts)
+
+
+def _entries(
+    documents: Sequence[Document],
+) -> Iterator[tuple[Document, Path, str, int, Mapping[str, Any]]]:
+    """(kustomization, its directory, chart home, index, entry) of every `helmCharts` entry."""
+    for doc in documents:
+        if doc.kind != "Kustomization" or not doc.api_version.startswith("kustomize.config"):
+            continue
+        if doc.source.origin:
+            continue
+        directory = Path(doc.source.file).parent
+        home = str(_map(doc.body.get("helmGlobals")).get("chartHome") or "charts")
+        for i, item in enumerate(doc.body.get("helmCharts") or []):
+            if isinstance(item, Mapping) and item.get("name"):
+                yield doc, directory, home, i, item
+
+
+def local_charts(documents: Sequence[Document], context: SourceContext) -> list[Path]:
+    """The vendored charts that `helmCharts:` entries among `documents` install."""
+    out = []
+    for _, directory, home, _, item in _entries(documents):
+        found = _vendored_chart(context.files, directory / home, item)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _vendored_chart(files: FileTree, home: Path, item: Mapping[str, Any]) -> Path | None:
+    """Where Kustomize finds a chart in its chart home: `<name>/`, `<name>-<version>/<name>/`,
+    or the archive `helm pull` writes (`<name>-<version>.tgz`; helm reads archives as they are)."""
+    name = str(item["name"])
+    version = str(item.get("version") or "")
+    for candidate in (home / name, home / f"{name}-{version}" / name):
+        if files.is_file(candidate / "Chart.yaml"):
+            return candidate
+    archive = home / f"{name}-{version}.tgz"
+    if version and files.is_file(archive):
+        return archive
+    return None
 
 
 def _chart_release(
@@ -90,14 +111,7 @@ def _chart_release(
 ) -> Release:
     name = str(item["name"])
     version = str(item.get("version") or "")
-    chart_dir = None
-    for candidate in (directory / home / name, directory / home / f"{name}-{version}" / name):
-        if files.is_file(candidate / "Chart.yaml"):
-            chart_dir = candidate
-            break
-    archive = directory / home / f"{name}-{version}.tgz"
-    if chart_dir is None and version and files.is_file(archive):
-        chart_dir = archive  # `helm pull` output; helm template reads archives as they are
+    chart_dir = _vendored_chart(files, directory / home, item)
     problems: list[str] = []
     base: Mapping[str, Any] = chart_defaults(
         files, chart_dir if chart_dir and files.is_dir(chart_dir) else None
@@ -128,117 +142,3 @@ def _chart_release(
         problems=tuple(problems),
         file_text=file_text(files, doc.source.file),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class WrapperChartSource:
-    name: str = "charts"
-
-    def expand(self, documents: Sequence[Document], context: SourceContext) -> SourceOutput:
-        del documents
-        parts: list[ReleaseOutput] = []
-        notes: list[str] = []
-        for chart_dir in _chart_dirs(context.files, context.roots):
-            parts.extend(_wrapper(chart_dir, notes, context.renderers.helm, context.files))
-        out = collect(parts)
-        return SourceOutput(
-            documents=out.documents,
-            workloads=out.workloads,
-            findings=out.findings,
-            notes=(*out.notes, *notes),
-        )
-
-
-def _chart_dirs(files: FileTree, roots: Sequence[Path]) -> Iterator[Path]:
-    """Directories holding a `Chart.yaml`, skipping vendored sub-charts (`charts/`) and hidden
-    directories."""
-    seen: set[str] = set()
-    for root in roots:
-        if not files.is_dir(root):
-            continue
-        for directory, dirnames, filenames in files.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            if "Chart.yaml" in filenames:
-                real = str(files.resolve(Path(directory)))
-                if real not in seen:
-                    seen.add(real)
-                    yield Path(directory)
-                # A chart's own directories (templates, vendored charts) hold no more wrappers.
-                dirnames[:] = []
-
-
-def _enabled(condition: Any, values: Mapping[str, Any]) -> bool:
-    if not isinstance(condition, str) or not condition:
-        return True
-    for path in condition.split(","):
-        node: Any = values
-        for part in path.strip().split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
-        if isinstance(node, bool):
-            return node
-    return True
-
-
-def _wrapper(
-    chart_dir: Path, notes: list[str], helm: HelmRenderer | None, files: FileTree
-) -> list[ReleaseOutput]:
-    chart = yaml_mapping(files, chart_dir / "Chart.yaml")
-    dependencies = [d for d in chart.get("dependencies") or [] if isinstance(d, Mapping)]
-    if not dependencies:
-        return []
-    name = str(chart.get("name") or chart_dir.name)
-    values_path = chart_dir / "values.yaml"
-    values = yaml_mapping(files, values_path)
-    text = file_text(files, str(values_path))
-    document = Document(values, SourceRef(str(values_path), 1), 0)
-    vendored = chart_dir / "charts"
-    notes.append(f"{chart_dir}: wrapper chart {name}: namespace not known, `default` assumed")
-    if (
-        helm is not None
-        and files.is_dir(vendored)
-        and all(
-            files.is_dir(vendored / str(d.get("name")))
-            or any(files.glob(vendored, f"{d.get('name')}-*.tgz"))
-            for d in dependencies
-        )
-    ):
-        release = Release(
-            kind="Chart",
-            name=name,
-            namespace="default",
-            chart=name,
-            chart_ref=str(chart_dir),
-            document=document,
-            values=values,
-            values_root=(),
-            chart_dir=chart_dir,
-            file_text=text,
-        )
-        return [expand_release(release, helm)]
-    out = []
-    for dep in dependencies:
-        dep_name = str(dep.get("name") or "")
-        key = str(dep.get("alias") or dep_name)
-        if not dep_name or not _enabled(dep.get("condition"), values):
-            continue
-        sub_dir = vendored / dep_name
-        version = str(dep.get("version") or "")
-        sub_values = dict(_map(values.get(key)))
-        if isinstance(values.get("global"), Mapping):
-            sub_values["global"] = merge_maps(_map(sub_values.get("global")), values["global"])
-        release = Release(
-            kind="Chart",
-            name=name,
-            namespace="default",
-            chart=dep_name,
-            chart_ref=f"{dep.get('repository') or ''} {dep_name}:{version}".strip(),
-            version=version,
-            document=document,
-            values=coalesce(
-                sub_values, chart_defaults(files, sub_dir if files.is_dir(sub_dir) else None)
-            ),
-            values_root=(key,),
-            file_text=text,
-        )
-        out.append(expand_release(release, helm))
-    return out

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from archfit.errors import InvalidValue
 from archfit.manifests.documents import Document
-from archfit.manifests.helm.release import Release, ReleaseOutput, expand_release
+from archfit.manifests.helm.release import Release, ReleaseOutput
 from archfit.manifests.helm.values import ValuesReference, assemble_values
+from archfit.manifests.sources._charts import archive_chart_name, expand_local
 from archfit.manifests.sources._common import (
     Namespaces,
     chart_defaults,
@@ -28,7 +30,7 @@ from archfit.manifests.sources._common import (
 )
 from archfit.manifests.sources.interface import SourceContext, SourceOutput
 
-__all__ = ["FluxHelmReleaseSource"]
+__all__ = ["FluxHelmReleaseSource", "local_charts"]
 
 GROUP = "helm.toolkit.fluxcd.io"
 SOURCE_KINDS = ("OCIRepository", "HelmRepository", "GitRepository", "HelmChart", "Bucket")
@@ -53,17 +55,32 @@ class FluxHelmReleaseSource:
         out = ReleaseOutput()
         for doc in releases:
             release = _release(doc, namespaces, sources, values_objects, context)
-            part = expand_release(release, context.renderers.helm)
-            out.documents.extend(part.documents)
-            out.workloads.extend(part.workloads)
-            out.findings.extend(part.findings)
-            out.notes.extend(part.notes)
+            for part in expand_local(release, context.files, context.renderers.helm):
+                out.documents.extend(part.documents)
+                out.workloads.extend(part.workloads)
+                out.findings.extend(part.findings)
+                out.notes.extend(part.notes)
         return SourceOutput(
             documents=tuple(out.documents),
             workloads=tuple(out.workloads),
             findings=tuple(out.findings),
             notes=tuple(out.notes),
         )
+
+
+def local_charts(documents: Sequence[Document], context: SourceContext) -> list[Path]:
+    """The local charts (directories or archives) the HelmReleases among `documents` install."""
+    documents = effective(documents)
+    namespaces = Namespaces(documents)
+    sources = index_objects(documents, SOURCE_KINDS, namespaces)
+    out = []
+    for doc in documents:
+        if doc.kind == "HelmRelease" and doc.group == GROUP:
+            spec = _map(doc.body.get("spec"))
+            chart_dir = _chart(spec, namespaces.of(doc), sources, context)[3]
+            if chart_dir is not None:
+                out.append(chart_dir)
+    return out
 
 
 def _release(
@@ -138,7 +155,15 @@ def _chart(
         src_spec = _map(src.body.get("spec"))
         if kind == "HelmChart":
             chart = str(src_spec.get("chart") or name)
-            return chart, f"HelmChart/{name} {chart}", str(src_spec.get("version") or ""), None
+            version = str(src_spec.get("version") or "")
+            git = str(_map(src_spec.get("sourceRef")).get("kind") or "")
+            local = None
+            if git in {"GitRepository", "Bucket"}:
+                local = find_local_dir(context.files, chart, context.roots)
+            if local is not None:
+                chart, packaged = _local_name(chart, local)
+                version = version or packaged
+            return chart, f"HelmChart/{name} {chart}", version, local
         url = str(src_spec.get("url") or "")
         tag = str(
             _map(src_spec.get("ref")).get("tag") or _map(src_spec.get("ref")).get("semver") or ""
@@ -155,8 +180,17 @@ def _chart(
     src = sources.get((kind, ns, src_name))
     if kind in {"GitRepository", "Bucket"}:
         local = find_local_dir(context.files, chart, context.roots)
-        name = chart.rstrip("/").rsplit("/", 1)[-1]
+        name, packaged = _local_name(chart, local)
+        version = version or packaged
         return name, f"{kind}/{src_name} {chart}", version, local
     url = str(_map(src.body.get("spec")).get("url") or "") if src is not None else ""
     ref = f"{url.rstrip('/')}/{chart}" if url.startswith("oci://") else f"{url} {chart}".strip()
     return chart, ref + (f":{version}" if version else ""), version, None
+
+
+def _local_name(chart: str, local: Path | None) -> tuple[str, str]:
+    """(chart name, version) of a chart path in a Git source: a packaged chart's file name says
+    both (`charts/web-1.2.3.tgz`), a directory only the name."""
+    if local is not None and local.suffix == ".tgz":
+        return archive_chart_name(local)
+    return chart.rstrip("/").rsplit("/", 1)[-1], ""
