@@ -23,8 +23,9 @@ loaded on first use, so `import archfit` (which every `archfit` command does fir
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from archfit._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from archfit._api import check, fix, resolve_images, simulate
@@ -65,13 +66,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _WHERE)
 
 
 def __dir__() -> list[str]:

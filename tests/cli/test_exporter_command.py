@@ -15,7 +15,8 @@ from archfit.cli.main import main
     [
         (["--listen", "9090"], "--listen: expected HOST:PORT (e.g. 0.0.0.0:9090), got '9090'"),
         (["--listen", "0.0.0.0:99999"], "--listen: expected HOST:PORT"),
-        (["--leader-election"], "--leader-election is not supported yet"),
+        # One replica only (two would export every series twice): there is no such option.
+        (["--leader-election"], "No such option: --leader-election"),
         (["--config", "no-such-archfit.yaml"], "--config: no-such-archfit.yaml is not a file"),
     ],
 )

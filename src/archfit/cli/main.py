@@ -12,11 +12,9 @@ import importlib
 import os
 import sys
 import time
+from typing import Protocol, cast
 
 import typer
-
-# typer ships its own copy of click; its usage errors are the ones raised here.
-from typer._click import exceptions as click
 
 from archfit import __version__
 from archfit.cli.application import EXIT_INPUT, EXIT_OPERATIONAL, Abort, Application
@@ -46,7 +44,13 @@ app = typer.Typer(
     help=(
         "Place Kubernetes workloads on mixed-architecture clusters (x86_64 servers with GPUs "
         "beside Raspberry Pi arm64 workers): check what runs where, verify image platforms, "
-        "write node affinity back into GitOps repositories, and simulate the scheduler."
+        "write node affinity back into GitOps repositories, and simulate the scheduler.\n\n"
+        "\b\nExamples:\n"
+        "  archfit check examples/homelab          # what is wrong, and where each pod may run\n"
+        "  archfit fix examples/homelab --dry-run  # the node affinity it would write\n"
+        "  archfit simulate examples/homelab       # kube-scheduler, offline\n"
+        "  archfit images inspect nginx:1.27       # the platforms an image ships\n"
+        "  archfit check -h                        # each command's options and examples\n"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -125,8 +129,29 @@ def prog_name(argv0: str) -> str:
     return "kubectl archfit" if os.path.basename(argv0).startswith("kubectl-archfit") else "archfit"
 
 
-def _usage_line(err: click.UsageError) -> str:
-    where = err.ctx.command_path if err.ctx is not None else "archfit"
+# typer (0.26 on) carries its own copy of click, whose package is private; every exception it
+# raises for the command line derives from the public `typer.TyperException`. A usage error is one
+# with click's usage exit code that names the command it was raised for (`ctx`).
+_USAGE_EXIT_CODE = 2
+
+
+class _CommandContext(Protocol):
+    """What archfit reads of the click context a usage error carries."""
+
+    @property
+    def command_path(self) -> str: ...
+
+    def get_help(self) -> str: ...
+
+
+def _usage_context(err: typer.TyperException) -> _CommandContext | None:
+    ctx: object = getattr(err, "ctx", None)
+    if getattr(err, "exit_code", None) != _USAGE_EXIT_CODE or ctx is None:
+        return None
+    return cast("_CommandContext", ctx)
+
+
+def _usage_line(where: str, err: typer.TyperException) -> str:
     message = " ".join(err.format_message().split())
     return f"{where}: {message} (see '{where} -h')"
 
@@ -150,15 +175,18 @@ def main(argv: list[str] | None = None) -> int:
             standalone_mode=False,
             obj=application,
         )
-    except click.NoArgsIsHelpError as err:
-        # No arguments: the help, as `--help` prints it, and the usage exit code.
-        typer.echo(err.ctx.get_help() if err.ctx is not None else "", err=False)
-        return EXIT_INPUT
-    except click.UsageError as err:
-        application.terminal.error(_usage_line(err))
-        return EXIT_INPUT
-    except click.ClickException as err:
-        application.terminal.error(" ".join(err.format_message().split()))
+    except typer.TyperException as err:
+        ctx = _usage_context(err)
+        if ctx is not None and err.format_message() == ctx.get_help():
+            # No arguments to a command that needs some (`no_args_is_help`): the help, as
+            # `--help` prints it, on stdout, and the usage exit code.
+            typer.echo(err.format_message())
+        elif ctx is not None:
+            application.terminal.error(_usage_line(ctx.command_path, err))
+        elif getattr(err, "exit_code", None) == _USAGE_EXIT_CODE:
+            application.terminal.error(_usage_line("archfit", err))
+        else:
+            application.terminal.error(" ".join(err.format_message().split()))
         return EXIT_INPUT
     except typer.Abort:
         application.terminal.error("interrupted")

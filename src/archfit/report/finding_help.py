@@ -152,7 +152,8 @@ _HELP: dict[str, str] = {
     ),
     "no-lockfile": (
         "No `archfit.lock` was given or found in the checked directory or above it (up to "
-        "the top of the repository), so every image is unresolved."
+        "the top of the repository), and the images were not resolved online (`--offline`), "
+        "so every image is unresolved."
     ),
     "no-inventory": (
         "No cluster inventory was given or found (`cluster.yaml`, `--cluster`, or Node "

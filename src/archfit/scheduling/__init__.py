@@ -11,8 +11,9 @@ cases recorded from a real kube-scheduler (tests/integration/scheduler).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from archfit._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from archfit.scheduling.scheduler import Decision, ReservoirTieBreaker, Scheduler
@@ -39,10 +40,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _WHERE)

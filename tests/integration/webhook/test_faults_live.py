@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import socket
 import time
-from pathlib import Path
 
 import pytest
 
-from archfit.model.node import Node
 from archfit.service.webhook.settings import WebhookOptions
 from tests.integration.registry.faults import FaultProxy
 from tests.integration.registry.pushing import RunningRegistry
-from tests.integration.webhook.running import Certs, RunningWebhook
-from tests.integration.webhook.test_server_live import (
-    body_with_image,
-    config,
+from tests.integration.webhook.running import (
+    Certs,
+    PodReview,
+    ServeWebhook,
     patched,
     required_arch,
 )
@@ -39,18 +37,11 @@ def _free_port() -> int:
 
 
 def _admit_through(
-    host: str,
-    certs: Certs,
-    nodes: tuple[Node, ...],
-    requests_dir: Path,
-    tmp_path: Path,
+    host: str, serve_webhook: ServeWebhook, pod_review: PodReview
 ) -> tuple[float, dict[str, object]]:
-    body = body_with_image(requests_dir, "0001", f"{host}/single:arm64")
+    body = pod_review("0001", f"{host}/single:arm64")
     options = WebhookOptions(registry_budget=BUDGET, verified_taint=True)
-    with (
-        RunningWebhook(config(certs, nodes, tmp_path, options=options)) as hook,
-        hook.client(certs.ca) as client,
-    ):
+    with serve_webhook(options=options) as (_, client):
         started = time.monotonic()
         answer = client.post("/mutate?timeout=10s", json=body).json()
         elapsed = time.monotonic() - started
@@ -67,12 +58,8 @@ def _admit_through(
     return elapsed, answer
 
 
-def test_registry_down(
-    webhook_certs: Certs, recorded_nodes: tuple[Node, ...], requests_dir: Path, tmp_path: Path
-) -> None:
-    elapsed, _ = _admit_through(
-        f"127.0.0.1:{_free_port()}", webhook_certs, recorded_nodes, requests_dir, tmp_path
-    )
+def test_registry_down(serve_webhook: ServeWebhook, pod_review: PodReview) -> None:
+    elapsed, _ = _admit_through(f"127.0.0.1:{_free_port()}", serve_webhook, pod_review)
     assert elapsed < BUDGET + SLACK
 
 
@@ -84,12 +71,10 @@ def test_registry_down(
         ("wrong digest", "corrupt"),
     ],
 )
-def test_registry_fault(  # noqa: PLR0917 - pytest passes fixtures and parameters by name
+def test_registry_fault(
     plain_registry: RunningRegistry,
-    webhook_certs: Certs,
-    recorded_nodes: tuple[Node, ...],
-    requests_dir: Path,
-    tmp_path: Path,
+    serve_webhook: ServeWebhook,
+    pod_review: PodReview,
     fault: str,
     behaviour: str,
 ) -> None:
@@ -97,19 +82,16 @@ def test_registry_fault(  # noqa: PLR0917 - pytest passes fixtures and parameter
         return behaviour if "/manifests/" in path else None
 
     with FaultProxy(plain_registry.host, misbehave) as proxy:
-        elapsed, _ = _admit_through(
-            proxy.host, webhook_certs, recorded_nodes, requests_dir, tmp_path
-        )
+        elapsed, _ = _admit_through(proxy.host, serve_webhook, pod_review)
         assert proxy.seen, f"{fault}: the registry was never asked"
     assert elapsed < BUDGET + SLACK, fault
 
 
 def test_concurrent_admissions_of_one_image_share_one_lookup(
     plain_registry: RunningRegistry,
+    serve_webhook: ServeWebhook,
+    pod_review: PodReview,
     webhook_certs: Certs,
-    recorded_nodes: tuple[Node, ...],
-    requests_dir: Path,
-    tmp_path: Path,
 ) -> None:
     import asyncio
     import ssl
@@ -121,9 +103,9 @@ def test_concurrent_admissions_of_one_image_share_one_lookup(
 
     with (
         FaultProxy(plain_registry.host, slow) as proxy,
-        RunningWebhook(config(webhook_certs, recorded_nodes, tmp_path)) as hook,
+        serve_webhook() as (hook, _),
     ):
-        body = body_with_image(requests_dir, "0001", f"{proxy.host}/single:amd64")
+        body = pod_review("0001", f"{proxy.host}/single:amd64")
 
         async def many() -> list[dict[str, object]]:
             context = ssl.create_default_context(cafile=str(webhook_certs.ca))

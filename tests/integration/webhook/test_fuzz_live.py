@@ -9,24 +9,16 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from archfit.model.node import Node
 from archfit.service.webhook.settings import WebhookOptions
-from tests.integration.webhook.running import Certs, RunningWebhook
-from tests.integration.webhook.test_server_live import config
+from tests.integration.webhook.running import ServeWebhook
 from tests.unit.service.webhook.strategies import recorded, reviews, uid_of
 
 JSON_TYPE = {"content-type": "application/json"}
 
 
-def test_fuzzed_reviews_over_https(
-    webhook_certs: Certs, recorded_nodes: tuple[Node, ...], requests_dir: Path, tmp_path: Path
-) -> None:
+def test_fuzzed_reviews_over_https(serve_webhook: ServeWebhook, requests_dir: Path) -> None:
     bodies = recorded(requests_dir)
-    options = WebhookOptions(registry_budget=0.2)
-    with (
-        RunningWebhook(config(webhook_certs, recorded_nodes, tmp_path, options=options)) as hook,
-        hook.client(webhook_certs.ca) as client,
-    ):
+    with serve_webhook(options=WebhookOptions(registry_budget=0.2)) as (_, client):
 
         @settings(
             max_examples=40,

@@ -14,17 +14,20 @@ from typing import Any
 import pytest
 
 from archfit.model.node import Node
-from archfit.registry import ResolverConfig
 from archfit.service.webhook.server import ServerConfig
 from archfit.service.webhook.settings import WebhookOptions
 from tests.integration.kube.replay import ReplayServer, Response, write_kubeconfig
 from tests.integration.kube.replay import make_certs as make_api_certs
 from tests.integration.registry.conftest import TLS_USER, tls_registry  # noqa: F401 - fixture
-from tests.integration.registry.helpers import FAST
 from tests.integration.registry.pushing import RunningRegistry
 from tests.integration.registry.support import CertificateSet
-from tests.integration.webhook.running import Certs, RunningWebhook
-from tests.integration.webhook.test_server_live import patched, required_arch
+from tests.integration.webhook.running import (
+    Certs,
+    RunningWebhook,
+    patched,
+    required_arch,
+    server_config,
+)
 
 pytestmark = pytest.mark.registry
 
@@ -93,7 +96,15 @@ def world(
     tmp_path: Path,
 ) -> World:
     server, kubeconfig = api
-    config = _config(webhook_certs, recorded_nodes, kubeconfig, certs, tmp_path)
+    config = server_config(
+        webhook_certs,
+        recorded_nodes,
+        tmp_path,
+        ca_file=str(certs.ca_cert),
+        kubeconfig=kubeconfig,
+        # generous: the machine running the tests is shared and loaded
+        options=WebhookOptions(registry_budget=4.0),
+    )
     return World(server, tls_registry, config, webhook_certs.ca)
 
 
@@ -107,30 +118,6 @@ def _pod(requests_dir: Path, image: str) -> dict[str, Any]:
     spec["containers"] = [dict(spec["containers"][0], image=image)]
     spec.pop("initContainers", None)
     return body
-
-
-def _config(
-    hook_certs: Certs,
-    nodes: tuple[Node, ...],
-    kubeconfig: Path,
-    registry_certs: CertificateSet,
-    tmp_path: Path,
-) -> ServerConfig:
-    return ServerConfig(
-        listen="127.0.0.1:0",
-        cert_file=hook_certs.cert,
-        key_file=hook_certs.key,
-        cluster_nodes=nodes,
-        kubeconfig=kubeconfig,
-        # generous: the machine running the tests is shared and loaded
-        options=WebhookOptions(registry_budget=4.0),
-        resolver=ResolverConfig(
-            settings=FAST,
-            cache_dir=tmp_path / "cache",
-            docker_config=Path("/nonexistent/archfit-test/config.json"),
-            ca_file=str(registry_certs.ca_cert),
-        ),
-    )
 
 
 def test_pod_secret_resolves_the_private_image(world: World, requests_dir: Path) -> None:

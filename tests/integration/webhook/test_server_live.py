@@ -2,87 +2,35 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import time
 from pathlib import Path
 from typing import Any
 
-import jsonpatch
 import pytest
 
-from archfit.model.node import Node
-from archfit.registry import ResolverConfig
-from archfit.service.webhook.server import ServerConfig
 from archfit.service.webhook.settings import WebhookOptions
-from tests.integration.registry.helpers import FAST
 from tests.integration.registry.pushing import RunningRegistry
-from tests.integration.webhook.running import Certs, RunningWebhook
+from tests.integration.webhook.running import (
+    ARCH,
+    REQUIRED,
+    Certs,
+    PodReview,
+    ServeWebhook,
+    patched,
+    required_arch,
+)
 
 pytestmark = pytest.mark.registry
 
-ARCH = "kubernetes.io/arch"
-REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
-
-
-def body_with_image(requests_dir: Path, number: str, image: str) -> dict[str, Any]:
-    (path,) = requests_dir.glob(f"{number}-*.json")
-    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    body["request"]["object"]["spec"]["containers"][0]["image"] = image
-    return body
-
-
-def config(certs: Certs, nodes: tuple[Node, ...], tmp_path: Path, **kwargs: Any) -> ServerConfig:
-    options = kwargs.pop("options", WebhookOptions())
-    return ServerConfig(
-        listen="127.0.0.1:0",
-        cert_file=certs.cert,
-        key_file=certs.key,
-        cluster_nodes=nodes,
-        options=options,
-        resolver=ResolverConfig(
-            settings=FAST,
-            cache_dir=tmp_path / "cache",
-            docker_config=Path("/nonexistent/archfit-test/config.json"),
-        ),
-        cert_poll=0.1,
-        policy_poll=0.1,
-        **kwargs,
-    )
-
-
-def patched(answer: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
-    response = answer["response"]
-    ops = json.loads(base64.b64decode(response["patch"])) if "patch" in response else []
-    result: dict[str, Any] = jsonpatch.JsonPatch(ops).apply(obj)
-    return result
-
-
-def required_arch(obj: dict[str, Any]) -> list[list[str]]:
-    """The architectures each required node term allows (the terms are ORed)."""
-    affinity = obj["spec"].get("affinity", {}).get("nodeAffinity", {}).get(REQUIRED)
-    if not affinity:
-        return []
-    return [
-        [v for e in term.get("matchExpressions", []) if e["key"] == ARCH for v in e["values"]]
-        for term in affinity["nodeSelectorTerms"]
-    ]
-
 
 def test_registry_resolved_pod_is_patched_and_warm_pod_costs_no_request(
-    plain_registry: RunningRegistry,
-    webhook_certs: Certs,
-    recorded_nodes: tuple[Node, ...],
-    requests_dir: Path,
-    tmp_path: Path,
+    plain_registry: RunningRegistry, serve_webhook: ServeWebhook, pod_review: PodReview
 ) -> None:
     image = plain_registry.ref("single:amd64")
-    body = body_with_image(requests_dir, "0001", image)
-    with (
-        RunningWebhook(config(webhook_certs, recorded_nodes, tmp_path)) as hook,
-        hook.client(webhook_certs.ca) as client,
-    ):
+    body = pod_review("0001", image)
+    with serve_webhook() as (_, client):
         assert client.get("/healthz").text == "ok\n"
         assert client.get("/readyz").status_code == 200
         answer = client.post("/mutate?timeout=10s", json=body).json()
@@ -102,18 +50,10 @@ def test_registry_resolved_pod_is_patched_and_warm_pod_costs_no_request(
 
 
 def test_multiarch_pod_with_verified_taint_gets_the_toleration(
-    plain_registry: RunningRegistry,
-    webhook_certs: Certs,
-    recorded_nodes: tuple[Node, ...],
-    requests_dir: Path,
-    tmp_path: Path,
+    plain_registry: RunningRegistry, serve_webhook: ServeWebhook, pod_review: PodReview
 ) -> None:
-    body = body_with_image(requests_dir, "0001", plain_registry.ref("multi:oci"))
-    options = WebhookOptions(verified_taint=True)
-    with (
-        RunningWebhook(config(webhook_certs, recorded_nodes, tmp_path, options=options)) as hook,
-        hook.client(webhook_certs.ca) as client,
-    ):
+    body = pod_review("0001", plain_registry.ref("multi:oci"))
+    with serve_webhook(options=WebhookOptions(verified_taint=True)) as (_, client):
         answer = client.post("/mutate", json=body).json()
     obj = patched(answer, body["request"]["object"])
     assert required_arch(obj) == []
@@ -126,17 +66,10 @@ def test_multiarch_pod_with_verified_taint_gets_the_toleration(
 
 
 def test_unknown_image_gets_fallback(
-    plain_registry: RunningRegistry,
-    webhook_certs: Certs,
-    recorded_nodes: tuple[Node, ...],
-    requests_dir: Path,
-    tmp_path: Path,
+    plain_registry: RunningRegistry, serve_webhook: ServeWebhook, pod_review: PodReview
 ) -> None:
-    body = body_with_image(requests_dir, "0001", plain_registry.ref("nothing:here"))
-    with (
-        RunningWebhook(config(webhook_certs, recorded_nodes, tmp_path)) as hook,
-        hook.client(webhook_certs.ca) as client,
-    ):
+    body = pod_review("0001", plain_registry.ref("nothing:here"))
+    with serve_webhook() as (_, client):
         answer = client.post("/mutate", json=body).json()
     obj = patched(answer, body["request"]["object"])
     assert required_arch(obj) == [["amd64"]]
@@ -144,21 +77,13 @@ def test_unknown_image_gets_fallback(
 
 
 def test_validate_warns_for_a_daemonset_and_denies_when_asked(
-    plain_registry: RunningRegistry,
-    webhook_certs: Certs,
-    recorded_nodes: tuple[Node, ...],
-    requests_dir: Path,
-    tmp_path: Path,
+    plain_registry: RunningRegistry, serve_webhook: ServeWebhook, requests_dir: Path
 ) -> None:
     (path,) = requests_dir.glob("0022-*.json")
     body = json.loads(path.read_text(encoding="utf-8"))
     containers = body["request"]["object"]["spec"]["template"]["spec"]["containers"]
     containers[0]["image"] = plain_registry.ref("single:amd64")
-    options = WebhookOptions(deny_daemonset_arch_gaps=True)
-    with (
-        RunningWebhook(config(webhook_certs, recorded_nodes, tmp_path, options=options)) as hook,
-        hook.client(webhook_certs.ca) as client,
-    ):
+    with serve_webhook(options=WebhookOptions(deny_daemonset_arch_gaps=True)) as (_, client):
         answer = client.post("/validate", json=body).json()
     response = answer["response"]
     assert response["uid"] == body["request"]["uid"]
@@ -185,17 +110,14 @@ def _non_arch(answer: dict[str, Any], obj: dict[str, Any]) -> list[dict[str, Any
 
 
 def test_policy_is_reloaded_and_a_broken_one_is_kept_out(
-    webhook_certs: Certs, recorded_nodes: tuple[Node, ...], requests_dir: Path, tmp_path: Path
+    serve_webhook: ServeWebhook, pod_review: PodReview, tmp_path: Path
 ) -> None:
     policy = tmp_path / "archfit.yaml"
     _swap(policy, POLICY.format(label="node.kubernetes.io/instance-type=raspberry-pi"))
     # the StatefulSet's postgres pod; its registry refuses connections (fallback placement)
-    body = body_with_image(requests_dir, "0021", "127.0.0.1:9/library/postgres:16")
+    body = pod_review("0021", "127.0.0.1:9/library/postgres:16")
     obj = body["request"]["object"]
-    with (
-        RunningWebhook(config(webhook_certs, recorded_nodes, tmp_path, config=policy)) as hook,
-        hook.client(webhook_certs.ca) as client,
-    ):
+    with serve_webhook(config=policy) as (_, client):
         assert client.get("/readyz").status_code == 200
         first = client.post("/mutate", json=body).json()
         assert _non_arch(first, obj) == [
@@ -227,7 +149,7 @@ def test_policy_is_reloaded_and_a_broken_one_is_kept_out(
 
 
 def test_certificate_rotation_is_picked_up(
-    webhook_certs: Certs, recorded_nodes: tuple[Node, ...], tmp_path: Path
+    serve_webhook: ServeWebhook, webhook_certs: Certs
 ) -> None:
     import socket
     import ssl
@@ -245,7 +167,7 @@ def test_certificate_rotation_is_picked_up(
         cert = x509.load_der_x509_certificate(der)
         return str(cert.subject.rfc4514_string())
 
-    with RunningWebhook(config(webhook_certs, recorded_nodes, tmp_path)) as hook:
+    with serve_webhook() as (hook, _):
         assert served_common_name(hook.port) == "CN=webhook-1"
         webhook_certs.rotate("webhook-2")
         deadline = time.monotonic() + 5

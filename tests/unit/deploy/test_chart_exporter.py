@@ -76,7 +76,7 @@ def test_exporter_rbac_reads_only() -> None:
 
 
 def test_exporter_never_asks_for_leader_election() -> None:
-    # The exporter exits 2 on --leader-election; no value may make the chart pass it.
+    # The exporter has no --leader-election (exit 2); no value may make the chart pass it.
     for name, values in SCENARIOS.items():
         objects = render(values)
         if not values.get("exporter", {}).get("enabled", True):

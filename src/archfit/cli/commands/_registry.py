@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-from typer._click.core import ParameterSource
 
 from archfit.cli.application import Abort
 
@@ -50,7 +49,7 @@ CACHE_DIR: Any = typer.Option(
     None,
     "--cache-dir",
     envvar="ARCHFIT_CACHE_DIR",
-    help="Directory of the resolver cache. Env: ARCHFIT_CACHE_DIR.",
+    help="Directory of the resolver cache.",
     file_okay=False,
     show_default=False,
 )
@@ -77,8 +76,7 @@ REGISTRIES_YAML: Any = typer.Option(
     None,
     "--registries-yaml",
     envvar="ARCHFIT_REGISTRIES_YAML",
-    help="k3s/RKE2 registries.yaml: ask the mirrors the nodes pull from. "
-    "Env: ARCHFIT_REGISTRIES_YAML.",
+    help="k3s/RKE2 registries.yaml: ask the mirrors the nodes pull from.",
     dir_okay=False,
     show_default=False,
 )
@@ -86,7 +84,7 @@ HOSTS_DIR: Any = typer.Option(
     None,
     "--hosts-dir",
     envvar="ARCHFIT_HOSTS_DIR",
-    help="containerd hosts directory (e.g. /etc/containerd/certs.d). Env: ARCHFIT_HOSTS_DIR.",
+    help="containerd hosts directory (e.g. /etc/containerd/certs.d).",
     file_okay=False,
     show_default=False,
 )
@@ -231,7 +229,9 @@ def wants_online(
     lockfile, where present, is authoritative (reproducible CI). `--resolve` beats
     ARCHFIT_OFFLINE but contradicts `--offline` on the command line (exit 2)."""
     if resolve and offline:
-        if ctx.get_parameter_source("offline") != ParameterSource.ENVIRONMENT:
+        # click's ParameterSource is private to typer; its member names are stable.
+        source = ctx.get_parameter_source("offline")
+        if source is None or source.name != "ENVIRONMENT":
             raise Abort("--resolve and --offline contradict each other; give one")
         offline = False
     if offline or not (resolve or paths):

@@ -27,8 +27,8 @@ Images are resolved in the background, a few at a time (the lockfile from --lock
 the registry cache in --cache-dir, then the registry); --no-resolve uses the lockfile only.
 Rules and a Grafana dashboard: deploy/monitoring/ (docs/monitoring.md).
 
+\b
 Examples:
-
   archfit exporter --listen 0.0.0.0:9090
   archfit exporter --listen 127.0.0.1:9090 --context homelab --config archfit.yaml
 
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
             "127.0.0.1:9090",
             "--listen",
             envvar="ARCHFIT_LISTEN",
-            help="HOST:PORT to serve on (port 0: any free port). Env: ARCHFIT_LISTEN.",
+            help="HOST:PORT to serve on (port 0: any free port).",
         ),
         kubeconfig: Path | None = KUBECONFIG,
         context: str | None = CONTEXT,
@@ -54,11 +54,6 @@ def register(app: typer.Typer) -> None:
         resolve: bool = typer.Option(
             True, "--resolve/--no-resolve", help="Resolve images in the background."
         ),
-        leader_election: bool = typer.Option(
-            False,
-            "--leader-election",
-            help="Accepted for two-replica deployments; not supported yet (exits 2).",
-        ),
     ) -> None:
         import asyncio  # noqa: PLC0415
 
@@ -67,11 +62,6 @@ def register(app: typer.Typer) -> None:
         from archfit.usecases.config import load_settings  # noqa: PLC0415
 
         app_: Application = ctx.obj
-        if leader_election:
-            raise Abort(
-                "--leader-election is not supported yet: run one replica (two would export "
-                "every series twice)"
-            )
         for given, what in ((config, "--config"), (lock, "--lock")):
             if given is not None and not given.is_file():
                 raise Abort(f"{what}: {given} is not a file")

@@ -14,6 +14,15 @@ from archfit.cli.commands._common import FORMAT, emit_report, output_format_of
 __all__ = ["register"]
 
 
+IMAGES_HELP = """\
+Inspect the platforms container images ship.
+
+\b
+Examples:
+  archfit images inspect nginx:1.27
+  archfit images inspect --from examples/homelab
+"""
+
 INSPECT_HELP = (
     """\
 Show the platforms, digest and kind of images, asking their registries.
@@ -80,7 +89,7 @@ def _note(resolution: Any) -> str:
 def register(app: typer.Typer) -> None:
     images = typer.Typer(
         name="images",
-        help="Inspect the platforms container images ship.",
+        help=IMAGES_HELP,
         no_args_is_help=True,
     )
     app.add_typer(images, name="images")

@@ -61,8 +61,7 @@ def register(app: typer.Typer) -> None:
             "--lock",
             envvar="ARCHFIT_LOCK",
             help="Lockfile to write (default: the nearest archfit.lock from the first PATH up, "
-            "else one in its directory). "
-            "Env: ARCHFIT_LOCK.",
+            "else one in its directory).",
             dir_okay=False,
         ),
         check: bool = typer.Option(

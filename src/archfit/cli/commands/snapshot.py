@@ -19,8 +19,8 @@ Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, Pods bound t
 PVCs, PVs, StorageClasses, PodDisruptionBudgets and PriorityClasses. Secrets are never read;
 env values, managedFields and last-applied annotations are removed.
 
+\b
 Examples:
-
   archfit snapshot -o homelab.yaml
   archfit snapshot --context prod -o prod.yaml && archfit check prod.yaml
   archfit snapshot -n web > web.yaml

@@ -23,8 +23,8 @@ StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs with warnings. Image pl
 from --lock, then the cache, then the registry within --registry-budget seconds; an image not
 verified in time gets the fallback placement (--fallback-arch, default amd64).
 
+\b
 Examples:
-
   archfit webhook --tls-cert-file tls.crt --tls-private-key-file tls.key \\
       --config archfit.yaml --lock archfit.lock --cache-dir /var/cache/archfit
   archfit webhook --listen 127.0.0.1:8443 --tls-cert-file c --tls-private-key-file k \\

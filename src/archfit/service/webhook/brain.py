@@ -179,6 +179,10 @@ def _requirement_text(req: NodeSelectorRequirement) -> str:
     return f"{req.key} {req.operator}{values}"
 
 
+def _constraint_text(placement: Placement) -> str:
+    return " and ".join(_requirement_text(r) for r in placement.required)
+
+
 def _finding_lines(verdict: WorkloadVerdict) -> list[str]:
     return [f.message for f in verdict.findings if f.severity in {"error", "warning"}]
 
@@ -190,6 +194,16 @@ def _workload(obj: dict[str, Any], request: Mapping[str, Any]) -> Workload:
         SourceRef("admission", origin="AdmissionReview"),
         default_namespace=namespace if isinstance(namespace, str) and namespace else "default",
     )
+
+
+def _evaluate(
+    obj: dict[str, Any], request: Mapping[str, Any], engine: Engine, *, kind: str | None = None
+) -> tuple[Workload, str, WorkloadVerdict]:
+    """The admitted object as a workload, the subject its decision names, and the policy's
+    verdict on it (the same engine `check` runs)."""
+    workload = _workload(obj, request)
+    subject = f"{kind or workload.kind}/{workload.namespace}/{workload.name}"
+    return workload, subject, engine.evaluate(workload)
 
 
 def _unverified(images: Sequence[ImageUse]) -> list[ImageUse]:
@@ -296,6 +310,18 @@ def _respect_user(verdict: WorkloadVerdict, view: View) -> Placement:
     return Placement(placement.allowed_architectures, required, placement.preferred)
 
 
+def _placement_and_lines(
+    verdict: WorkloadVerdict, view: View, unverified: list[ImageUse]
+) -> tuple[Placement, list[str]]:
+    """The placement to apply and the warning lines: the policy's, or, when `unverified` names
+    images, the fallback placement, whose lines replace the "platforms are unknown" findings."""
+    lines = _finding_lines(verdict)
+    if not unverified:
+        return _respect_user(verdict, view), lines
+    placement, more = _fallback(verdict, view, unverified)
+    return placement, [line for line in lines if "platforms are unknown" not in line] + more
+
+
 def _has_toleration(obj: Mapping[str, Any]) -> bool:
     spec = obj.get("spec")
     tolerations = spec.get("tolerations") if isinstance(spec, Mapping) else None
@@ -381,18 +407,13 @@ def _mutate_pod(
     view: View,
     engine: Engine,
 ) -> Decision:
-    workload = _workload(obj, request)
-    subject = f"Pod/{workload.namespace}/{workload.name}"
-    verdict = engine.evaluate(workload)
+    _, subject, verdict = _evaluate(obj, request, engine, kind="Pod")
     if verdict.ignored:
         return Decision(_answer(uid, {"allowed": True}), "ignored", subject=subject)
     unverified = _unverified(verdict.images)
-    lines = _finding_lines(verdict)
-    placement = _respect_user(verdict, view)
+    placement, lines = _placement_and_lines(verdict, view, unverified)
     annotation: str | None = None
     if unverified:
-        placement, more = _fallback(verdict, view, unverified)
-        lines = [line for line in lines if "platforms are unknown" not in line] + more
         annotation = "unverified images: " + ", ".join(u.image for u in unverified)
     arch_ok = not unverified and (
         placement.allowed_architectures is None or "arm64" in placement.allowed_architectures
@@ -402,11 +423,7 @@ def _mutate_pod(
     )
     ops += _extra_ops(obj, annotation=annotation, tolerate=view.options.verified_taint and arch_ok)
     if ops and placement.required:
-        lines.insert(
-            0,
-            "pods are constrained to "
-            + " and ".join(_requirement_text(r) for r in placement.required),
-        )
+        lines.insert(0, "pods are constrained to " + _constraint_text(placement))
     try:
         jsonpatch.JsonPatch(ops).apply(_touched(obj) if _within(ops) else obj, in_place=False)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
@@ -473,17 +490,14 @@ def _validate(
     view: View,
     engine: Engine,
 ) -> Decision:
-    workload = _workload(obj, request)
-    subject = f"{workload.kind}/{workload.namespace}/{workload.name}"
-    verdict = engine.evaluate(workload)
+    workload, subject, verdict = _evaluate(obj, request, engine)
     if verdict.ignored:
         return Decision(_answer(uid, {"allowed": True}), "ignored", subject=subject)
-    lines = _finding_lines(verdict)
-    placement = _respect_user(verdict, view)
-    unverified = _unverified(verdict.images)
-    if unverified and user_architectures(workload, _cluster_architectures(view)) is None:
-        placement, more = _fallback(verdict, view, unverified)
-        lines = [line for line in lines if "platforms are unknown" not in line] + more
+    # A workload that chose its own architecture is judged as written, unverified or not.
+    chose = user_architectures(workload, _cluster_architectures(view)) is not None
+    placement, lines = _placement_and_lines(
+        verdict, view, [] if chose else _unverified(verdict.images)
+    )
     if placement.required:
         reasons = "; ".join(
             f"{u.info.ref.familiar} ships {', '.join(u.info.architectures)}"
@@ -493,7 +507,7 @@ def _validate(
         lines.insert(
             0,
             "its pods will be constrained to "
-            + " and ".join(_requirement_text(r) for r in placement.required)
+            + _constraint_text(placement)
             + (f" ({reasons})" if reasons else ""),
         )
     gap = [f for f in verdict.findings if f.id == "daemonset-not-multiarch"]
