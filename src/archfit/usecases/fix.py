@@ -59,8 +59,10 @@ def unified_diff(old: str | None, new: str, path: str) -> str:
 
 
 def _read(path: str) -> str | None:
+    # newline="": CRLF line ends are kept as they are, and written back so.
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
     except (OSError, UnicodeDecodeError):
         return None
 

@@ -10,7 +10,9 @@ Targets, in the place a person would edit:
 - another chart: its top-level `affinity` value (a note says when the chart is not known to honour
   it); Argo CD values given as a YAML string are not rewritten (a note says so);
 - a document of a Kustomize base outside the paths given (not the user's to edit): a strategic
-  merge patch beside the overlay (or in `patches_dir`), listed under the overlay's `patches:`.
+  merge patch beside the overlay (or in `patches_dir`), listed under the overlay's `patches:`;
+- an item of a `kind: List`: that item; a node other workloads share through YAML anchors:
+  nothing (a note says why, see `targets`).
 
 Pure: file contents come from `read`; the result is the new text per file (unchanged files left
 out) and notes. The usecase writes the files.
@@ -19,6 +21,7 @@ out) and notes. The usecase writes the files.
 from __future__ import annotations
 
 import copy
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +40,7 @@ from archfit.manifests.helm.release import (
     POD_OPTIONS,
     VALUES_ROOT,
 )
+from archfit.manifests.rewrite.targets import list_item, shared_note
 from archfit.manifests.rewrite.variables import place_keeping_variables
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
@@ -118,7 +122,7 @@ class _Files:
             text = self.read(file)
             if text is None:
                 return None
-            self.open[file] = YamlFile.parse(text, where=file)
+            self.open[file] = YamlFile.parse(text, where=file, json=file.endswith(".json"))
         return self.open[file]
 
 
@@ -200,9 +204,28 @@ def plan_fixes(
             plan.files[file] = text
     for file, yfile in files.open.items():
         new = yfile.text()
+        for reason in yfile.refused:
+            plan.notes.append(f"{file}: {reason}; not edited, add the placement by hand")
+        if yfile.refused:
+            plan.written = [w for w in plan.written if f" → {file} (" not in w]
+        for number in yfile.rewritten:
+            plan.notes.append(
+                f"{file}: document {number} was written out whole, its layout could not be kept "
+                "line for line; check the diff"
+            )
         if new != yfile.original:
             plan.files[file] = new
     return plan
+
+
+def _refuse_shared(
+    display: str, doc: Any, path: Sequence[str | int], text: str, plan: FixPlan
+) -> bool:
+    """True (with a note) when an edit at `path` would also change what other workloads share."""
+    note = shared_note(display, doc, path, text)
+    if note is not None:
+        plan.notes.append(note)
+    return note is not None
 
 
 def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
@@ -216,7 +239,14 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
         plan.notes.append(f"{workload.display}: document not found at {workload.source}; skipped")
         return
     kind = "Deployment" if workload.kind == "KnativeService" else workload.kind
-    spec = _walk(yfile.document(index), POD_SPEC_PATHS.get(kind, ("spec",)), create=True)
+    item = list_item(yfile.document(index), workload.kind, workload.name)
+    if item is None:
+        plan.notes.append(f"{workload.display}: not found in the List at {workload.source}")
+        return
+    path = (*item, *POD_SPEC_PATHS.get(kind, ("spec",)))
+    if _refuse_shared(workload.display, yfile.document(index), path, yfile.original, plan):
+        return
+    spec = _walk(yfile.document(index), path, create=True)
     if isinstance(spec, MutableMapping) and place_keeping_variables(
         spec, fix.placement, workload.display, plan.notes
     ):
@@ -253,11 +283,12 @@ def _values(
         assert yfile is not None
         doc = yfile.document(index)
     elif overlay:
-        doc = copy.deepcopy(YamlFile.parse(text, where=file).document(index))
+        base = YamlFile.parse(text, where=file)
+        doc = copy.deepcopy(base.document(index))
     else:
         plan.notes.append(f"{first.display}: {file} is outside the paths given; not edited")
         return
-    edits = _edit_values(doc, group, active, plan)
+    edits = _edit_values(doc, group, active, plan, text)
     if not edits:
         return
     if owned:
@@ -284,6 +315,7 @@ def _values(
         plan=plan,
         patches_dir=patches_dir,
         displays=[d for d, _ in edits],
+        style=base,
     )
 
 
@@ -292,12 +324,14 @@ def _dotted(path: Sequence[str | int]) -> str:
 
 
 def _edit_values(
-    doc: Any, group: list[WorkloadFix], active: list[WorkloadFix], plan: FixPlan
+    doc: Any, group: list[WorkloadFix], active: list[WorkloadFix], plan: FixPlan, text: str
 ) -> list[tuple[str, tuple[str | int, ...]]]:
     """Merge the placements into the release's values in `doc`; returns (workload, document
-    path of each affinity written)."""
+    path of each affinity written). `text` is the file's, to see which anchors it aliases."""
     first = active[0].workload
     root_path = tuple(_parse_path(first.annotations.get(VALUES_ROOT, "")))
+    if _refuse_shared(first.display, doc, root_path, text, plan):
+        return []
     existing = _walk(doc, root_path, create=False)
     if isinstance(existing, str):
         plan.notes.append(
@@ -323,6 +357,8 @@ def _edit_values(
             and not any(f.workload.annotations.get(OWN_AFFINITY) == "true" for f in group)
         )
         if shared:
+            if _refuse_shared(first.display, root, ["defaultPodOptions"], text, plan):
+                return []
             if not isinstance(defaults, MutableMapping):
                 defaults = _walk(root, ["defaultPodOptions"], create=True)
             if place_keeping_variables(defaults, group[0].placement, first.display, plan.notes):
@@ -331,6 +367,8 @@ def _edit_values(
             return edits
         for fix in active:
             pod_path = _parse_path(fix.workload.annotations.get(POD_OPTIONS, ""))
+            if _refuse_shared(fix.workload.display, root, pod_path, text, plan):
+                continue
             pod = _walk(root, pod_path, create=True)
             if not isinstance(pod, MutableMapping):
                 continue
@@ -379,7 +417,8 @@ def _patch(
     index = _doc_index(text, workload.source.file, workload)
     if index is None:
         return
-    doc = copy.deepcopy(YamlFile.parse(text, where=workload.source.file).document(index))
+    base = YamlFile.parse(text, where=workload.source.file)
+    doc = copy.deepcopy(base.document(index))
     spec_path = POD_SPEC_PATHS.get(workload.kind, ("spec",))
     spec = _walk(doc, spec_path, create=True)
     if not isinstance(spec, MutableMapping):
@@ -402,6 +441,7 @@ def _patch(
         plan=plan,
         patches_dir=patches_dir,
         displays=[workload.display],
+        style=base,
     )
 
 
@@ -425,15 +465,17 @@ def _write_patch(
     plan: FixPlan,
     patches_dir: Path | None,
     displays: Sequence[str],
+    style: YamlFile,
 ) -> None:
     """Write `patch` beside the overlay (or in `patches_dir` inside it) and list it under the
-    overlay kustomization's `patches:` (once)."""
+    overlay kustomization's `patches:` (once). The patch is indented as `style`, the file of the
+    document it patches."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq  # noqa: PLC0415
 
     directory = _patch_dir(files, overlay, patches_dir, plan)
     patch_file = directory / name
     header = "# Written by `archfit fix`: node placement for a base outside this repository path.\n"
-    files.created[str(patch_file)] = header + "---\n" + _dump(YamlFile.parse("{}\n"), patch)
+    files.created[str(patch_file)] = header + "---\n" + _dump(style, patch)
     kustomization = next(
         (
             overlay / n
@@ -493,6 +535,11 @@ def check_yaml(text: str, where: str) -> None:
     file before any is written), with the same reader as every other input."""
     if not text.strip():
         raise InputError("empty output", where=where)
+    if where.endswith(".json"):
+        try:
+            json.loads(text.removeprefix("\ufeff"))  # a byte-order mark stays as it was
+        except ValueError as err:
+            raise InputError(f"the rewritten file is not JSON: {err}", where=where) from None
     problems = read_text(text, where).problems
     if problems:
         raise InputError(f"the rewritten file does not parse: {problems[0].message}", where=where)
