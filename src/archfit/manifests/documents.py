@@ -69,11 +69,14 @@ class Document:
     `source` is the file (as given on the command line, joined with the path below it) and the
     1-based line where the object starts (for an item of a List, the item's line). `index` is
     the 0-based number of the YAML document within its file; items of one List share it.
+    `text` is the object's YAML as a renderer printed it, kept only where Flux may substitute
+    variables in it (it holds a `$`); empty otherwise.
     """
 
     body: Mapping[str, Any]
     source: SourceRef
     index: int = 0
+    text: str = ""
 
     @property
     def kind(self) -> str:

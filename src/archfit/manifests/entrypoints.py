@@ -35,7 +35,7 @@ from typing import Any
 
 from archfit.errors import InputError
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
-from archfit.manifests.sources._common import Namespaces
+from archfit.manifests.sources._common import Namespaces, flux_labels
 from archfit.manifests.sources.argodirectory import application_dirs, directory_filter
 from archfit.manifests.sources.interface import FileTree
 from archfit.model.finding import Finding
@@ -93,7 +93,8 @@ _LABELS = ("Application ", "Flux Kustomization ")
 def _deployer_label(origin: str) -> str | None:
     """The deployer that placed a copy (`… (Application argocd/web)`), if one did."""
     last = origin.rsplit(" (", 1)[-1].removesuffix(")") if origin.endswith(")") else origin
-    return last if last.startswith(_LABELS) and " " not in last.split("/", 1)[-1] else None
+    name = last.split("/", 1)[-1].split("@", 1)[0]  # `@file` tells same-named ones apart
+    return last if last.startswith(_LABELS) and " " not in name else None
 
 
 def _reached(reached: frozenset[str], ref: SourceRef, real: Callable[[str], str]) -> bool:
@@ -214,7 +215,23 @@ def _local_refs(files: FileTree, directory: str, body: Mapping[str, Any]) -> lis
                 target = files.real_path(os.path.join(directory, entry))
                 if files.exists(Path(target)):
                     out.append(target)
+    # A generator's input files are applied too, as the data of the object it makes (a
+    # values file Flux substitutes inside its ConfigMap).
+    for key in ("configMapGenerator", "secretGenerator"):
+        for gen in _list(body.get(key)):
+            gen_map = _map(gen)
+            entries = [e for f in ("files", "envs") for e in _list(gen_map.get(f))]
+            for entry in [*entries, gen_map.get("env")]:
+                if isinstance(entry, str):
+                    rel = entry.split("=", 1)[-1].strip()
+                    target = files.real_path(os.path.join(directory, rel))
+                    if files.is_file(Path(target)):
+                        out.append(target)
     return out
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +255,7 @@ def _deployers(
     """The deployers, and the files below what they apply that kustomizations leave out."""
     real = files.real_path
     namespaces = Namespaces(documents)
+    flux_names = flux_labels(documents, namespaces)
     kustomizations = _Kustomizations(documents, files)
     generated: dict[tuple[str, int], list[str]] = {}
     out = []
@@ -259,7 +277,7 @@ def _deployers(
         flux = False
         label = _argo_label(doc)
         if doc.kind == "Kustomization" and doc.group == FLUX_GROUP:
-            label = f"Flux Kustomization {namespaces.of(doc)}/{doc.name}"
+            label = flux_names[(doc.source.file, doc.source.line)]
             found = _flux_dir(files, doc)
             targets = [found] if found else []
             components = _map(doc.body.get("spec")).get("components") or []

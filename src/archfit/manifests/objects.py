@@ -297,7 +297,8 @@ def expand_documents(
     emitted: list[Document] = []
     ready: list[Workload] = []
     superseded: set[SourceRef] = set()
-    findings: list[Finding] = list(read.problems)
+    findings: list[Finding] = []
+    withdrawn: set[str] = set()
     notes: list[str] = []
     for source in SOURCES if sources is None else sources:
         # A source sees what the cluster would get so far: documents an earlier source
@@ -313,13 +314,27 @@ def expand_documents(
                 seen.append(doc)
         ready.extend(output.workloads)
         superseded.update(output.superseded)
+        withdrawn.update(output.withdrawn)
         findings.extend(output.findings)
         notes.extend(f"{source.name}: {note}" for note in output.notes)
+    findings[:0] = [p for p in read.problems if not _withdrawn(p, withdrawn)]
     kept = _dedupe(d for d in emitted if d.source not in superseded)
     built = build_manifest_set(
         kept, workloads=ready, findings=findings, notes=notes, files_read=read.files_read
     )
     return _by_entry_point(built, seen, context, entry)
+
+
+def _withdrawn(problem: Finding, files: set[str]) -> bool:
+    """Whether a source re-read the file of this `invalid-yaml` problem (and said what it
+    found in its own findings)."""
+    ref = problem.source
+    return (
+        bool(files)
+        and problem.id == "invalid-yaml"
+        and ref is not None
+        and os.path.normpath(ref.file) in files
+    )
 
 
 def _by_entry_point(

@@ -15,7 +15,18 @@ _GENERIC = (
     "says what was found and its fix."
 )
 
+_FLUX_SUBSTITUTION = (
+    "What archfit met while applying a Flux Kustomization's post-build substitution "
+    "(`spec.postBuild.substitute` and `substituteFrom`, see "
+    "[sources](sources.md#flux-kustomizations)), said once per Kustomization, at its "
+    "file. The objects are still read; where a value is missing, archfit keeps the "
+    "`${...}` text as written rather than invent one, so an image holding it is an "
+    "`unresolved-image`."
+)
+
 _HELP: dict[str, str] = {
+    "unresolved-variable": _FLUX_SUBSTITUTION,
+    "bad-substitution": _FLUX_SUBSTITUTION,
     "unresolved-images": (
         "Without a lockfile, `check` (and `simulate`, `fix`) resolve the images "
         "online (unless `--offline`). When no registry answers for some of them, archfit says "

@@ -305,14 +305,13 @@ def test_functions(tmp_path: Path) -> None:
 
 
 def test_flux_substitution_rules() -> None:
-    from archfit.manifests.sources.fluxkustomization import substitute
+    from archfit.manifests.sources.envsubst import expand
 
     variables = {"APP": "plex", "EMPTY": ""}
-    assert substitute("${APP}-data", variables) == "plex-data"
-    assert substitute("${SIZE:=5Gi}", variables) == "5Gi"
-    assert substitute("${EMPTY:-fallback}", variables) == "fallback"
-    assert substitute("${UNKNOWN}", variables) == "${UNKNOWN}"
-    assert substitute({"a": ["${APP}", 3]}, variables) == {"a": ["plex", 3]}
+    assert expand("${APP}-data", variables.get).text == "plex-data"
+    assert expand("${SIZE:=5Gi}", variables.get).text == "5Gi"
+    assert expand("${EMPTY:-fallback}", variables.get).text == "fallback"
+    assert expand("[${UNSET}]", variables.get).text == "[]"
 
 
 def test_flux_kustomization_target_namespace_and_components(tmp_path: Path) -> None:

@@ -53,8 +53,8 @@ from archfit.manifests.rewrite.copies import (
     generated_marker,
     overlay_parts,
 )
-from archfit.manifests.rewrite.placement import apply_placement
 from archfit.manifests.rewrite.targets import list_item, shared_note
+from archfit.manifests.rewrite.variables import place_keeping_variables
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import Workload
@@ -300,7 +300,9 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
     if _refuse_shared(workload.display, yfile.document(index), path, yfile.original, plan):
         return
     spec = _walk(yfile.document(index), path, create=True)
-    if isinstance(spec, MutableMapping) and apply_placement(spec, fix.placement):
+    if isinstance(spec, MutableMapping) and place_keeping_variables(
+        spec, fix.placement, workload.display, plan.notes
+    ):
         yfile.mark_changed(index)
         plan.written.append(f"{workload.display} → {workload.source.file} (pod template)")
         if workload.kind == "KnativeService":
@@ -432,7 +434,7 @@ def _edit_values(
                 return []
             if not isinstance(defaults, MutableMapping):
                 defaults = _walk(root, ["defaultPodOptions"], create=True)
-            if apply_placement(defaults, group[0].placement):
+            if place_keeping_variables(defaults, group[0].placement, first.display, plan.notes):
                 path = (*root_path, "defaultPodOptions", "affinity")
                 edits.extend((f.workload.display, path) for f in active)
             return edits
@@ -452,7 +454,7 @@ def _edit_values(
             ):
                 # A controller's own affinity replaces the default one: start from it.
                 pod["affinity"] = copy.deepcopy(defaults["affinity"])
-            if apply_placement(pod, fix.placement):
+            if place_keeping_variables(pod, fix.placement, fix.workload.display, plan.notes):
                 edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
         return edits
     chart = first.annotations.get("archfit.dev/helm-chart", "")
@@ -478,7 +480,7 @@ def _edit_values(
     target = _walk(root, pod_path, create=True) if pod_path else root
     if not isinstance(target, MutableMapping):
         return edits
-    if apply_placement(target, active[0].placement):
+    if place_keeping_variables(target, active[0].placement, first.display, plan.notes):
         edits.append((first.display, (*root_path, *pod_path, "affinity")))
         if (
             layout == "chart"
@@ -533,7 +535,8 @@ def _patch(
     spec = _walk(doc, spec_path, create=True)
     if not isinstance(spec, MutableMapping):
         return
-    apply_placement(spec, fix.placement)
+    if not place_keeping_variables(spec, fix.placement, workload.display, plan.notes):
+        return
     from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
 
     patch = _patch_head(doc, workload.kind)

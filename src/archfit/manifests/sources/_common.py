@@ -16,12 +16,15 @@ from archfit.manifests.sources.interface import FileTree
 __all__ = [
     "CLUSTER_SCOPED_KINDS",
     "DEFAULT_NAMESPACE",
+    "ORIGIN_ANNOTATION",
     "Namespaces",
     "chart_defaults",
     "effective",
     "file_text",
     "find_local_dir",
+    "flux_labels",
     "index_objects",
+    "without_origin",
     "yaml_mapping",
 ]
 
@@ -168,3 +171,52 @@ def effective(documents: Sequence[Document]) -> list[Document]:
         if d.source.origin.startswith("kustomize ")
     }
     return [d for d in documents if d.source.origin or (d.source.file, d.source.line) not in copied]
+
+
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+
+
+def _mapping_of(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def without_origin(body: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The object without the origin annotation archfit asked for, and the origin's path."""
+    meta = dict(_mapping_of(body.get("metadata")))
+    annotations = dict(_mapping_of(meta.get("annotations")))
+    origin = annotations.pop(ORIGIN_ANNOTATION, None)
+    if origin is None:
+        return dict(body), None
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    path = None
+    for line in str(origin).splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "path":
+            path = value.strip()
+    return {**body, "metadata": meta}, path
+
+
+FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
+
+
+def flux_labels(
+    documents: Iterable[Document], namespaces: Namespaces
+) -> dict[tuple[str, int], str]:
+    """The label of each Flux Kustomization, by the file and line it was read from:
+    `Flux Kustomization <namespace>/<name>`, with `@<file>` added where several share it (the
+    `apps` Kustomization of every cluster), so that the copies each one makes stay its own. The
+    entry points and the Flux source name deployers with it, so they always agree."""
+    found: dict[tuple[str, int], Document] = {}
+    for doc in documents:
+        if doc.kind == "Kustomization" and doc.group == FLUX_KUSTOMIZE_GROUP:
+            key = (doc.source.file, doc.source.line)
+            if key not in found or not doc.source.origin:
+                found[key] = doc
+    base = {k: f"Flux Kustomization {namespaces.of(d)}/{d.name}" for k, d in found.items()}
+    counts: dict[str, int] = {}
+    for label in base.values():
+        counts[label] = counts.get(label, 0) + 1
+    return {k: label if counts[label] == 1 else f"{label}@{k[0]}" for k, label in base.items()}

@@ -6,9 +6,12 @@ known) and, for every object read from it (directly, or through a Kustomize over
 
 - sets `metadata.namespace` to `spec.targetNamespace` when given (as Flux does for namespaced
   objects);
-- applies `spec.postBuild.substitute`: `${VAR}`, `${VAR:=default}` and `${VAR:-default}` in string
-  values, unless the object is annotated `kustomize.toolkit.fluxcd.io/substitute: disabled`
-  (`substituteFrom` ConfigMaps/Secrets are not read);
+- applies post-build substitution (`spec.postBuild.substitute` and `substituteFrom` ConfigMaps
+  and Secrets found in the repository) to each object's YAML text as kustomize-controller does
+  (`fluxvars` reads the variables, `envsubst` is drone/envsubst's grammar, `fluxsubst` applies
+  it); a generator's input file (a values file a `configMapGenerator` embeds, which Flux
+  substitutes inside the ConfigMap) that is valid YAML only once substituted is not reported
+  invalid;
 - instantiates `spec.components` (Kustomize components, often templates such as a backup claim
   named `${APP}`) once per Kustomization that uses them; the component's own documents, which are
   templates, are superseded.
@@ -21,55 +24,26 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import Document
-from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces
+from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces, flux_labels
+from archfit.manifests.sources.fluxsubst import Substitution, TextCache, generator_inputs
+from archfit.manifests.sources.fluxvars import read_variables
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
+from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef
 
-__all__ = ["FluxKustomizationSource", "substitute"]
+__all__ = ["FluxKustomizationSource"]
 
 GROUP = "kustomize.toolkit.fluxcd.io"
-DISABLED = "kustomize.toolkit.fluxcd.io/substitute"
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*))?\}")
 
 
 def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def substitute(value: Any, variables: Mapping[str, str]) -> Any:
-    """`value` with `${VAR}` forms replaced in every string (Flux's envsubst rules: `:=`/`:-`
-    give a default when the variable is unset or empty; an unknown variable without a default is
-    left as written)."""
-    if isinstance(value, str):
-        if "${" not in value:
-            return value
-
-        def one(match: re.Match[str]) -> str:
-            name, op, default = match.group(1), match.group(2), match.group(3)
-            found = variables.get(name)
-            if found:
-                return found
-            if op is not None:
-                return default or ""
-            return match.group(0) if found is None else found
-
-        return _VAR.sub(one, value)
-    # Containers are rebuilt only along paths that change, so that an object without variables
-    # comes back as the very same object (and is not copied).
-    if isinstance(value, Mapping):
-        items = {k: substitute(v, variables) for k, v in value.items()}
-        return value if all(items[k] is v for k, v in value.items()) else items
-    if isinstance(value, list):
-        out = [substitute(v, variables) for v in value]
-        return value if all(a is b for a, b in zip(out, value, strict=True)) else out
-    return value
 
 
 def _resolve(files: FileTree, relative: str, anchor: Path) -> Path | None:
@@ -103,9 +77,22 @@ class FluxKustomizationSource:
         if not flux:
             return SourceOutput()
         namespaces = Namespaces(documents)
+        labels = flux_labels(documents, namespaces)
         emitted: list[Document] = []
         superseded: set[SourceRef] = set()
         notes: list[str] = []
+        findings: list[Finding] = []
+        cache = TextCache(context.files)
+        # Files not valid YAML as written: the Kustomizations that build each one, and how
+        # many of them substitute it (its first read's problems go only when all do).
+        rereads: dict[str, list[bool]] = {}
+        kustomize_docs = [
+            d
+            for d in documents
+            if d.kind == "Kustomization"
+            and d.api_version.startswith("kustomize.config")
+            and not d.source.origin
+        ]
         by_dir: dict[str, list[Document]] = {}
         by_overlay: dict[str, list[Document]] = {}
         for doc in documents:
@@ -130,12 +117,13 @@ class FluxKustomizationSource:
                 continue
             target_ns = spec.get("targetNamespace")
             target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
-            variables = {
-                str(k): str(v)
-                for k, v in _map(_map(spec.get("postBuild")).get("substitute")).items()
-                if v is not None
-            }
-            label = f"Flux Kustomization {namespaces.of(ks)}/{ks.name}"
+            label = labels[(ks.source.file, ks.source.line)]
+            variables = read_variables(ks, documents, namespaces)
+            subst = (
+                Substitution(variables, label, cache)
+                if variables.active and not variables.invalid
+                else None
+            )
             base = os.path.normpath(directory)
             members: list[Document] = []
             seen: set[int] = set()
@@ -158,13 +146,43 @@ class FluxKustomizationSource:
                 members.extend(docs)
                 if not docs:
                     notes.append(f"{label}: component {component} not found below {directory}")
+            copied: set[SourceRef] = set()
+            unchanged: list[Document] = []
             for doc in members:
-                copy_ = _instantiate(doc, target_ns, variables, label, namespaces)
+                body = subst.document(doc) if subst is not None else None
+                copy_ = _instantiate(doc, target_ns, body, label, namespaces)
                 if copy_ is not None:
                     emitted.append(copy_)
-                    superseded.add(doc.source)
+                    copied.add(doc.source)
+                else:
+                    unchanged.append(doc)
+            # Objects of one generator share their source: once one of them is copied (and
+            # its source superseded), the others are copied too, or they would be hidden.
+            for doc in unchanged:
+                if doc.source in copied:
+                    copy_ = _instantiate(doc, None, None, label, namespaces, force=True)
+                    emitted.extend([copy_] if copy_ is not None else [])
+            superseded.update(copied)
+            dirs_built = [base] + [
+                os.path.normpath(directory / c)
+                for c in spec.get("components") or []
+                if isinstance(c, str)
+            ]
+            for file in generator_inputs(kustomize_docs, dirs_built):
+                if not Substitution.invalid_as_written(cache, file):
+                    continue
+                rereads.setdefault(file, []).append(subst is not None)
+                if subst is not None:
+                    subst.file(file)
+            if subst is not None or variables.invalid:
+                findings.extend((subst or Substitution(variables, label, cache)).report(ks))
+        withdrawn = frozenset(f for f, subs in rereads.items() if all(subs))
         return SourceOutput(
-            documents=tuple(emitted), superseded=frozenset(superseded), notes=tuple(notes)
+            documents=tuple(emitted),
+            superseded=frozenset(superseded),
+            notes=tuple(notes),
+            findings=tuple(findings),
+            withdrawn=withdrawn,
         )
 
 
@@ -180,22 +198,22 @@ def _component_docs(
 def _instantiate(
     doc: Document,
     namespace: str | None,
-    variables: Mapping[str, str],
+    substituted: Mapping[str, Any] | None,
     label: str,
     namespaces: Namespaces,
+    *,
+    force: bool = False,
 ) -> Document | None:
     body: dict[str, Any] = dict(doc.body)
     meta = dict(_map(body.get("metadata")))
     changed = False
-    if _map(meta.get("annotations")).get(DISABLED) != "disabled":
-        substituted = substitute(doc.body, variables)
-        if substituted is not doc.body:
-            body, changed = dict(substituted), True
-            meta = dict(_map(body.get("metadata")))
+    if substituted is not None:
+        body, changed = dict(substituted), True
+        meta = dict(_map(body.get("metadata")))
     if namespace and doc.kind not in CLUSTER_SCOPED_KINDS and meta.get("namespace") != namespace:
         meta["namespace"] = namespace
         changed = True
-    if not changed:
+    if not changed and not force:
         return None
     meta.setdefault("namespace", namespaces.of(doc))
     body["metadata"] = meta

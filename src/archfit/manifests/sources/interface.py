@@ -143,6 +143,9 @@ class SourceOutput:
     superseded: frozenset[SourceRef] = frozenset()
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # Files whose `invalid-yaml` problems from the first read this source replaces with its
+    # own findings (Flux substitution makes them valid, or invalid elsewhere).
+    withdrawn: frozenset[str] = frozenset()
 
 
 @runtime_checkable

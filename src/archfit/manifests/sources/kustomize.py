@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text
+from archfit.manifests.documents import KUSTOMIZATION_FILES, Document, read_text, split_documents
 from archfit.manifests.renderers import KustomizeRenderer
-from archfit.manifests.sources._common import Namespaces, file_text
+from archfit.manifests.sources._common import Namespaces, file_text, without_origin
 from archfit.manifests.sources.interface import FileTree, NoFiles, SourceContext, SourceOutput
 from archfit.manifests.sources.kustomization_fields import kustomization_findings, require_shape
 from archfit.manifests.sources.kustomize_images import apply_images
@@ -330,6 +330,9 @@ def _render(
     if build.output is None:
         return None, build.tool, build.error
     result = read_text(build.output, str(directory / "kustomization.yaml"))
+    # The text of each object is kept when it may hold Flux substitution variables: Flux
+    # substitutes the built YAML, whose quoting decides what a value becomes.
+    chunks = split_documents(build.output) if "$" in build.output else []
     by_origin: dict[tuple[str, str], list[Document]] = {}
     for doc in tree.documents:
         key = (os.path.normpath(files.resolve(Path(doc.source.file))), doc.kind)
@@ -337,7 +340,7 @@ def _render(
     affixes = _affixes(tree)
     out = []
     for doc in result.documents:
-        body, origin = _without_origin(doc.body)
+        body, origin = without_origin(doc.body)
         candidates = tree.documents
         if origin is not None:
             path = os.path.normpath(Path(build.origin_root or directory, origin))
@@ -349,31 +352,16 @@ def _render(
                 body,
                 SourceRef(where.file, where.line, f"kustomize {directory}"),
                 match.index if match is not None else doc.index,
+                _chunk(chunks, doc.index),
             )
         )
     return out, build.tool, None
 
 
-_ORIGIN = "config.kubernetes.io/origin"
-
-
-def _without_origin(body: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """The object without the origin annotation archfit asked for, and the origin's path."""
-    meta = dict(_map(body.get("metadata")))
-    annotations = dict(_map(meta.get("annotations")))
-    origin = annotations.pop(_ORIGIN, None)
-    if origin is None:
-        return dict(body), None
-    if annotations:
-        meta["annotations"] = annotations
-    else:
-        meta.pop("annotations", None)
-    path = None
-    for line in str(origin).splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "path":
-            path = value.strip()
-    return {**body, "metadata": meta}, path
+def _chunk(chunks: list[tuple[int, str]], index: int) -> str:
+    if index < len(chunks) and "$" in chunks[index][1]:
+        return chunks[index][1]
+    return ""
 
 
 def _affixes(tree: _Tree) -> tuple[set[str], set[str]]:
@@ -428,12 +416,17 @@ def _generated(kdoc: Document, namespaces: Namespaces, files: FileTree) -> list[
                     k, _, v = literal.partition("=")
                     data[k] = v
             field_name = "data" if kind == "ConfigMap" else "stringData"
-            body = {
-                "apiVersion": "v1",
-                "kind": kind,
-                "metadata": {"name": gen["name"], "namespace": gen.get("namespace") or ns},
-                field_name: data,
-            }
+            meta: dict[str, Any] = {"name": gen["name"], "namespace": gen.get("namespace") or ns}
+            # Labels and annotations of `generatorOptions`, then the generator's own `options`
+            # (Flux reads `kustomize.toolkit.fluxcd.io/substitute: disabled` from them).
+            for part in ("labels", "annotations"):
+                marks = {
+                    **_map(_map(kdoc.body.get("generatorOptions")).get(part)),
+                    **_map(_map(gen.get("options")).get(part)),
+                }
+                if marks:
+                    meta[part] = {str(k): str(v) for k, v in marks.items()}
+            body = {"apiVersion": "v1", "kind": kind, "metadata": meta, field_name: data}
             out.append(
                 Document(
                     body,
