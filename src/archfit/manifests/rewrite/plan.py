@@ -19,134 +19,46 @@ Targets, in the place a person would edit:
 
 Pure: file contents come from `read`; the result is the new text per file (unchanged files left
 out) and notes. The usecase writes the files.
+
+This module chooses the target; the values of a release are written by `releasevalues`, overlay
+patches by `overlaypatch`, on the state kept in `planfiles`.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from archfit.errors import InputError
-from archfit.manifests.documents import Document, read_text
-from archfit.manifests.helm.release import (
-    CHART_PLACEMENT_VALUES,
-    CHART_READS_AFFINITY,
-    DEFAULT_AFFINITY,
-    DOCUMENT,
-    LAYOUT,
-    OVERLAY,
-    OWN_AFFINITY,
-    POD_OPTIONS,
-    VALUES_FILE,
-    VALUES_ROOT,
-)
-from archfit.manifests.rewrite.chartvalues import rendered_chart_edits
+from archfit.manifests.documents import read_text
+from archfit.manifests.helm.release import DOCUMENT, LAYOUT, VALUES_ROOT
 from archfit.manifests.rewrite.copies import (
     WorkloadFix,
     differing_copies,
     generated_marker,
     overlay_parts,
 )
-from archfit.manifests.rewrite.targets import list_item, shared_note
+from archfit.manifests.rewrite.overlaypatch import _patch
+from archfit.manifests.rewrite.planfiles import (
+    FixPlan,
+    _doc_index,
+    _documents,
+    _Files,
+    _owned,
+    _refuse_shared,
+    _walk,
+)
+from archfit.manifests.rewrite.releasevalues import _values
+from archfit.manifests.rewrite.targets import list_item
 from archfit.manifests.rewrite.variables import place_keeping_variables
-from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
-from archfit.model.workload import Workload
 
 __all__ = ["FixPlan", "WorkloadFix", "check_yaml", "plan_fixes"]
 
-# Charts whose top-level `affinity` value reaches every pod they create (checked against their
-# values.yaml). Others (cert-manager: per component; reloader: under `reloader.deployment`) get
-# the value written with a note to check it.
-KNOWN_AFFINITY_CHARTS = frozenset(
-    {"metrics-server", "external-dns", "coredns", "descheduler", "spegel"}
-)
+
 KUSTOMIZE_ORIGIN = "kustomize "
-
-
-@dataclass
-class FixPlan:
-    """New text per file path (as given), and one line per decision worth telling."""
-
-    files: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-
-
-def _parse_path(text: str) -> list[str | int]:
-    out: list[str | int] = []
-    for part in text.replace("[", ".[").split("."):
-        if not part:
-            continue
-        out.append(int(part[1:-1]) if part.startswith("[") else part)
-    return out
-
-
-def _walk(node: Any, path: Sequence[str | int], *, create: bool) -> Any:
-    for part in path:
-        if isinstance(part, int):
-            if not isinstance(node, list) or part >= len(node):
-                return None
-            node = node[part]
-            continue
-        if not isinstance(node, MutableMapping):
-            return None
-        child = node.get(part)
-        if child is None and create:
-            from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
-
-            node[part] = CommentedMap()
-            child = node[part]
-        node = child
-    return node
-
-
-class _Files:
-    def __init__(self, read: Callable[[str], str | None], resolve: Callable[[str], str]) -> None:
-        self.read = read
-        self.resolve = resolve
-        self.open: dict[str, YamlFile] = {}
-        self.created: dict[str, str] = {}
-
-    def get(self, file: str) -> YamlFile | None:
-        if file not in self.open:
-            text = self.read(file)
-            if text is None:
-                return None
-            self.open[file] = YamlFile.parse(text, where=file, json=file.endswith(".json"))
-        return self.open[file]
-
-
-def _owned(files: _Files, file: str, roots: Sequence[Path]) -> bool:
-    target = files.resolve(file)
-    for root in roots:
-        base = files.resolve(str(root))
-        if target == base or target.startswith(base.rstrip(os.sep) + os.sep):
-            return True
-    return False
-
-
-@lru_cache(maxsize=64)
-def _documents(text: str, file: str) -> tuple[Document, ...]:
-    return tuple(read_text(text, file).documents)
-
-
-def _doc_index(text: str, file: str, workload: Workload) -> int | None:
-    """The YAML document of `file` that `workload` was read from (by line, then by name)."""
-    documents = _documents(text, file)
-    for doc in documents:
-        if doc.source.line == workload.source.line and doc.kind in {workload.kind, "Service"}:
-            return doc.index
-    for doc in documents:
-        if doc.kind == workload.kind and doc.name == workload.name:
-            return doc.index
-    return None
 
 
 def plan_fixes(
@@ -271,16 +183,6 @@ def _generated(
     )
 
 
-def _refuse_shared(
-    display: str, doc: Any, path: Sequence[str | int], text: str, plan: FixPlan
-) -> bool:
-    """True (with a note) when an edit at `path` would also change what other workloads share."""
-    note = shared_note(display, doc, path, text)
-    if note is not None:
-        plan.notes.append(note)
-    return note is not None
-
-
 def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
     workload = fix.workload
     yfile = files.get(workload.source.file)
@@ -310,341 +212,6 @@ def _raw(fix: WorkloadFix, files: _Files, plan: FixPlan) -> None:
                 f"{workload.display}: Knative applies affinity only with the "
                 "kubernetes.podspec-affinity feature enabled"
             )
-
-
-def _values(
-    file: str,
-    index: int,
-    group: list[WorkloadFix],
-    *,
-    files: _Files,
-    plan: FixPlan,
-    roots: Sequence[Path],
-    patches_dir: Path | None,
-    patch_only: bool = False,
-) -> None:
-    """Write the placements of one release's workloads into its values (or an overlay patch;
-    only a patch with `patch_only`)."""
-    active = [f for f in group if f.active]
-    # Values kept in a file of their own (an Argo CD `$values/…` file): edited there.
-    values_file = active[0].workload.annotations.get(VALUES_FILE) if active else None
-    if values_file:
-        file, index = values_file, 0
-    text = files.read(file) if active else None
-    if text is None:
-        return
-    first = active[0].workload
-    owned = _owned(files, file, roots) and not patch_only
-    overlay = first.annotations.get(OVERLAY)
-    yfile: YamlFile | None = None
-    if owned:
-        yfile = files.get(file)
-        assert yfile is not None
-        doc = yfile.document(index)
-    elif overlay:
-        base = YamlFile.parse(text, where=file)
-        doc = copy.deepcopy(base.document(index))
-    else:
-        plan.notes.append(f"{first.display}: {file} is outside the paths given; not edited")
-        return
-    edits = _edit_values(doc, group, active, plan, text)
-    if not edits:
-        return
-    if owned:
-        assert yfile is not None
-        yfile.mark_changed(index)
-        for display, path in edits:
-            plan.written.append(f"{display} → {file} ({_dotted(path)})")
-        return
-    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
-
-    patch = _patch_head(doc, str(doc.get("kind")))
-    for _, path in edits:
-        node: Any = patch
-        for key in path[:-1]:
-            node = node.setdefault(key, CommentedMap())
-        node[path[-1]] = _walk(doc, path, create=False)
-    meta = doc.get("metadata") if isinstance(doc, Mapping) else None
-    name = str(meta.get("name")) if isinstance(meta, Mapping) else first.name
-    _write_patch(
-        Path(overlay or "."),
-        f"archfit-placement-{str(doc.get('kind')).lower()}-{name}.yaml",
-        patch,
-        files=files,
-        plan=plan,
-        patches_dir=patches_dir,
-        displays=[d for d, _ in edits],
-        why=(
-            f"{os.path.relpath(file, overlay or '.')}, which other overlays deploy with another "
-            "placement"
-            if patch_only
-            else "a base outside this repository path"
-        ),
-        style=base,
-    )
-
-
-def _dotted(path: Sequence[str | int]) -> str:
-    return ".".join(str(p) for p in path)
-
-
-def _edit_values(
-    doc: Any, group: list[WorkloadFix], active: list[WorkloadFix], plan: FixPlan, text: str
-) -> list[tuple[str, tuple[str | int, ...]]]:
-    """Merge the placements into the release's values in `doc`; returns (workload, document
-    path of each affinity written). `text` is the file's, to see which anchors it aliases."""
-    first = active[0].workload
-    root = "" if first.annotations.get(VALUES_FILE) else first.annotations.get(VALUES_ROOT, "")
-    root_path = tuple(_parse_path(root))
-    if _refuse_shared(first.display, doc, root_path, text, plan):
-        return []
-    existing = _walk(doc, root_path, create=False)
-    if isinstance(existing, str):
-        plan.notes.append(
-            f"{first.display}: values are a YAML string at {first.annotations[VALUES_ROOT]}; "
-            "move them to valuesObject or add the affinity by hand"
-        )
-        return []
-    root = _walk(doc, root_path, create=True)
-    if not isinstance(root, MutableMapping):
-        return []
-    layout = first.annotations.get(LAYOUT, "")
-    edits: list[tuple[str, tuple[str | int, ...]]] = []
-    if layout == "app-template-current":
-        defaults = root.get("defaultPodOptions")
-        own = [
-            _walk(root, _parse_path(f.workload.annotations.get(POD_OPTIONS, "")), create=False)
-            for f in group
-        ]
-        if _affinity_elsewhere(group, defaults, own):
-            plan.notes.append(
-                f"{first.display}: its affinity is set in values read from elsewhere (valuesFrom "
-                "or a values file), which an affinity written here would replace; not edited, "
-                "add the placement there"
-            )
-            return []
-        shared = (
-            len(active) == len(group)
-            and all(f.placement == group[0].placement for f in group)
-            and not any(isinstance(o, Mapping) and o.get("affinity") for o in own)
-            and not any(f.workload.annotations.get(OWN_AFFINITY) == "true" for f in group)
-        )
-        if shared:
-            if _refuse_shared(first.display, root, ["defaultPodOptions"], text, plan):
-                return []
-            if not isinstance(defaults, MutableMapping):
-                defaults = _walk(root, ["defaultPodOptions"], create=True)
-            if place_keeping_variables(defaults, group[0].placement, first.display, plan.notes):
-                path = (*root_path, "defaultPodOptions", "affinity")
-                edits.extend((f.workload.display, path) for f in active)
-            return edits
-        for fix in active:
-            pod_path = _parse_path(fix.workload.annotations.get(POD_OPTIONS, ""))
-            if _refuse_shared(fix.workload.display, root, pod_path, text, plan):
-                continue
-            pod = _walk(root, pod_path, create=True)
-            if not isinstance(pod, MutableMapping):
-                continue
-            strategy = str(root.get("defaultPodOptionsStrategy") or "overwrite")
-            if (
-                "affinity" not in pod
-                and isinstance(defaults, Mapping)
-                and defaults.get("affinity")
-                and strategy == "overwrite"
-            ):
-                # A controller's own affinity replaces the default one: start from it.
-                pod["affinity"] = copy.deepcopy(defaults["affinity"])
-            if place_keeping_variables(pod, fix.placement, fix.workload.display, plan.notes):
-                edits.append((fix.workload.display, (*root_path, *pod_path, "affinity")))
-        return edits
-    chart = first.annotations.get("archfit.dev/helm-chart", "")
-    reads = first.annotations.get(CHART_READS_AFFINITY)
-    probed = CHART_PLACEMENT_VALUES in first.annotations
-    selector_reaches_all = all(
-        "nodeSelector" in f.workload.annotations.get(CHART_PLACEMENT_VALUES, "").split(",")
-        for f in group
-    )
-    if layout == "chart" and probed and (reads != "false" or selector_reaches_all):
-        return rendered_chart_edits(root, root_path, group, active, plan.notes)
-    if layout == "chart" and reads == "false":
-        # A local chart whose templates never mention affinity: a value would change nothing,
-        # and the templates are the chart's source, not a place archfit edits.
-        plan.notes.append(
-            f"{first.display}: not edited: no template of chart {chart!r} mentions affinity, so "
-            "an `affinity` value would not reach its pods; add the placement to the pod spec "
-            "in the chart's templates by hand, or have the chart read `.Values.affinity`"
-        )
-        return []
-    # A pod spec the values embed (`template.spec`) holds every image: its affinity is the one.
-    pod_path = _parse_path(first.annotations.get(POD_OPTIONS, "")) if layout == "chart" else []
-    target = _walk(root, pod_path, create=True) if pod_path else root
-    if not isinstance(target, MutableMapping):
-        return edits
-    if place_keeping_variables(target, active[0].placement, first.display, plan.notes):
-        edits.append((first.display, (*root_path, *pod_path, "affinity")))
-        if (
-            layout == "chart"
-            and not pod_path
-            and chart not in KNOWN_AFFINITY_CHARTS
-            and reads != "true"
-        ):
-            plan.notes.append(
-                f"{first.display}: wrote the top-level `affinity` value; chart {chart!r} is not "
-                "known to archfit, check that it passes `affinity` to every pod it creates"
-            )
-    return edits
-
-
-def _affinity_elsewhere(group: list[WorkloadFix], defaults: Any, own: list[Any]) -> bool:
-    """Whether the assembled values set an affinity (default or a controller's) that the
-    values being edited do not: lists replace lists when Helm values merge, so an affinity
-    written here would drop its terms instead of adding to them."""
-    written_default = isinstance(defaults, Mapping) and bool(defaults.get("affinity"))
-    if not written_default and any(
-        f.workload.annotations.get(DEFAULT_AFFINITY) == "true" for f in group
-    ):
-        return True
-    return any(
-        f.workload.annotations.get(OWN_AFFINITY) == "true"
-        and not (isinstance(o, Mapping) and o.get("affinity"))
-        for f, o in zip(group, own, strict=True)
-    )
-
-
-def _patch(
-    fix: WorkloadFix,
-    overlay: str,
-    files: _Files,
-    plan: FixPlan,
-    patches_dir: Path | None,
-    *,
-    why: str = "a base outside this repository path",
-) -> None:
-    """A strategic merge patch in `overlay` for a raw base document outside the paths given."""
-    workload = fix.workload
-    text = files.read(workload.source.file)
-    if text is None:
-        plan.notes.append(f"{workload.display}: base {workload.source.file} not readable")
-        return
-    index = _doc_index(text, workload.source.file, workload)
-    if index is None:
-        return
-    base = YamlFile.parse(text, where=workload.source.file)
-    doc = copy.deepcopy(base.document(index))
-    spec_path = POD_SPEC_PATHS.get(workload.kind, ("spec",))
-    spec = _walk(doc, spec_path, create=True)
-    if not isinstance(spec, MutableMapping):
-        return
-    if not place_keeping_variables(spec, fix.placement, workload.display, plan.notes):
-        return
-    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
-
-    patch = _patch_head(doc, workload.kind)
-    node = patch
-    for key in spec_path:
-        node[key] = CommentedMap()
-        node = node[key]
-    node["affinity"] = spec["affinity"]
-    _write_patch(
-        Path(overlay),
-        f"archfit-placement-{workload.kind.lower()}-{workload.name}.yaml",
-        patch,
-        files=files,
-        plan=plan,
-        patches_dir=patches_dir,
-        displays=[workload.display],
-        why=why,
-        style=base,
-    )
-
-
-def _patch_head(doc: Any, kind: str) -> Any:
-    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
-
-    meta = doc.get("metadata") if isinstance(doc, Mapping) else None
-    patch = CommentedMap()
-    patch["apiVersion"] = doc.get("apiVersion") if isinstance(doc, Mapping) else None
-    patch["kind"] = str(doc.get("kind") or kind) if isinstance(doc, Mapping) else kind
-    patch["metadata"] = CommentedMap(name=meta.get("name") if isinstance(meta, Mapping) else "")
-    if isinstance(meta, Mapping) and meta.get("namespace"):
-        # Kustomize matches a patch by namespace too: without it, a namespaced base is not found.
-        patch["metadata"]["namespace"] = meta["namespace"]
-    return patch
-
-
-def _write_patch(
-    overlay: Path,
-    name: str,
-    patch: Any,
-    *,
-    files: _Files,
-    plan: FixPlan,
-    patches_dir: Path | None,
-    displays: Sequence[str],
-    style: YamlFile,
-    why: str = "a base outside this repository path",
-) -> None:
-    """Write `patch` beside the overlay (or in `patches_dir` inside it) and list it under the
-    overlay kustomization's `patches:` (once). The patch is indented as `style`, the file of the
-    document it patches."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # noqa: PLC0415
-
-    directory = _patch_dir(files, overlay, patches_dir, plan)
-    patch_file = directory / name
-    header = f"# Written by `archfit fix`: node placement for {why}.\n"
-    files.created[str(patch_file)] = header + "---\n" + _dump(style, patch)
-    kustomization = next(
-        (
-            overlay / n
-            for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")
-            if files.read(str(overlay / n)) is not None
-        ),
-        None,
-    )
-    kfile = files.get(str(kustomization)) if kustomization is not None else None
-    if kfile is None:
-        plan.notes.append(f"{displays[0]}: no kustomization in {overlay}; patch not listed")
-        return
-    rel = os.path.relpath(patch_file, overlay)
-    for i in range(len(kfile)):
-        kdoc = kfile.document(i)
-        if not isinstance(kdoc, MutableMapping):
-            continue
-        patches = kdoc.get("patches")
-        if patches is None:
-            kdoc["patches"] = patches = CommentedSeq()
-        if not any(isinstance(p, Mapping) and p.get("path") == rel for p in patches):
-            patches.append(CommentedMap(path=rel))
-            kfile.mark_changed(i)
-        break
-    for display in displays:
-        plan.written.append(f"{display} → {patch_file} (patch listed in {kustomization})")
-
-
-def _patch_dir(files: _Files, overlay: Path, patches_dir: Path | None, plan: FixPlan) -> Path:
-    """Where the overlay's patch goes: `patches_dir` below the overlay (kustomize loads patch
-    files only from inside the kustomization's directory), else the overlay itself."""
-    if patches_dir is None:
-        return overlay
-    if not patches_dir.is_absolute():
-        return overlay / patches_dir
-    if _owned(files, str(patches_dir), [overlay]):
-        return patches_dir
-    note = (
-        f"--patches {patches_dir} is outside the overlay {overlay}; kustomize would refuse to "
-        "load a patch from there, so it was written into the overlay"
-    )
-    if note not in plan.notes:
-        plan.notes.append(note)
-    return overlay
-
-
-def _dump(template: YamlFile, data: Any) -> str:
-    import io  # noqa: PLC0415
-
-    stream = io.StringIO()
-    template._yaml().dump(data, stream)
-    return stream.getvalue()
 
 
 def check_yaml(text: str, where: str) -> None:
