@@ -169,6 +169,24 @@ def test_kustomization_entries_kustomize_would_reject(tmp_path: Path) -> None:
     ]
 
 
+def test_kustomize_images_with_a_numeric_tag(tmp_path: Path) -> None:
+    # kustomize build rejects `newTag: 1.10` (a YAML number) for the string field.
+    root = repo(
+        tmp_path,
+        **{
+            "web.yaml": deployment(),
+            "kustomization.yaml": "resources: [web.yaml]\n"
+            "images:\n  - name: nginx\n    newTag: 1.10\n  - name: redis\n    newTag: '7.4'\n",
+        },
+    )
+    run = archfit("check", str(root), "-o", "json")
+    assert _findings(run)["invalid-kustomization"] == [
+        f"{root}/kustomization.yaml:1: images[0].newTag: 1.1 is a number, not a string "
+        "(kustomize build fails: cannot unmarshal number into Go struct field "
+        "Image.images.newTag of type string)"
+    ]
+
+
 def test_binary_and_unreadable_entries_in_a_tree(tmp_path: Path) -> None:
     root = repo(tmp_path, **{"web.yaml": deployment()})
     (root / "blob.yaml").write_bytes(b"\x00\x01\xfe\xff\xfe")

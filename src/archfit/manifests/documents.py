@@ -12,6 +12,8 @@ Contract of `read_bytes` (and of `read_documents`, which applies it to every fil
 - documents that are not Kubernetes objects (Helm values, Talos configs, compose files) are
   skipped quietly; `kustomization.yaml` files are kept (kustomize allows them to omit
   `apiVersion`/`kind`, which are filled in) because sources and namespace defaulting need them;
+- a document that is not YAML but holds template tags (`{%`, `{{`: an Ansible role's Jinja
+  template, a Go template) is a template, not a broken manifest: skipped quietly;
 - broken YAML becomes an `invalid-yaml` finding with `file:line`, a file that is not UTF-8 a
   `not-yaml` one and an unreadable file an `unreadable` one; the other documents of the same
   file are kept. It never raises for content.
@@ -248,6 +250,8 @@ class _Reader:
         try:
             body = decode(chunk)
         except yaml.YAMLError as err:
+            if "{%" in chunk or "{{" in chunk:
+                return  # a template (Jinja, Go): valid as what it is, not a manifest
             self.result.problems.append(self._error(err, first, chunk))
             return
         if body is None:

@@ -36,7 +36,7 @@ from typing import Any
 from archfit.errors import InputError
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
 from archfit.manifests.sources._common import Namespaces, flux_labels
-from archfit.manifests.sources.argodirectory import application_dirs
+from archfit.manifests.sources.argodirectory import application_dirs, directory_filter
 from archfit.manifests.sources.interface import FileTree
 from archfit.model.finding import Finding
 from archfit.model.workload import SourceRef, Workload
@@ -57,6 +57,9 @@ class EntryPoint:
     reached: frozenset[str]
     deployers: frozenset[str] = frozenset()
     path: str = ""
+    # Files below what is reached that a kustomization beside or above them does not list:
+    # kustomize (and so Flux, Argo CD) never applies them.
+    unlisted: frozenset[str] = frozenset()
 
     def reaches(self, ref: SourceRef, real: Callable[[str], str]) -> bool:
         """Whether `ref` is below what this entry point reaches; `real` is the real path of a
@@ -64,6 +67,8 @@ class EntryPoint:
         label = _deployer_label(ref.origin)
         if label is not None and label not in self.deployers:
             return False  # a copy another entry point's Application or Kustomization made
+        if not ref.origin.startswith("kustomize ") and real(ref.file) in self.unlisted:
+            return False
         return _reached(self.reached, ref, real)
 
 
@@ -129,6 +134,16 @@ class _Kustomizations:
             ):
                 self._bodies[os.path.dirname(files.real_path(doc.source.file))] = doc.body
         self._refs: dict[str, list[str]] = {}
+        # Files a walk applied (listed, or in a directory without a kustomization), and files
+        # it passed that a kustomization there does not list; see `unlisted`.
+        self._listed: set[str] = set()
+        self._skipped: set[str] = set()
+
+    @property
+    def unlisted(self) -> frozenset[str]:
+        """The files below applied directories that no kustomization lists and no walk applied
+        otherwise (another kustomization may list one by a `../` path)."""
+        return frozenset(self._skipped - self._listed)
 
     def closure(self, start: Iterable[str]) -> set[str]:
         """`start` plus what the `kustomization.yaml`s found in them name, transitively."""
@@ -140,15 +155,35 @@ class _Kustomizations:
                 continue
             out.add(current)
             if not self._files.is_dir(Path(current)):
+                self._listed.add(current)
                 continue
-            # Flux builds a directory without a kustomization.yaml from every file below it,
-            # and from the kustomizations of its subdirectories: follow those too.
-            for directory, subdirs, files in self._files.walk(Path(current)):
-                subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-                name = next((n for n in files if n in KUSTOMIZATION_FILES), None)
-                if name is not None:
-                    pending.extend(self.refs(directory, name))
+            self._walk(current, pending)
         return out
+
+    def _walk(self, top: str, pending: list[str]) -> None:
+        """Flux builds a directory without a kustomization.yaml from every file below it, and
+        from the kustomizations of its subdirectories, each of which applies only what it
+        names (queued on `pending`); the rest there is skipped."""
+        for directory, subdirs, files in self._files.walk(Path(top)):
+            subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+            name = next((n for n in files if n in KUSTOMIZATION_FILES), None)
+            if name is None:
+                self._listed.update(os.path.join(directory, n) for n in files)
+                continue
+            refs = self.refs(directory, name)
+            pending.extend(refs)
+            self._listed.add(os.path.join(directory, name))
+            named = set(refs)
+            self._skipped.update(
+                os.path.join(directory, n) for n in files if os.path.join(directory, n) not in named
+            )
+            for sub in subdirs:
+                below = os.path.join(directory, sub)
+                if below not in named:
+                    for inner, dirs, names in self._files.walk(Path(below)):
+                        dirs[:] = [d for d in dirs if not d.startswith(".")]
+                        self._skipped.update(os.path.join(inner, n) for n in names)
+            subdirs[:] = []  # what the kustomization names is followed through `pending`
 
     def refs(self, directory: str, name: str) -> list[str]:
         found = self._refs.get(directory)
@@ -180,6 +215,18 @@ def _local_refs(files: FileTree, directory: str, body: Mapping[str, Any]) -> lis
                 target = files.real_path(os.path.join(directory, entry))
                 if files.exists(Path(target)):
                     out.append(target)
+    # A generator's input files are read by the kustomization too (a values file embedded in a
+    # ConfigMap): they are deployed, not left out.
+    for key in ("configMapGenerator", "secretGenerator"):
+        for entry in body.get(key) or []:
+            gen = _map(entry)
+            env = [gen["env"]] if isinstance(gen.get("env"), str) else []
+            for item in [*(gen.get("files") or []), *(gen.get("envs") or []), *env]:
+                if isinstance(item, str):
+                    rel = item.partition("=")[2] or item
+                    target = files.real_path(os.path.join(directory, rel.strip()))
+                    if files.exists(Path(target)):
+                        out.append(target)
     return out
 
 
@@ -200,7 +247,8 @@ def _argo_label(doc: Document) -> str:
 
 def _deployers(
     documents: Sequence[Document], roots: Sequence[Path], files: FileTree
-) -> list[_Deployer]:
+) -> tuple[list[_Deployer], frozenset[str]]:
+    """The deployers, and the files below what they apply that kustomizations leave out."""
     real = files.real_path
     namespaces = Namespaces(documents)
     flux_names = flux_labels(documents, namespaces)
@@ -246,22 +294,32 @@ def _deployers(
         path = real(targets[0]) if flux and targets else ""
         closed = tuple(sorted(closure))
         out.append(_Deployer(doc, real(doc.source.file), closed, flux, label, path=path))
-    return out
+    return out, kustomizations.unlisted
 
 
 def _argo_targets(doc: Document, roots: Sequence[Path], files: FileTree) -> list[str]:
     """What an Application applies: a directory (recursively, or rendered by Kustomize), or
     only the files directly in a plain directory (Argo CD does not recurse by default)."""
     out: list[str] = []
-    for directory, recurse, _src in application_dirs(doc, roots, files):
-        if recurse or any(files.is_file(directory / n) for n in KUSTOMIZATION_FILES):
+    for directory, recurse, src in application_dirs(doc, roots, files):
+        if any(files.is_file(directory / n) for n in KUSTOMIZATION_FILES):
             out.append(str(directory))
-        else:
-            out.extend(
-                str(f)
-                for f in files.list_dir(directory)
-                if files.is_file(f) and f.suffix in {".yaml", ".yml", ".json"}
-            )
+            continue
+        directory_spec = _map(src.get("directory"))
+        if recurse and not directory_spec.get("include") and not directory_spec.get("exclude"):
+            out.append(str(directory))
+            continue
+        applied = directory_filter(src)
+        listed = (
+            [Path(top, name) for top, _dirs, names in files.walk(directory) for name in names]
+            if recurse
+            else [f for f in files.list_dir(directory) if files.is_file(f)]
+        )
+        out.extend(
+            str(f)
+            for f in listed
+            if f.suffix in {".yaml", ".yml", ".json"} and applied(os.path.relpath(f, directory))
+        )
     return out
 
 
@@ -275,7 +333,7 @@ def find_entry_points(
 ) -> tuple[EntryPoint, ...]:
     """The entry points of the documents read from `roots` (empty: none found), looking for
     the directories deployers apply in `files`."""
-    deployers = _deployers(documents, roots, files)
+    deployers, unlisted = _deployers(documents, roots, files)
     if not deployers:
         return ()
     first = roots[0] if roots else Path()
@@ -300,9 +358,18 @@ def find_entry_points(
         places[_relative(where, base)] = where
     out = []
     for name, group in sorted(names.items()):
-        reached, labels = _closure(group, deployers)
+        reached, labels = _closure(group, deployers, unlisted)
         roots_at = tuple(str(d.doc.source) for d in group)
-        out.append(EntryPoint(name, roots_at, frozenset(reached), frozenset(labels), places[name]))
+        out.append(
+            EntryPoint(
+                name,
+                roots_at,
+                frozenset(reached),
+                frozenset(labels),
+                places[name],
+                frozenset(unlisted),
+            )
+        )
     return tuple(out)
 
 
@@ -315,7 +382,7 @@ def _app_level(d: _Deployer) -> bool:
 
 
 def _closure(
-    start: Sequence[_Deployer], deployers: Sequence[_Deployer]
+    start: Sequence[_Deployer], deployers: Sequence[_Deployer], unlisted: frozenset[str]
 ) -> tuple[set[str], set[str]]:
     """The paths and the labels of the deployers reached from `start`, transitively (a
     deployer's own file is reached: an ApplicationSet's file leads to what it generated)."""
@@ -332,7 +399,11 @@ def _closure(
         reached.add(d.file)
         labels.add(d.label)
         frozen = frozenset(reached)
-        pending.extend(o for o in deployers if id(o) not in done and _under(o.file, frozen))
+        pending.extend(
+            o
+            for o in deployers
+            if id(o) not in done and o.file not in unlisted and _under(o.file, frozen)
+        )
     return reached, labels
 
 

@@ -35,8 +35,10 @@ _HELP: dict[str, str] = {
     ),
     "invalid-kustomization": (
         "A `kustomization.yaml` entry `kustomize build` would fail on: a `resources`, `bases` "
-        "or `components` entry that names nothing on disk, or a `namespace` that is not a "
-        "string. A field of the wrong type altogether (`patches: 5`, `configMapGenerator: 3`) "
+        "or `components` entry that names nothing on disk, a `namespace` that is not a "
+        "string, or an `images` entry whose `newTag` (`name`, `newName`, `digest`) is a YAML "
+        "number: `newTag: 1.10` is the number 1.1, which kustomize refuses for a string field "
+        "(quote it). A field of the wrong type altogether (`patches: 5`, `configMapGenerator: 3`) "
         "is not a finding but an input error (exit 2, naming the file and field): nothing "
         "below that overlay can be read."
     ),

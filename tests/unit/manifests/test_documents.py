@@ -282,3 +282,13 @@ def test_reading_restores_the_garbage_collector() -> None:
     read_text(POD.format("a"))
     read_documents([])
     assert gc.isenabled()
+
+
+def test_a_jinja_or_go_template_is_not_broken_yaml() -> None:
+    # An Ansible role's template: not YAML until rendered, and not a manifest.
+    jinja = "{% if control %}\ncluster-init: true\n{% endif %}\nnode-name: {{ host }}\n"
+    assert read_text(jinja, "roles/k3s/templates/config.yaml").problems == []
+    go = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }\n"
+    assert read_text(go, "t.yaml").problems == []
+    broken = read_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [\n", "b.yaml").problems
+    assert [p.id for p in broken] == ["invalid-yaml"]

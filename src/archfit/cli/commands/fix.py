@@ -146,5 +146,7 @@ def register(app: typer.Typer) -> None:
             terminal.line(("would write " if dry_run else "wrote ") + change)
         for note in outcome.notes:
             terminal.warn(note)
-        if not outcome.files:
+        if not outcome.files and outcome.notes:
+            terminal.line("nothing written: the notes above say what is left to do by hand")
+        elif not outcome.files:
             terminal.line("nothing to change: every placement is already written")

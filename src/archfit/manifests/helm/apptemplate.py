@@ -13,8 +13,11 @@ and `persistence` into volumes (and claims it creates). Two layouts exist:
 
 The result is Kubernetes-shaped objects that `archfit.model.k8s` converts like any manifest, each
 with the values path a person edits (`controllers.plex.pod`, `defaultPodOptions`, or the top level).
-Names follow the chart version in use. From 3.x: the release name, with `-<controller>` appended
-when several controllers are enabled (never twice), or `forceRename`/`prefix`/`suffix` when given.
+Names follow the chart version in use. The base is the release name (or `fullnameOverride`, or
+`<release>-<global.nameOverride>`; app-template overrides the top-level `nameOverride` itself).
+From 3.x: `<prefix>-`, base, `-<controller>` when several controllers are enabled (or
+`global.alwaysAppendIdentifierToResourceName`), `-<suffix>`, each part skipped when the name already
+ends with it, lower-cased; or `forceRename`.
 In 2.x (the common library's `controller.valuesToObject`): the `main` controller is named after
 the release and every other one `<release>-<controller>`, or `<release>-<nameOverride>` when the
 controller sets `nameOverride`. An unknown version is read as the current one.
@@ -145,15 +148,16 @@ def _expand(text: Any, release: str, namespace: str) -> Any:
 
 
 def _fullname(values: Mapping[str, Any], release: str) -> str:
+    """The chart's `fullname`: app-template sets `global.nameOverride` to the release name unless
+    one is given, so the top-level `nameOverride` of the common library never applies to it."""
     global_ = _map(values.get("global"))
-    if global_.get("fullnameOverride"):
-        return str(global_["fullnameOverride"])
-    if values.get("fullnameOverride"):
-        return str(values["fullnameOverride"])
-    name_override = global_.get("nameOverride") or values.get("nameOverride")
-    if name_override and str(name_override) not in release:
-        return f"{release}-{name_override}"
-    return release
+    override = global_.get("fullnameOverride") or values.get("fullnameOverride")
+    if override:
+        name = str(override)
+    else:
+        short = str(global_.get("nameOverride") or release)
+        name = release if short in release else f"{release}-{short}"
+    return name[:63].rstrip("-")
 
 
 def _resource_name(
@@ -166,19 +170,21 @@ def _resource_name(
     r: str,
     ns: str,
 ) -> str:
+    """`determineResourceNameFromValues` of the common library (3.x and later): `forceRename`, or
+    `<prefix>-` + fullname + `-<identifier>` (several items, or always) + `-<suffix>`, each part
+    skipped when the name already ends with it; the result is lower-cased."""
     if item.get("forceRename"):
-        return str(_expand(item["forceRename"], r, ns))
+        return str(_expand(item["forceRename"], r, ns)).lower()
     name = base
     prefix = str(_expand(item.get("prefix") or "", r, ns))
-    if prefix and not name.startswith(prefix):
-        name = f"{prefix}-{name}" if not prefix.endswith("-") else prefix + name
-    suffix = item.get("suffix")
-    if suffix is None and (many or always):
-        suffix = identifier
-    suffix = str(_expand(suffix or "", r, ns))
-    if suffix and name != suffix and not name.endswith(f"-{suffix}"):
+    if prefix and prefix != name:
+        name = f"{prefix}-{name}"
+    if (many or always) and identifier != name and not name.endswith(f"-{identifier}"):
+        name = f"{name}-{identifier}"
+    suffix = str(_expand(item.get("suffix") or "", r, ns))
+    if suffix and not name.endswith(f"-{suffix}"):
         name = f"{name}-{suffix}"
-    return name
+    return name.lower()
 
 
 def _container(cid: str, spec: Mapping[str, Any], release: str, namespace: str) -> dict[str, Any]:

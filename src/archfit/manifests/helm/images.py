@@ -13,14 +13,16 @@ without the chart; such images are listed with `tag_from_chart=True` and no pars
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from archfit.errors import InvalidValue
 from archfit.model.image import ImageRef
 
-__all__ = ["ValuesImage", "find_images", "image_string"]
+__all__ = ["ValuesImage", "find_images", "go_number_text", "image_string"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +35,37 @@ class ValuesImage:
     tag_from_chart: bool = False
 
 
+def go_number_text(value: float) -> str:
+    """A number as Helm prints it: values are JSON, so every number is a float64, printed with
+    Go's `%v` (shortest digits; an exponent from 1e+06 up or below 1e-04). `tag: 1.10` renders
+    as `1.1`, `tag: 20240101` as `2.0240101e+07`."""
+    number = float(value)
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "+Inf" if number > 0 else "-Inf"
+    if number == 0:
+        return "-0" if math.copysign(1.0, number) < 0 else "0"
+    sign, digit_tuple, exponent = Decimal(repr(number)).normalize().as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    point = len(digits) + int(exponent)  # digits before the decimal point
+    head = "-" if sign else ""
+    exp10 = point - 1
+    if exp10 < -4 or exp10 >= 6:
+        mantissa = digits[0] + (f".{digits[1:]}" if len(digits) > 1 else "")
+        return f"{head}{mantissa}e{'-' if exp10 < 0 else '+'}{abs(exp10):02d}"
+    if point <= 0:
+        return f"{head}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return head + digits + "0" * (point - len(digits))
+    return f"{head}{digits[:point]}.{digits[point:]}"
+
+
 def _scalar_text(value: Any) -> str:
     if value is None or isinstance(value, bool):
         return ""
+    if isinstance(value, int | float):
+        return go_number_text(value)
     return str(value).strip()
 
 

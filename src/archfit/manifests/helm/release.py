@@ -21,6 +21,7 @@ the values path as `origin`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,12 +34,14 @@ from archfit.manifests.helm.images import find_images
 from archfit.manifests.helm.locate import line_of
 from archfit.manifests.renderers import HelmRenderer
 from archfit.model.finding import Finding
-from archfit.model.k8s import pod_template_from_spec
+from archfit.model.k8s import POD_SPEC_PATHS, pod_template_from_spec
 from archfit.model.workload import SourceRef, Workload
 
 __all__ = [
     "CHART",
+    "CHART_PLACEMENT_VALUES",
     "CHART_READS_AFFINITY",
+    "DEFAULT_AFFINITY",
     "DOCUMENT",
     "LAYOUT",
     "OVERLAY",
@@ -46,6 +49,7 @@ __all__ = [
     "POD_OPTIONS",
     "RELEASE",
     "TEMPLATE",
+    "VALUES_FILE",
     "VALUES_PATH",
     "VALUES_ROOT",
     "Release",
@@ -59,9 +63,17 @@ CHART = "archfit.dev/helm-chart"
 VALUES_ROOT = "archfit.dev/values-root"
 VALUES_PATH = "archfit.dev/values-path"
 POD_OPTIONS = "archfit.dev/pod-options"
+# The file holding all of the release's values (one Argo CD `$values/…` file and nothing inline):
+# `fix` edits it, with the values root at its top.
+VALUES_FILE = "archfit.dev/values-file"
 LAYOUT = "archfit.dev/values-layout"
 DOCUMENT = "archfit.dev/document-index"
 OWN_AFFINITY = "archfit.dev/own-pod-affinity"
+# `defaultPodOptions.affinity` is set in the assembled values (inline, or from valuesFrom).
+DEFAULT_AFFINITY = "archfit.dev/default-pod-affinity"
+# On workloads of a rendered local chart: which of `affinity`, `nodeSelector` its values declare
+# (comma-separated, maybe empty), so that `fix` writes only a value the chart reads.
+CHART_PLACEMENT_VALUES = "archfit.dev/chart-placement-values"
 # Whether the local chart that rendered an object reads an `affinity` value ("true": a template
 # names `.Values.affinity`; "false": no template mentions affinity); absent when not known.
 CHART_READS_AFFINITY = "archfit.dev/chart-reads-affinity"
@@ -99,6 +111,7 @@ class Release:
     chart_dir: Path | None = None
     problems: tuple[str, ...] = ()
     file_text: str | None = None
+    values_file: str = ""
     undeployed: bool = False
     reads_affinity: Mapping[tuple[str, ...], bool] = field(default_factory=dict)
 
@@ -150,6 +163,7 @@ def _where(
         VALUES_PATH: values_path,
         POD_OPTIONS: pod_options,
         LAYOUT: layout,
+        **({VALUES_FILE: release.values_file} if release.values_file else {}),
     }
     reads = release.reads_affinity.get(())
     if reads is not None:
@@ -226,6 +240,8 @@ def _app_template(release: Release, out: ReleaseOutput) -> None:
         namespace=release.namespace,
         chart_version=release.version,
     )
+    defaults = release.values.get("defaultPodOptions")
+    default_affinity = isinstance(defaults, Mapping) and bool(defaults.get("affinity"))
     for controller in derivation.controllers:
         values_path = controller.values_path
         annotations = {
@@ -237,6 +253,7 @@ def _app_template(release: Release, out: ReleaseOutput) -> None:
             ),
             DOCUMENT: str(release.document.index),
             OWN_AFFINITY: "true" if controller.own_affinity else "false",
+            DEFAULT_AFFINITY: "true" if default_affinity else "false",
             **_overlay(release),
         }
         body = _annotate(controller.manifest, annotations)
@@ -273,13 +290,20 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, why: str) -> None:
         name = image.path.replace(".", "-").replace("[", "-").replace("]", "")[-63:] or "image"
         if image.ref is not None:
             containers.append({"name": name, "image": str(image.ref)})
-    values = release.values
+    pod_path = _embedded_pod_spec([i.path for i in images])
+    values: Any = release.values
+    for part in _path_parts(pod_path):
+        if isinstance(part, int):
+            values = values[part] if isinstance(values, list) and part < len(values) else {}
+        else:
+            values = values.get(part) if isinstance(values, Mapping) else {}
+    values = values if isinstance(values, Mapping) else {}
     pod: dict[str, Any] = {"containers": containers}
     for key in ("affinity", "nodeSelector", "tolerations"):
         if isinstance(values.get(key), Mapping | list) and values.get(key):
             pod[key] = values[key]
     annotations = {
-        **_where(release),
+        **_where(release, pod_options=pod_path),
         DOCUMENT: str(release.document.index),
         **_overlay(release),
     }
@@ -311,11 +335,71 @@ def _not_rendered(release: Release, out: ReleaseOutput, *, why: str) -> None:
     )
 
 
+_POD_SPEC_IMAGE = re.compile(r"^(?:(.*)\.)?(?:containers|initContainers)\[\d+\]\.image$")
+
+
+def _embedded_pod_spec(paths: Sequence[str]) -> str:
+    """The values path of the one pod spec every image sits in (`template.spec` when values
+    embed a pod template, as gha-runner-scale-set does), "" when they sit elsewhere: that pod
+    spec, not a top-level `affinity` the chart may not have, is where placement belongs."""
+    found = {m.group(1) or "" for m in map(_POD_SPEC_IMAGE.match, paths) if m is not None}
+    matched = all(_POD_SPEC_IMAGE.match(p) for p in paths)
+    return found.pop() if paths and matched and len(found) == 1 else ""
+
+
+def _path_parts(path: str) -> list[str | int]:
+    out: list[str | int] = []
+    for part in path.replace("[", ".[").split("."):
+        if part:
+            out.append(int(part[1:-1]) if part.startswith("[") else part)
+    return out
+
+
+_PROBE = "archfit.dev/probe"
+
+
+def _honoured_values(
+    helm: HelmRenderer, release: Release
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Which of the top-level `affinity` and `nodeSelector` values reach each workload's pod
+    spec, found by rendering once more with a probe label in both: `fix` writes only a value
+    the workload's template reads. (kind, name) → the values that reach it."""
+    assert release.chart_dir is not None
+    values = dict(release.values)
+    term = {"matchExpressions": [{"key": _PROBE, "operator": "Exists"}]}
+    values["affinity"] = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}
+        }
+    }
+    selector = release.values.get("nodeSelector")
+    values["nodeSelector"] = {**(selector if isinstance(selector, Mapping) else {}), _PROBE: "x"}
+    try:
+        text = helm.render(release.chart_dir, release.name, release.namespace, values)
+    except InputError:
+        return {}
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    for doc in read_text(text, release.document.source.file).documents:
+        spec: Any = doc.body
+        for key in POD_SPEC_PATHS.get(doc.kind, ()):
+            spec = spec.get(key) if isinstance(spec, Mapping) else None
+        if not isinstance(spec, Mapping):
+            continue
+        found = []
+        if _PROBE in str(spec.get("affinity")):
+            found.append("affinity")
+        if isinstance(spec.get("nodeSelector"), Mapping) and _PROBE in spec["nodeSelector"]:
+            found.append("nodeSelector")
+        out[doc.kind, doc.name] = tuple(found)
+    return out
+
+
 def _render(helm: HelmRenderer, release: Release) -> list[Document]:
     assert release.chart_dir is not None
     text = helm.render(release.chart_dir, release.name, release.namespace, release.values)
     result = read_text(text, f"{release.document.source.file}")
     origin = f"{release.display} rendered from chart {release.chart}"
+    honoured = _honoured_values(helm, release)
     if release.undeployed:
         origin += " with its own values (nothing in the input installs it)"
     templates = _templates(text)
@@ -336,9 +420,15 @@ def _render(helm: HelmRenderer, release: Release) -> list[Document]:
             where.pop(CHART_READS_AFFINITY, None)
             if reads is not None:
                 where[CHART_READS_AFFINITY] = "true" if reads else "false"
+        else:
+            # The chart's own objects: which top-level values reach them (probed by rendering).
+            declared = honoured.get((str(body.get("kind")), str(meta.get("name"))), ())
+            where[CHART_PLACEMENT_VALUES] = ",".join(declared)
         if template:
             where[TEMPLATE] = template
-        body = _annotate(body, where)
+        body = _annotate(
+            body, {**where, DOCUMENT: str(release.document.index), **_overlay(release)}
+        )
         docs.append(
             Document(
                 body,

@@ -9,8 +9,11 @@ Targets, in the place a person would edit:
   `affinity`;
 - another chart: its top-level `affinity` value (a note says when the chart is not known to honour
   it); Argo CD values given as a YAML string are not rewritten (a note says so);
-- a document of a Kustomize base outside the paths given (not the user's to edit): a strategic
-  merge patch beside the overlay (or in `patches_dir`), listed under the overlay's `patches:`;
+- a document of a Kustomize base outside the paths given (not the user's to edit), or one that
+  several overlays deploy with different placements (an edit would reach them all): a strategic
+  merge patch beside each overlay (or in `patches_dir`), listed under the overlay's `patches:`;
+- a document of a generated file (Flux's `gotk-components.yaml`, "DO NOT EDIT"): a patch in the
+  kustomization beside it that lists it, else nothing and a note.
 - an item of a `kind: List`: that item; a node other workloads share through YAML anchors:
   nothing (a note says why, see `targets`).
 
@@ -32,19 +35,28 @@ from typing import Any
 from archfit.errors import InputError
 from archfit.manifests.documents import Document, read_text
 from archfit.manifests.helm.release import (
+    CHART_PLACEMENT_VALUES,
     CHART_READS_AFFINITY,
+    DEFAULT_AFFINITY,
     DOCUMENT,
     LAYOUT,
     OVERLAY,
     OWN_AFFINITY,
     POD_OPTIONS,
+    VALUES_FILE,
     VALUES_ROOT,
+)
+from archfit.manifests.rewrite.chartvalues import rendered_chart_edits
+from archfit.manifests.rewrite.copies import (
+    WorkloadFix,
+    differing_copies,
+    generated_marker,
+    overlay_parts,
 )
 from archfit.manifests.rewrite.targets import list_item, shared_note
 from archfit.manifests.rewrite.variables import place_keeping_variables
 from archfit.manifests.rewrite.yamlrt import YamlFile
 from archfit.model.k8s import POD_SPEC_PATHS
-from archfit.model.placement import Placement
 from archfit.model.workload import Workload
 
 __all__ = ["FixPlan", "WorkloadFix", "check_yaml", "plan_fixes"]
@@ -56,21 +68,6 @@ KNOWN_AFFINITY_CHARTS = frozenset(
     {"metrics-server", "external-dns", "coredns", "descheduler", "spegel"}
 )
 KUSTOMIZE_ORIGIN = "kustomize "
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadFix:
-    """One workload and its placement. Pass every workload, also those with nothing to add or
-    that are ignored: the controllers of one app-template release share `defaultPodOptions`, so
-    whether it may be written depends on all of them."""
-
-    workload: Workload
-    placement: Placement
-    ignored: bool = False
-
-    @property
-    def active(self) -> bool:
-        return not self.ignored and not self.placement.unconstrained
 
 
 @dataclass
@@ -166,6 +163,8 @@ def plan_fixes(
     follows symbolic links on disk; the default is lexical)."""
     plan = FixPlan()
     files = _Files(read, resolve)
+    fixes = list(fixes)
+    per_overlay = differing_copies(fixes)
     releases: dict[tuple[str, int, str], list[WorkloadFix]] = {}
     for fix in fixes:
         workload = fix.workload
@@ -185,9 +184,25 @@ def plan_fixes(
             )
             continue
         origin = workload.source.origin
-        if origin.startswith(KUSTOMIZE_ORIGIN) and not _owned(files, workload.source.file, roots):
+        if origin.startswith(KUSTOMIZE_ORIGIN) and (
+            not _owned(files, workload.source.file, roots)
+            or (workload.source.file, workload.source.line) in per_overlay
+        ):
+            # A base outside the paths given, or one whose overlays need different placements
+            # (an edit of the base would reach every overlay): a patch in this overlay.
             overlay = origin[len(KUSTOMIZE_ORIGIN) :].split(" (", 1)[0]
-            _patch(fix, overlay, files, plan, patches_dir)
+            shared = _owned(files, workload.source.file, roots)
+            why = (
+                f"{os.path.relpath(workload.source.file, overlay)}, which other overlays "
+                "deploy with another placement"
+                if shared
+                else "a base outside this repository path"
+            )
+            _patch(fix, overlay, files, plan, patches_dir, why=why)
+            continue
+        generated = generated_marker(files.read(workload.source.file) or "")
+        if generated:
+            _generated(fix, generated, files, plan, patches_dir)
             continue
         if not _owned(files, workload.source.file, roots):
             plan.notes.append(
@@ -197,7 +212,18 @@ def plan_fixes(
             continue
         _raw(fix, files, plan)
     for (file, index, _), group in releases.items():
-        _values(file, index, group, files=files, plan=plan, roots=roots, patches_dir=patches_dir)
+        parts = overlay_parts(group)
+        for overlay, part in parts.items():
+            _values(
+                file,
+                index,
+                part,
+                files=files,
+                plan=plan,
+                roots=roots,
+                patches_dir=patches_dir,
+                patch_only=bool(overlay) and len(parts) > 1,
+            )
     # New patch files first: a kustomization must never list a patch that is not written yet.
     for file, text in files.created.items():
         if read(file) != text:
@@ -216,6 +242,33 @@ def plan_fixes(
         if new != yfile.original:
             plan.files[file] = new
     return plan
+
+
+def _generated(
+    fix: WorkloadFix, marker: str, files: _Files, plan: FixPlan, patches_dir: Path | None
+) -> None:
+    """A document of a generated file: a patch in the kustomization beside it that lists it
+    (Flux's documented way to customise its controllers), else a note."""
+    workload = fix.workload
+    directory = Path(workload.source.file).parent
+    name = Path(workload.source.file).name
+    for kname in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        text = files.read(str(directory / kname))
+        if text is None:
+            continue
+        listed = any(
+            isinstance(entry, str) and os.path.normpath(entry) == name
+            for doc in _documents(text, str(directory / kname))
+            for entry in (doc.body.get("resources") or [])
+        )
+        if listed:
+            why = f"{name}, which is generated ({marker})"
+            _patch(fix, str(directory), files, plan, patches_dir, why=why)
+            return
+    plan.notes.append(
+        f"{workload.display}: {workload.source.file} is generated ({marker!r}); not edited, "
+        "add the placement where it is generated"
+    )
 
 
 def _refuse_shared(
@@ -268,14 +321,20 @@ def _values(
     plan: FixPlan,
     roots: Sequence[Path],
     patches_dir: Path | None,
+    patch_only: bool = False,
 ) -> None:
-    """Write the placements of one release's workloads into its values (or an overlay patch)."""
+    """Write the placements of one release's workloads into its values (or an overlay patch;
+    only a patch with `patch_only`)."""
     active = [f for f in group if f.active]
+    # Values kept in a file of their own (an Argo CD `$values/…` file): edited there.
+    values_file = active[0].workload.annotations.get(VALUES_FILE) if active else None
+    if values_file:
+        file, index = values_file, 0
     text = files.read(file) if active else None
     if text is None:
         return
     first = active[0].workload
-    owned = _owned(files, file, roots)
+    owned = _owned(files, file, roots) and not patch_only
     overlay = first.annotations.get(OVERLAY)
     yfile: YamlFile | None = None
     if owned:
@@ -315,6 +374,12 @@ def _values(
         plan=plan,
         patches_dir=patches_dir,
         displays=[d for d, _ in edits],
+        why=(
+            f"{os.path.relpath(file, overlay or '.')}, which other overlays deploy with another "
+            "placement"
+            if patch_only
+            else "a base outside this repository path"
+        ),
         style=base,
     )
 
@@ -329,7 +394,8 @@ def _edit_values(
     """Merge the placements into the release's values in `doc`; returns (workload, document
     path of each affinity written). `text` is the file's, to see which anchors it aliases."""
     first = active[0].workload
-    root_path = tuple(_parse_path(first.annotations.get(VALUES_ROOT, "")))
+    root = "" if first.annotations.get(VALUES_FILE) else first.annotations.get(VALUES_ROOT, "")
+    root_path = tuple(_parse_path(root))
     if _refuse_shared(first.display, doc, root_path, text, plan):
         return []
     existing = _walk(doc, root_path, create=False)
@@ -350,6 +416,13 @@ def _edit_values(
             _walk(root, _parse_path(f.workload.annotations.get(POD_OPTIONS, "")), create=False)
             for f in group
         ]
+        if _affinity_elsewhere(group, defaults, own):
+            plan.notes.append(
+                f"{first.display}: its affinity is set in values read from elsewhere (valuesFrom "
+                "or a values file), which an affinity written here would replace; not edited, "
+                "add the placement there"
+            )
+            return []
         shared = (
             len(active) == len(group)
             and all(f.placement == group[0].placement for f in group)
@@ -386,6 +459,13 @@ def _edit_values(
         return edits
     chart = first.annotations.get("archfit.dev/helm-chart", "")
     reads = first.annotations.get(CHART_READS_AFFINITY)
+    probed = CHART_PLACEMENT_VALUES in first.annotations
+    selector_reaches_all = all(
+        "nodeSelector" in f.workload.annotations.get(CHART_PLACEMENT_VALUES, "").split(",")
+        for f in group
+    )
+    if layout == "chart" and probed and (reads != "false" or selector_reaches_all):
+        return rendered_chart_edits(root, root_path, group, active, plan.notes)
     if layout == "chart" and reads == "false":
         # A local chart whose templates never mention affinity: a value would change nothing,
         # and the templates are the chart's source, not a place archfit edits.
@@ -395,9 +475,19 @@ def _edit_values(
             "in the chart's templates by hand, or have the chart read `.Values.affinity`"
         )
         return []
-    if place_keeping_variables(root, active[0].placement, first.display, plan.notes):
-        edits.append((first.display, (*root_path, "affinity")))
-        if layout == "chart" and chart not in KNOWN_AFFINITY_CHARTS and reads != "true":
+    # A pod spec the values embed (`template.spec`) holds every image: its affinity is the one.
+    pod_path = _parse_path(first.annotations.get(POD_OPTIONS, "")) if layout == "chart" else []
+    target = _walk(root, pod_path, create=True) if pod_path else root
+    if not isinstance(target, MutableMapping):
+        return edits
+    if place_keeping_variables(target, active[0].placement, first.display, plan.notes):
+        edits.append((first.display, (*root_path, *pod_path, "affinity")))
+        if (
+            layout == "chart"
+            and not pod_path
+            and chart not in KNOWN_AFFINITY_CHARTS
+            and reads != "true"
+        ):
             plan.notes.append(
                 f"{first.display}: wrote the top-level `affinity` value; chart {chart!r} is not "
                 "known to archfit, check that it passes `affinity` to every pod it creates"
@@ -405,8 +495,30 @@ def _edit_values(
     return edits
 
 
+def _affinity_elsewhere(group: list[WorkloadFix], defaults: Any, own: list[Any]) -> bool:
+    """Whether the assembled values set an affinity (default or a controller's) that the
+    values being edited do not: lists replace lists when Helm values merge, so an affinity
+    written here would drop its terms instead of adding to them."""
+    written_default = isinstance(defaults, Mapping) and bool(defaults.get("affinity"))
+    if not written_default and any(
+        f.workload.annotations.get(DEFAULT_AFFINITY) == "true" for f in group
+    ):
+        return True
+    return any(
+        f.workload.annotations.get(OWN_AFFINITY) == "true"
+        and not (isinstance(o, Mapping) and o.get("affinity"))
+        for f, o in zip(group, own, strict=True)
+    )
+
+
 def _patch(
-    fix: WorkloadFix, overlay: str, files: _Files, plan: FixPlan, patches_dir: Path | None
+    fix: WorkloadFix,
+    overlay: str,
+    files: _Files,
+    plan: FixPlan,
+    patches_dir: Path | None,
+    *,
+    why: str = "a base outside this repository path",
 ) -> None:
     """A strategic merge patch in `overlay` for a raw base document outside the paths given."""
     workload = fix.workload
@@ -441,6 +553,7 @@ def _patch(
         plan=plan,
         patches_dir=patches_dir,
         displays=[workload.display],
+        why=why,
         style=base,
     )
 
@@ -453,6 +566,9 @@ def _patch_head(doc: Any, kind: str) -> Any:
     patch["apiVersion"] = doc.get("apiVersion") if isinstance(doc, Mapping) else None
     patch["kind"] = str(doc.get("kind") or kind) if isinstance(doc, Mapping) else kind
     patch["metadata"] = CommentedMap(name=meta.get("name") if isinstance(meta, Mapping) else "")
+    if isinstance(meta, Mapping) and meta.get("namespace"):
+        # Kustomize matches a patch by namespace too: without it, a namespaced base is not found.
+        patch["metadata"]["namespace"] = meta["namespace"]
     return patch
 
 
@@ -466,6 +582,7 @@ def _write_patch(
     patches_dir: Path | None,
     displays: Sequence[str],
     style: YamlFile,
+    why: str = "a base outside this repository path",
 ) -> None:
     """Write `patch` beside the overlay (or in `patches_dir` inside it) and list it under the
     overlay kustomization's `patches:` (once). The patch is indented as `style`, the file of the
@@ -474,7 +591,7 @@ def _write_patch(
 
     directory = _patch_dir(files, overlay, patches_dir, plan)
     patch_file = directory / name
-    header = "# Written by `archfit fix`: node placement for a base outside this repository path.\n"
+    header = f"# Written by `archfit fix`: node placement for {why}.\n"
     files.created[str(patch_file)] = header + "---\n" + _dump(style, patch)
     kustomization = next(
         (

@@ -121,6 +121,26 @@ def find_local_dir(files: FileTree, relative: str, anchors: Sequence[Path]) -> P
     return None
 
 
+def find_local_file(files: FileTree, relative: str, anchors: Sequence[Path]) -> Path | None:
+    """A file `relative` to the repository root (an Argo CD `$values/…` path), looked for below
+    each of `anchors` and their parents, as the root is not known."""
+    rel = relative.strip().removeprefix("./")
+    if not rel or rel.startswith("/") or ".." in PurePath(rel).parts:
+        return None
+    seen: set[Path] = set()
+    for anchor in anchors:
+        base = files.resolve(anchor)
+        if files.is_file(base):
+            base = base.parent
+        for candidate in (base, *base.parents):
+            if candidate in seen:
+                continue
+            seen.add(candidate)
+            if files.is_file(candidate / rel):
+                return candidate / rel
+    return None
+
+
 def yaml_mapping(files: FileTree, path: Path) -> Mapping[str, Any]:
     """The mapping a YAML file holds (empty when the file is absent, unreadable, not YAML or
     not a mapping)."""

@@ -12,6 +12,7 @@ Releases are modelled by `archfit.manifests.helm.release.expand_release`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from archfit.manifests.sources._common import (
     effective,
     file_text,
     find_local_dir,
+    find_local_file,
 )
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
 
@@ -74,6 +76,30 @@ class ArgoApplicationSource:
                 if release is not None:
                     parts.extend(expand_local(release, context.files, context.renderers.helm))
         return collect(parts)
+
+
+def _ref_values_file(
+    doc: Document,
+    spec: Mapping[str, Any],
+    name: str,
+    context: SourceContext,
+    problems: list[str],
+) -> Path | None:
+    """A multi-source `$<ref>/path` values file: `path` from the root of the repository of the
+    source whose `ref` is `<ref>`, read when that file is in this repository."""
+    ref, _, rest = name[1:].partition("/")
+    refs = {
+        str(s.get("ref"))
+        for s in spec.get("sources") or []
+        if isinstance(s, Mapping) and s.get("ref")
+    }
+    if ref not in refs:
+        problems.append(f"valueFiles entry {name!r}: no source has `ref: {ref}`")
+        return None
+    found = find_local_file(context.files, rest, (Path(doc.source.file).parent, *context.roots))
+    if found is None:
+        problems.append(f"valueFiles entry {name!r} not found in this repository")
+    return found
 
 
 def _applications(documents: Sequence[Document]) -> list[Document]:
@@ -122,8 +148,14 @@ def _argo_release(
         chart = str(src["path"]).rstrip("/").rsplit("/", 1)[-1]
     problems: list[str] = []
     merged: dict[str, Any] = {}
+    ref_files: list[Path] = []
     for name in helm.get("valueFiles") or []:
-        if chart_dir is not None and isinstance(name, str) and "://" not in name:
+        if isinstance(name, str) and name.startswith("$"):
+            found = _ref_values_file(doc, spec, name, context, problems)
+            if found is not None:
+                ref_files.append(found)
+                merged = merge_maps(merged, load_values_file(context.files, found, problems))
+        elif chart_dir is not None and isinstance(name, str) and "://" not in name:
             merged = merge_maps(merged, load_values_file(context.files, chart_dir / name, problems))
         else:
             problems.append(f"valueFiles entry {name!r} not read (not in a local chart)")
@@ -163,4 +195,19 @@ def _argo_release(
         chart_dir=chart_dir,
         problems=tuple(problems),
         file_text=file_text(context.files, doc.source.file),
+        values_file=_sole_values_file(helm, ref_files, doc, context),
     )
+
+
+def _sole_values_file(
+    helm: Mapping[str, Any], ref_files: list[Path], doc: Document, context: SourceContext
+) -> str:
+    """The `$values/…` file that holds every value the Application sets ("" when values are
+    also given inline or in other files): the place a person edits them, named relative to
+    the Application's file as the inputs name it."""
+    inline = any(helm.get(k) for k in ("values", "valuesObject", "parameters"))
+    if inline or len(ref_files) != 1 or len(helm.get("valueFiles") or []) != 1:
+        return ""
+    here = Path(doc.source.file).parent
+    relative = os.path.relpath(ref_files[0], context.files.resolve(here))
+    return os.path.normpath(here / relative)

@@ -14,8 +14,10 @@ Helm sources (a `chart`, or a path holding `Chart.yaml`) are left to `argocd.py`
 
 from __future__ import annotations
 
+import copy
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,9 +25,10 @@ from typing import Any
 from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
 from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, DEFAULT_NAMESPACE, Namespaces
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
+from archfit.manifests.sources.kustomize_images import apply_images, edit_set_image
 from archfit.model.workload import SourceRef
 
-__all__ = ["ArgoDirectorySource", "application_dirs"]
+__all__ = ["ArgoDirectorySource", "application_dirs", "directory_filter"]
 
 GROUP = "argoproj.io"
 
@@ -47,6 +50,64 @@ def _resolve(files: FileTree, relative: str, anchors: Sequence[Path]) -> Path | 
             if files.is_dir(target):
                 return target
     return None
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Argo CD's `glob.Match` (gobwas/glob without separators): `*` matches any run of
+    characters, `/` included; `?` one character; `[…]`/`[!…]` a class; `{a,b}` alternatives."""
+    out: list[str] = []
+    depth = 0
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if char == "*":
+            out.append(".*")
+        elif char == "?":
+            out.append(".")
+        elif char == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(char))
+            else:
+                body = pattern[i + 1 : end]
+                negate = body.startswith("!")
+                body = body[1:] if negate else body
+                out.append(f"[{'^' if negate else ''}{body.replace(chr(92), chr(92) * 2)}]")
+                i = end
+        elif char == "{":
+            depth += 1
+            out.append("(?:")
+        elif char == "}" and depth:
+            depth -= 1
+            out.append(")")
+        elif char == "," and depth:
+            out.append("|")
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + ")" * depth)
+
+
+def directory_filter(source: Mapping[str, Any]) -> Callable[[str], bool]:
+    """Whether a file (its path relative to the source's directory) is applied, by the source's
+    `directory.include`/`exclude` globs, as Argo CD's repo server decides (exclude first)."""
+    directory = _map(source.get("directory"))
+    include = directory.get("include")
+    exclude = directory.get("exclude")
+    inc = _glob_regex(include) if isinstance(include, str) and include else None
+    exc = _glob_regex(exclude) if isinstance(exclude, str) and exclude else None
+
+    def applied(relative: str) -> bool:
+        relative = relative.replace(os.sep, "/")
+        if exc is not None and exc.fullmatch(relative):
+            return False
+        return inc is None or inc.fullmatch(relative) is not None
+
+    return applied
 
 
 def application_dirs(
@@ -100,9 +161,11 @@ class ArgoDirectorySource:
             if not isinstance(target, str) or not target:
                 continue
             label = f"Application {app.namespace or 'argocd'}/{app.name}"
-            for directory, recurse, _src in application_dirs(app, context.roots, files):
+            for directory, recurse, src in application_dirs(app, context.roots, files):
                 base = files.real_path(str(directory))
                 kustomized = any(files.is_file(directory / n) for n in KUSTOMIZATION_FILES)
+                applied = directory_filter(src)
+                options = _map(src.get("kustomize")) if kustomized else {}
                 keys = [
                     k
                     for k in by_dir
@@ -110,21 +173,50 @@ class ArgoDirectorySource:
                 ]
                 for key in keys:
                     for doc in by_dir[key]:
-                        copy_ = _placed(doc, target, label, namespaces)
+                        relative = os.path.relpath(files.real_path(doc.source.file), base)
+                        if not kustomized and not applied(relative):
+                            continue
+                        copy_ = _placed(doc, target, label, namespaces, options)
                         if copy_ is not None:
                             emitted.append(copy_)
                             superseded.add(doc.source)
         return SourceOutput(documents=tuple(emitted), superseded=frozenset(superseded))
 
 
-def _placed(doc: Document, target: str, label: str, namespaces: Namespaces) -> Document | None:
-    if doc.kind in CLUSTER_SCOPED_KINDS or doc.namespace:
-        return None
-    if namespaces.of(doc) != DEFAULT_NAMESPACE:
-        return None  # a kustomization places it
-    body: dict[str, Any] = dict(doc.body)
+def _placed(
+    doc: Document,
+    target: str,
+    label: str,
+    namespaces: Namespaces,
+    options: Mapping[str, Any],
+) -> Document | None:
+    """The copy of `doc` the Application applies (None: unchanged): the destination namespace
+    when nothing places it, and the source's `kustomize` options (`images`, `namePrefix`,
+    `nameSuffix`, `namespace`), which Argo CD writes into the kustomization before building."""
+    body: dict[str, Any] = copy.deepcopy(dict(doc.body))
     meta = dict(_map(body.get("metadata")))
-    meta["namespace"] = target
+    changed = False
+    scoped = doc.kind not in CLUSTER_SCOPED_KINDS
+    forced = options.get("namespace")
+    if scoped and isinstance(forced, str) and forced:
+        changed = meta.get("namespace") != forced
+        meta["namespace"] = forced
+    elif scoped and not doc.namespace and namespaces.of(doc) == DEFAULT_NAMESPACE:
+        meta["namespace"] = target
+        changed = True
+    prefix, suffix = options.get("namePrefix"), options.get("nameSuffix")
+    if doc.kind not in {"Namespace", "CustomResourceDefinition"} and (prefix or suffix):
+        meta["name"] = f"{prefix or ''}{meta.get('name') or ''}{suffix or ''}"
+        changed = True
     body["metadata"] = meta
+    rules = [r for r in map(edit_set_image, _strings(options.get("images"))) if r is not None]
+    if rules and apply_images(body, rules):
+        changed = True
+    if not changed:
+        return None
     origin = f"{doc.source.origin} ({label})" if doc.source.origin else label
     return Document(body, SourceRef(doc.source.file, doc.source.line, origin), doc.index)
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []

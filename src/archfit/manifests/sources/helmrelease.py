@@ -10,6 +10,8 @@ found in the repository, then `spec.values`. The release is then modelled by
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Any
 from archfit.errors import InvalidValue
 from archfit.manifests.documents import Document
 from archfit.manifests.helm.release import Release, ReleaseOutput
-from archfit.manifests.helm.values import ValuesReference, assemble_values
+from archfit.manifests.helm.values import ValuesReference, assemble_values, merge_maps
 from archfit.manifests.sources._charts import archive_chart_name, expand_local
 from archfit.manifests.sources._common import (
     Namespaces,
@@ -26,9 +28,12 @@ from archfit.manifests.sources._common import (
     effective,
     file_text,
     find_local_dir,
+    find_local_file,
     index_objects,
+    yaml_mapping,
 )
 from archfit.manifests.sources.interface import SourceContext, SourceOutput
+from archfit.manifests.sources.kustomize_images import apply_images
 
 __all__ = ["FluxHelmReleaseSource", "local_charts"]
 
@@ -56,6 +61,7 @@ class FluxHelmReleaseSource:
         for doc in releases:
             release = _release(doc, namespaces, sources, values_objects, context)
             for part in expand_local(release, context.files, context.renderers.helm):
+                _post_render_images(doc, part.documents)
                 out.documents.extend(part.documents)
                 out.workloads.extend(part.workloads)
                 out.findings.extend(part.findings)
@@ -66,6 +72,14 @@ class FluxHelmReleaseSource:
             findings=tuple(out.findings),
             notes=tuple(out.notes),
         )
+
+
+def shorten_release_name(name: str) -> str:
+    """helm-controller's `release.ShortenName`: Helm refuses release names over 53 characters, so
+    a longer one becomes its first 40 characters, `-` and 12 hex digits of its SHA-256."""
+    if len(name) <= 53:
+        return name
+    return f"{name[:40]}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 def local_charts(documents: Sequence[Document], context: SourceContext) -> list[Path]:
@@ -96,6 +110,7 @@ def _release(
     release_name = str(spec.get("releaseName") or "")
     if not release_name:
         release_name = f"{target}-{doc.name}" if spec.get("targetNamespace") else doc.name
+    release_name = shorten_release_name(release_name)
     chart, chart_ref, version, chart_dir = _chart(spec, namespace, sources, context)
     problems: list[str] = []
     refs = []
@@ -117,7 +132,7 @@ def _release(
         inline=inline,
         references=refs,
         lookup=lookup,
-        chart_defaults=chart_defaults(context.files, chart_dir),
+        chart_defaults=_chart_values(spec, doc, chart_dir, context, problems),
     )
     return Release(
         kind="HelmRelease",
@@ -133,6 +148,47 @@ def _release(
         problems=(*problems, *result.problems),
         file_text=file_text(context.files, doc.source.file),
     )
+
+
+def _post_render_images(doc: Document, documents: list[Document]) -> None:
+    """`spec.postRenderers[].kustomize.images`: helm-controller runs Kustomize's images
+    transformer over what the chart produced, so the cluster gets those images."""
+    rules = [
+        rule
+        for renderer in _map(doc.body.get("spec")).get("postRenderers") or []
+        for rule in _map(_map(renderer).get("kustomize")).get("images") or []
+        if isinstance(rule, Mapping)
+    ]
+    for i, produced in enumerate(documents if rules else []):
+        body = copy.deepcopy(dict(produced.body))
+        if apply_images(body, rules):
+            documents[i] = Document(body, produced.source, produced.index)
+
+
+def _chart_values(
+    spec: Mapping[str, Any],
+    doc: Document,
+    chart_dir: Path | None,
+    context: SourceContext,
+    problems: list[str],
+) -> Mapping[str, Any]:
+    """The chart's values: its `values.yaml`, or with `spec.chart.spec.valuesFiles` those files
+    (paths in the Git source, merged in order; `values.yaml` only when listed), as
+    source-controller packages the chart."""
+    files = _map(_map(spec.get("chart")).get("spec")).get("valuesFiles")
+    if chart_dir is None or not isinstance(files, list) or not files:
+        return chart_defaults(context.files, chart_dir)
+    merged: Mapping[str, Any] = {}
+    anchors = (Path(doc.source.file).parent, *context.roots)
+    for name in files:
+        found = (
+            find_local_file(context.files, str(name), anchors) if isinstance(name, str) else None
+        )
+        if found is None:
+            problems.append(f"spec.chart.spec.valuesFiles entry {name!r} not found")
+            continue
+        merged = merge_maps(merged, yaml_mapping(context.files, found))
+    return merged
 
 
 def _chart(

@@ -110,7 +110,8 @@ def _is_remote(entry: str) -> bool:
 
 def kustomization_findings(docs: Iterable[Document], files: FileTree | None) -> list[Finding]:
     """Check every kustomization's shape (raising as `require_shape` does), then report the
-    entries `kustomize build` would fail on: a `namespace` that is not a string, and
+    entries `kustomize build` would fail on: a `namespace` that is not a string, an `images`
+    field written as a number (`newTag: 1.10`, which YAML reads as 1.1), and
     `resources`/`bases`/`components` entries that name nothing in `files` (not checked when
     there is no file tree to look in)."""
     findings: list[Finding] = []
@@ -126,6 +127,20 @@ def kustomization_findings(docs: Iterable[Document], files: FileTree | None) -> 
                     "write one namespace name, e.g. `namespace: media`",
                 )
             )
+        for index, image in enumerate(doc.body.get("images") or []):
+            for field in ("name", "newName", "newTag", "digest"):
+                value = image.get(field) if isinstance(image, Mapping) else None
+                if isinstance(value, bool | int | float):
+                    findings.append(
+                        _finding(
+                            doc,
+                            f"images[{index}].{field}: {value!r} is {_type_name(value)}, not a "
+                            "string (kustomize build fails: cannot unmarshal number into Go "
+                            f"struct field Image.images.{field} of type string)",
+                            f'quote it as written (`{field}: "…"`): YAML reads an unquoted 1.10 '
+                            "as the number 1.1",
+                        )
+                    )
         directory = Path(doc.source.file).parent
         for key in ("resources", "bases", "components"):
             for entry in doc.body.get(key) or []:

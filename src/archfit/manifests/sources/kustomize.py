@@ -33,6 +33,7 @@ from archfit.manifests.renderers import KustomizeRenderer
 from archfit.manifests.sources._common import Namespaces, file_text, without_origin
 from archfit.manifests.sources.interface import FileTree, NoFiles, SourceContext, SourceOutput
 from archfit.manifests.sources.kustomization_fields import kustomization_findings, require_shape
+from archfit.manifests.sources.kustomize_images import apply_images
 from archfit.model.finding import Finding
 from archfit.model.k8s import POD_SPEC_PATHS
 from archfit.model.workload import SourceRef
@@ -285,44 +286,6 @@ def _find_kustomization(
     return _kustomization_in(directory, context)
 
 
-def _apply_images(body: dict[str, Any], images: Sequence[Mapping[str, Any]]) -> bool:
-    path = POD_SPEC_PATHS.get(str(body.get("kind")))
-    if path is None or not images:
-        return False
-    node: Any = body
-    for key in path:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    if not isinstance(node, dict):
-        return False
-    changed = False
-    for group in ("initContainers", "containers"):
-        for container in node.get(group) or []:
-            if not isinstance(container, dict) or not isinstance(container.get("image"), str):
-                continue
-            new = _image_transform(container["image"], images)
-            if new != container["image"]:
-                container["image"] = new
-                changed = True
-    return changed
-
-
-def _image_transform(image: str, images: Sequence[Mapping[str, Any]]) -> str:
-    name, _, rest = image.partition("@")
-    digest = f"@{rest}" if rest else ""
-    repo, tag = name, ""
-    if ":" in name.rsplit("/", 1)[-1]:
-        repo, tag = name.rsplit(":", 1)
-    for rule in images:
-        if rule.get("name") != repo:
-            continue
-        repo = str(rule.get("newName") or repo)
-        if rule.get("newTag") is not None:
-            tag = str(rule["newTag"])
-        if rule.get("digest"):
-            digest, tag = f"@{rule['digest']}", ""
-    return repo + (f":{tag}" if tag else "") + digest
-
-
 def _transformed(
     doc: Document,
     namespace: str | None,
@@ -337,7 +300,7 @@ def _transformed(
     if images and doc.kind in POD_SPEC_PATHS:
         # Only workloads are copied deeply, and only when an image rule may apply.
         body = copy.deepcopy(body)
-        changed = _apply_images(body, images)
+        changed = apply_images(body, images)
     meta = dict(body.get("metadata") or {})
     current = meta.get("namespace")
     if namespace and current != namespace and doc.kind not in {"Namespace", "ClusterRole"}:
