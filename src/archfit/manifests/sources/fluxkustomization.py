@@ -23,6 +23,7 @@ documents they came from.
 from __future__ import annotations
 
 import bisect
+import copy
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import Document
+from archfit.manifests.helm.release import FLUX_PATCHED
 from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces, flux_labels
+from archfit.manifests.sources.fluxpatches import FluxSpec
 from archfit.manifests.sources.fluxsubst import Substitution, TextCache, generator_inputs
 from archfit.manifests.sources.fluxvars import read_variables
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
@@ -124,6 +127,8 @@ class FluxKustomizationSource:
                 if variables.active and not variables.invalid
                 else None
             )
+            fspec = FluxSpec.of(spec)
+            unapplied: dict[int, str] = {}
             base = os.path.normpath(directory)
             members: list[Document] = []
             seen: set[int] = set()
@@ -150,7 +155,9 @@ class FluxKustomizationSource:
             unchanged: list[Document] = []
             for doc in members:
                 body = subst.document(doc) if subst is not None else None
-                copy_ = _instantiate(doc, target_ns, body, label, namespaces)
+                copy_ = _instantiate(
+                    doc, target_ns, body, label, namespaces, fspec=fspec, unapplied=unapplied
+                )
                 if copy_ is not None:
                     emitted.append(copy_)
                     copied.add(doc.source)
@@ -160,7 +167,9 @@ class FluxKustomizationSource:
             # its source superseded), the others are copied too, or they would be hidden.
             for doc in unchanged:
                 if doc.source in copied:
-                    copy_ = _instantiate(doc, None, None, label, namespaces, force=True)
+                    copy_ = _instantiate(
+                        doc, None, None, label, namespaces, fspec=fspec, force=True
+                    )
                     emitted.extend([copy_] if copy_ is not None else [])
             superseded.update(copied)
             dirs_built = [base] + [
@@ -174,6 +183,7 @@ class FluxKustomizationSource:
                 rereads.setdefault(file, []).append(subst is not None)
                 if subst is not None:
                     subst.file(file)
+            findings.extend(_unapplied(ks, label, fspec, unapplied))
             if subst is not None or variables.invalid:
                 findings.extend((subst or Substitution(variables, label, cache)).report(ks))
         withdrawn = frozenset(f for f, subs in rereads.items() if all(subs))
@@ -195,6 +205,25 @@ def _component_docs(
     return list(context.read([Path(directory)]).documents)
 
 
+def _unapplied(
+    ks: Document, label: str, fspec: FluxSpec, unapplied: Mapping[int, str]
+) -> list[Finding]:
+    reasons = [*fspec.unreadable, *(f"patch {i}: {why}" for i, why in sorted(unapplied.items()))]
+    return [
+        Finding(
+            "patches-not-applied",
+            "warning",
+            f"{label}: spec.patches not applied ({reason}); archfit read the objects of "
+            "its path without that patch",
+            source=ks.source,
+            hint="write the patch as a strategic merge patch or a JSON6902 add/replace/remove "
+            "archfit applies, or check it against the objects of the path",
+            rule="kustomize",
+        )
+        for reason in reasons
+    ]
+
+
 def _instantiate(
     doc: Document,
     namespace: str | None,
@@ -202,14 +231,32 @@ def _instantiate(
     label: str,
     namespaces: Namespaces,
     *,
+    fspec: FluxSpec | None = None,
+    unapplied: dict[int, str] | None = None,
     force: bool = False,
 ) -> Document | None:
     body: dict[str, Any] = dict(doc.body)
-    meta = dict(_map(body.get("metadata")))
     changed = False
     if substituted is not None:
         body, changed = dict(substituted), True
-        meta = dict(_map(body.get("metadata")))
+    if fspec is not None and (fspec.active or fspec.labels or fspec.annotations):
+        # Flux's own transformers run in the build, before `targetNamespace` is set on the
+        # objects (patch targets match the namespace as written); commonMetadata after it.
+        body = copy.deepcopy(body)
+        # Kustomize matches a target's namespace against `default` for an object without one.
+        written_ns = str(_map(body.get("metadata")).get("namespace") or "")
+        if not written_ns and doc.kind not in CLUSTER_SCOPED_KINDS:
+            written_ns = "default"
+        did, touched = fspec.apply(body, written_ns, {} if unapplied is None else unapplied)
+        changed = fspec.mark(body) or did or changed
+        if touched:
+            meta = dict(_map(body.get("metadata")))
+            meta["annotations"] = {
+                **_map(meta.get("annotations")),
+                FLUX_PATCHED: f"{label}: {','.join(sorted(touched))}",
+            }
+            body["metadata"] = meta
+    meta = dict(_map(body.get("metadata")))
     if namespace and doc.kind not in CLUSTER_SCOPED_KINDS and meta.get("namespace") != namespace:
         meta["namespace"] = namespace
         changed = True
