@@ -273,3 +273,94 @@ def test_label_selector_grammar() -> None:
         {**body, "metadata": {"labels": {"tier": "edge", "legacy": "1"}}}, "default"
     )
     assert not patch.matches({**body, "metadata": {"labels": {"tier": "edge", "app": "x"}}}, "d")
+
+
+def test_a_parent_patch_reaches_its_child_kustomizations(tmp_path: Path) -> None:
+    """The onedr0p layout: `cluster-apps` patches every Flux Kustomization of its path."""
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/home/apps.yaml": """\
+                apiVersion: kustomize.toolkit.fluxcd.io/v1
+                kind: Kustomization
+                metadata: {name: cluster-apps, namespace: flux-system}
+                spec:
+                  path: ./apps
+                  patches:
+                    - target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}
+                      patch: |
+                        apiVersion: kustomize.toolkit.fluxcd.io/v1
+                        kind: Kustomization
+                        metadata: {name: _}
+                        spec:
+                          postBuild:
+                            substitute: {ARCH: arm64}
+                """,
+            "apps/web/ks.yaml": """\
+                apiVersion: kustomize.toolkit.fluxcd.io/v1
+                kind: Kustomization
+                metadata: {name: web, namespace: flux-system}
+                spec:
+                  path: ./apps/web/app
+                  targetNamespace: web
+                """,
+            "apps/web/app/deployment.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec:
+                  template:
+                    spec:
+                      nodeSelector: {kubernetes.io/arch: "${ARCH}"}
+                      containers: [{name: web, image: "nginx:1.27"}]
+                """,
+        },
+    )
+    manifests = load_manifests([root])
+    assert _pod(manifests, "web")["nodeSelector"] == {"kubernetes.io/arch": "arm64"}
+    assert [f.id for f in manifests.findings] == []
+
+
+def test_a_helmrelease_patch_merges_values_and_replaces_lists(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/home/apps.yaml": flux(
+                textwrap.dedent("""\
+                patches:
+                  - target: {group: helm.toolkit.fluxcd.io, kind: HelmRelease}
+                    patch: |
+                      apiVersion: helm.toolkit.fluxcd.io/v2
+                      kind: HelmRelease
+                      metadata: {name: _}
+                      spec:
+                        values:
+                          nodeSelector: {kubernetes.io/arch: arm64}
+                          tolerations: [{key: pi, operator: Exists}]
+                          image: null
+                """)
+            ),
+            "apps/cache.yaml": """\
+                apiVersion: helm.toolkit.fluxcd.io/v2
+                kind: HelmRelease
+                metadata: {name: cache}
+                spec:
+                  chart: {spec: {chart: redis, sourceRef: {kind: HelmRepository, name: x}}}
+                  values:
+                    image: {tag: "7"}
+                    replicas: 2
+                    tolerations: [{key: old, operator: Exists}, {key: older, operator: Exists}]
+                """,
+        },
+    )
+    manifests = load_manifests([root])
+    release = next(dict(d.body) for d in manifests.documents if d.kind == "HelmRelease")
+    assert release["spec"]["values"] == {
+        "replicas": 2,
+        "nodeSelector": {"kubernetes.io/arch": "arm64"},
+        "tolerations": [{"key": "pi", "operator": "Exists"}],
+    }
+    assert release["metadata"]["namespace"] == "media"
+    assert release["metadata"]["annotations"] == {
+        "archfit.dev/flux-patched": "Flux Kustomization flux-system/apps: values"
+    }

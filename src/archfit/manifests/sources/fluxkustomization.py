@@ -114,6 +114,7 @@ class FluxKustomizationSource:
                 by_overlay.setdefault(overlay, []).append(doc)
         dirs = sorted(by_dir)
         overlays = sorted(by_overlay)
+        flux, early = _patched_children(flux, context.files)
         for ks in flux:
             spec = _map(ks.body.get("spec"))
             path = spec.get("path")
@@ -132,7 +133,7 @@ class FluxKustomizationSource:
                 else None
             )
             fspec = FluxSpec.of(spec)
-            unapplied: dict[int, str] = {}
+            unapplied: dict[int, str] = dict(early.get((ks.source.file, ks.source.line), {}))
             base = os.path.normpath(directory)
             members: list[Document] = []
             seen: set[int] = set()
@@ -207,6 +208,38 @@ def _component_docs(
     if docs or context.read is None or not context.files.is_dir(Path(directory)):
         return docs
     return list(context.read([Path(directory)]).documents)
+
+
+def _patched_children(
+    flux: list[Document], files: FileTree
+) -> tuple[list[Document], dict[tuple[str, int], dict[int, str]]]:
+    """The Flux Kustomizations with the `spec.patches` of the Flux Kustomizations whose path
+    holds them applied (a parent often patches every child, e.g. to add `substituteFrom`), in
+    the order given (a parent listed before its children passes its patches on); and the
+    parents' patches that could not be applied, by parent."""
+    out = list(flux)
+    failed: dict[tuple[str, int], dict[int, str]] = {}
+    for j in range(len(out)):
+        parent = out[j]  # as its own parent patched it
+        spec = _map(parent.body.get("spec"))
+        if not spec.get("patches") or not isinstance(spec.get("path"), str):
+            continue
+        directory = _resolve(files, spec["path"], Path(parent.source.file).parent)
+        if directory is None:
+            continue
+        fspec = FluxSpec(patches=FluxSpec.of(spec).patches)
+        base = os.path.normpath(directory)
+        unapplied = failed.setdefault((parent.source.file, parent.source.line), {})
+        for i, child in enumerate(out):
+            home = os.path.normpath(child.source.file)
+            if i == j or not home.startswith(base.rstrip(os.sep) + os.sep):
+                continue
+            body = copy.deepcopy(dict(child.body))
+            written = str(_map(body.get("metadata")).get("namespace") or "default")
+            changed, _ = fspec.apply(body, written, unapplied)
+            if changed:
+                out[i] = Document(body, child.source, child.index)
+    return out, failed
 
 
 def _unapplied(
