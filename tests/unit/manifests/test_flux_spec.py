@@ -122,8 +122,8 @@ def test_strategic_patch_by_label_selector_adds_a_node_selector(tmp_path: Path) 
         {"name": "web", "image": "nginx:1.25", "resources": {"limits": {"cpu": "1"}}},
         {"name": "log", "image": "ghcr.io/x/log:1"},
     ]
-    # A second container named in the patch is added to web-api (strategic merge by name).
-    assert [c["name"] for c in _pod(manifests, "web-api")["containers"]] == ["api", "web"]
+    # A container the patch names is added to web-api, before its own (as `kubectl kustomize`).
+    assert [c["name"] for c in _pod(manifests, "web-api")["containers"]] == ["web", "api"]
     web = manifests.workload("Deployment/media/web")
     assert web is not None
     assert web.source.file.endswith("apps/all.yaml")

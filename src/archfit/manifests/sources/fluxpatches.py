@@ -303,6 +303,7 @@ def _merge(base: Any, patch: Any, *, keyed: bool, key: str = "") -> Any:
     if isinstance(patch, list) and keyed and key in _MERGE_KEYS and isinstance(base, list):
         merge_key = _MERGE_KEYS[key]
         out_list = copy.deepcopy(base)
+        added: list[Any] = []
         for item in patch:
             if not isinstance(item, Mapping) or merge_key not in item:
                 raise _Unapplied(f"an item of `{key}` without its merge key `{merge_key}`")
@@ -315,10 +316,11 @@ def _merge(base: Any, patch: Any, *, keyed: bool, key: str = "") -> Any:
                 None,
             )
             if found is None:
-                out_list.append(_merge({}, item, keyed=keyed))
+                added.append(_merge({}, item, keyed=keyed))
             else:
                 out_list[found] = _merge(out_list[found], item, keyed=keyed)
-        return out_list
+        # Kustomize puts the items a patch adds before the ones the object had.
+        return [*added, *out_list]
     return copy.deepcopy(patch)
 
 
