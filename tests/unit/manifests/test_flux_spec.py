@@ -364,3 +364,20 @@ def test_a_helmrelease_patch_merges_values_and_replaces_lists(tmp_path: Path) ->
     assert release["metadata"]["annotations"] == {
         "archfit.dev/flux-patched": "Flux Kustomization flux-system/apps: values"
     }
+
+
+def test_what_a_patch_writes_is_substituted_after_the_build(tmp_path: Path) -> None:
+    manifests = _load(
+        tmp_path,
+        """\
+        postBuild:
+          substitute: {ARCH: arm64}
+        patches:
+          - target: {kind: Deployment, name: db}
+            patch: |
+              - op: add
+                path: /spec/template/spec/nodeSelector
+                value: {kubernetes.io/arch: "${ARCH}"}
+        """,
+    )
+    assert _pod(manifests, "db")["nodeSelector"] == {"kubernetes.io/arch": "arm64"}

@@ -29,7 +29,7 @@ from __future__ import annotations
 import bisect
 import copy
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,7 +132,7 @@ class FluxKustomizationSource:
                 if variables.active and not variables.invalid
                 else None
             )
-            fspec = FluxSpec.of(spec)
+            fspec = FluxSpec.of(spec, _substituting(subst, ks))
             unapplied: dict[int, str] = dict(early.get((ks.source.file, ks.source.line), {}))
             base = os.path.normpath(directory)
             members: list[Document] = []
@@ -208,6 +208,17 @@ def _component_docs(
     if docs or context.read is None or not context.files.is_dir(Path(directory)):
         return docs
     return list(context.read([Path(directory)]).documents)
+
+
+def _substituting(subst: Substitution | None, ks: Document) -> Callable[[str], str] | None:
+    if subst is None:
+        return None
+
+    def substitute(text: str) -> str:
+        result = subst.expand(text, ks.source, None)
+        return text if result is None else result.text
+
+    return substitute
 
 
 def _patched_children(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,7 +142,11 @@ class FluxSpec:
     unreadable: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, spec: Mapping[str, Any]) -> FluxSpec:
+    def of(
+        cls, spec: Mapping[str, Any], substitute: Callable[[str], str] | None = None
+    ) -> FluxSpec:
+        """The transformers of `spec`; `substitute` is the post-build substitution, which
+        reaches what a patch writes because Flux substitutes the built objects."""
         patches: list[Patch] = []
         unreadable: list[str] = []
         for i, entry in enumerate(spec.get("patches") or []):
@@ -150,6 +154,8 @@ class FluxSpec:
             if not isinstance(text, str):
                 unreadable.append(f"patch {i + 1}: no `patch` text")
                 continue
+            if substitute is not None and "$" in text:
+                text = substitute(text)
             try:
                 docs = tuple(d for d in yaml.safe_load_all(text) if d is not None)
             except yaml.YAMLError as err:
