@@ -215,19 +215,23 @@ def _local_refs(files: FileTree, directory: str, body: Mapping[str, Any]) -> lis
                 target = files.real_path(os.path.join(directory, entry))
                 if files.exists(Path(target)):
                     out.append(target)
-    # A generator's input files are read by the kustomization too (a values file embedded in a
-    # ConfigMap): they are deployed, not left out.
+    # A generator's input files are applied too, as the data of the object it makes (a
+    # values file Flux substitutes inside its ConfigMap).
     for key in ("configMapGenerator", "secretGenerator"):
-        for entry in body.get(key) or []:
-            gen = _map(entry)
-            env = [gen["env"]] if isinstance(gen.get("env"), str) else []
-            for item in [*(gen.get("files") or []), *(gen.get("envs") or []), *env]:
-                if isinstance(item, str):
-                    rel = item.partition("=")[2] or item
-                    target = files.real_path(os.path.join(directory, rel.strip()))
-                    if files.exists(Path(target)):
+        for gen in _list(body.get(key)):
+            gen_map = _map(gen)
+            entries = [e for f in ("files", "envs") for e in _list(gen_map.get(f))]
+            for entry in [*entries, gen_map.get("env")]:
+                if isinstance(entry, str):
+                    rel = entry.split("=", 1)[-1].strip()
+                    target = files.real_path(os.path.join(directory, rel))
+                    if files.is_file(Path(target)):
                         out.append(target)
     return out
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True, slots=True)
