@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
 import ssl
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -117,6 +119,23 @@ class _Reply:
     body: bytes
 
 
+_NO_SUCH_NAME = frozenset(
+    code
+    for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
+    if code is not None
+)
+
+
+def _name_does_not_exist(err: BaseException) -> bool:
+    """Whether a connect error comes from a host name that DNS says does not exist."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return seen.errno in _NO_SUCH_NAME
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class RegistryClient:
     """One client per run; use as an async context manager (it owns connection pools)."""
 
@@ -135,6 +154,8 @@ class RegistryClient:
         self._clients: dict[TLSConfig, httpx2.AsyncClient] = {}
         self._http_hosts: set[str] = set()
         self._probed: set[str] = set()
+        # host → (monotonic deadline, message): hosts that could not be reached at all.
+        self._unreachable: dict[str, tuple[float, str]] = {}
         self._probe_locks: dict[str, asyncio.Lock] = {}
         self._all = asyncio.Semaphore(self.settings.max_concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
@@ -269,6 +290,9 @@ class RegistryClient:
                 # The registry said the pull quota is spent: a manifest GET would only collect
                 # a 429 (and, on some registries, extend the penalty). HEADs stay free.
                 raise RateLimited(f"{what}: pull quota exhausted (RateLimit-Remaining: 0)")
+            dead = self._unreachable.get(endpoint.host)
+            if dead is not None and time.monotonic() < dead[0]:
+                raise RegistryUnavailable(dead[1])
             headers = {"Accept": ACCEPT, **dict(endpoint.headers)}
             authorization = await self._auth.authorization(endpoint, registry, repository)
             if authorization:
@@ -277,6 +301,9 @@ class RegistryClient:
                 reply = await self._send(request, headers)
             except RegistryError as err:
                 attempt += 1
+                if isinstance(err, RegistryUnavailable) and attempt >= settings.attempts:
+                    expiry = time.monotonic() + settings.unreachable_ttl
+                    self._unreachable[endpoint.host] = (expiry, str(err))
                 if not err.transient or attempt >= settings.attempts:
                     raise
                 await asyncio.sleep(self._backoff(attempt))
@@ -368,7 +395,14 @@ class RegistryClient:
                         raise RegistryUnavailable(f"cannot connect to {host}") from None
                     except httpx2.TimeoutException:
                         raise RegistryTimeout(f"{host} did not answer in time") from None
-                raise RegistryUnavailable(f"cannot connect to {host}: {reason(err)}") from None
+                unavailable = RegistryUnavailable(f"cannot connect to {host}: {reason(err)}")
+                if _name_does_not_exist(err):
+                    # NXDOMAIN is an answer, not a hiccup (Go's net.DNSError is not Temporary
+                    # for it either): asking again within seconds cannot change it.
+                    unavailable.transient = False
+                    expiry = time.monotonic() + self.settings.unreachable_ttl
+                    self._unreachable[host] = (expiry, str(unavailable))
+                raise unavailable from None
             except httpx2.TimeoutException:
                 raise RegistryTimeout(
                     f"{host} did not answer within {self.settings.read_timeout:g}s"

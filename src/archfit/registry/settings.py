@@ -33,6 +33,9 @@ class RegistrySettings:
     backoff_max: float = 8.0
     # Seconds; a Retry-After longer than this fails the request instead of stalling the run.
     max_retry_after: float = 60.0
+    # Seconds a host that refused every attempt to connect is failed at once, without new
+    # connections: one dead registry must not cost each of its images the whole backoff.
+    unreachable_ttl: float = 30.0
     # Seconds a tag → digest answer is trusted without asking again (digests never expire).
     tag_ttl: float = 3600.0
     # Seconds a definitive failure (404, 401, bad manifest) is remembered.

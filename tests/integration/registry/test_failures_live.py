@@ -5,8 +5,10 @@ answer. Plus a registry that is not there at all. An error is always an error, n
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx2
@@ -14,7 +16,7 @@ import pytest
 
 from archfit.registry.client import RegistryClient
 from archfit.registry.endpoints import default_endpoint
-from archfit.registry.errors import BadResponse
+from archfit.registry.errors import BadResponse, RegistryUnavailable
 from tests.integration.registry.faults import FaultProxy
 from tests.integration.registry.helpers import FAST, platforms, resolve
 from tests.integration.registry.pushing import RunningRegistry
@@ -122,8 +124,6 @@ def test_truncated_response(plain_registry: RunningRegistry) -> None:
 
 
 def test_slow_registry_times_out(plain_registry: RunningRegistry) -> None:
-    from dataclasses import replace
-
     quick = replace(FAST, read_timeout=0.3, attempts=1)
     with _proxied(plain_registry, lambda m, p, c: "sleep:1.5") as proxy:
         started = time.monotonic()
@@ -135,7 +135,6 @@ def test_slow_registry_times_out(plain_registry: RunningRegistry) -> None:
 
 def test_oversized_manifest_is_refused() -> None:
     """A registry streaming an endless body: injected at the transport boundary."""
-    import asyncio
 
     def handler(request: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(
@@ -167,3 +166,43 @@ def test_no_manifest_get_once_the_quota_is_spent(plain_registry: RunningRegistry
     assert second.error is not None
     assert "quota exhausted" in second.error
     assert [p for m, p in proxy.seen if "/manifests/" in p] == ["/v2/multi/manifests/oci"]
+
+
+def test_a_dead_registry_costs_one_round_of_attempts_not_one_per_image(cache_dir: Path) -> None:
+    # One request at a time, so the count is exact: the first image's request is tried
+    # `attempts` times; every later image of that host fails at once with the same reason.
+    host = f"127.0.0.1:{_free_port()}"
+    serial = replace(FAST, max_concurrency=1, per_registry_concurrency=1)
+    run = resolve([f"{host}/app{i}:1" for i in range(6)], None, settings=serial)
+    assert [r.error_type for r in run.results] == ["RegistryUnavailable"] * 6
+    assert all(r.error is not None and f"cannot connect to {host}" in r.error for r in run.results)
+    assert sum(run.requests.values()) == 3
+
+
+def test_a_host_name_that_does_not_exist_is_not_retried() -> None:
+    # NXDOMAIN cannot come from a loopback server: it is injected at the transport.
+    asked: list[str] = []
+
+    def no_such_name(request: httpx2.Request) -> httpx2.Response:
+        asked.append(request.url.host)
+        try:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        except socket.gaierror as err:
+            raise httpx2.ConnectError(str(err), request=request) from err
+
+    async def go() -> list[str]:
+        async with RegistryClient(FAST, transport=httpx2.MockTransport(no_such_name)) as client:
+            errors = []
+            for name in ("app1", "app2", "app3"):
+                endpoint = default_endpoint("registry.example")
+                try:
+                    await client.get_tagged_manifest(endpoint, "registry.example", name, "1")
+                except RegistryUnavailable as err:
+                    errors.append(str(err))
+            return errors
+
+    errors = asyncio.run(go())
+    assert (
+        errors == ["cannot connect to registry.example: [Errno -2] Name or service not known"] * 3
+    )
+    assert asked == ["registry.example"]
