@@ -13,7 +13,8 @@ known) and, for every object read from it (directly, or through a Kustomize over
   substitutes inside the ConfigMap) that is valid YAML only once substituted is not reported
   invalid;
 - applies the Kustomization's own `spec.patches`, `namePrefix`/`nameSuffix`, `images` and
-  `commonMetadata` as kustomize-controller does (`fluxpatches`); a patch it cannot apply is a
+  `commonMetadata` as kustomize-controller does (`fluxpatches`; its patches reach the Flux
+  Kustomizations of its path too, before they are read); a patch it cannot apply is a
   `patches-not-applied` finding, and the placement fields a patch sets are marked so that `fix`
   does not write what the patch overrides;
 - instantiates `spec.components` (Kustomize components, often templates such as a backup claim
