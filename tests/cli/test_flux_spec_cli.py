@@ -119,3 +119,68 @@ def test_fix_refuses_an_edit_a_flux_patch_overrides(repo: Path) -> None:
     assert f"would write Deployment/web/home-api → {repo}/apps/web.yaml (pod template)" in run.out
     assert "home-web →" not in run.out
     assert (repo / "apps/web.yaml").read_text() == before
+
+
+RELEASES = {
+    "clusters/home/apps.yaml": """\
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata: {name: apps, namespace: flux-system}
+        spec:
+          path: ./apps
+          targetNamespace: web
+          patches:
+            - target: {kind: HelmRelease, name: cache}
+              patch: |
+                apiVersion: helm.toolkit.fluxcd.io/v2
+                kind: HelmRelease
+                metadata: {name: cache}
+                spec:
+                  values:
+                    affinity:
+                      nodeAffinity:
+                        preferredDuringSchedulingIgnoredDuringExecution:
+                          - weight: 1
+                            preference:
+                              matchExpressions: [{key: disk, operator: In, values: [ssd]}]
+        """,
+    "apps/releases.yaml": """\
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata: {name: cache}
+        spec:
+          chart: {spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}}
+          values:
+            image: {repository: ghcr.io/acme/web, tag: "1.2.3"}
+        ---
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata: {name: other}
+        spec:
+          chart: {spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}}
+          values:
+            image: {repository: ghcr.io/acme/web, tag: "1.2.3"}
+        """,
+    "archfit.lock": FILES["archfit.lock"],
+}
+
+
+def test_fix_refuses_release_values_a_flux_patch_sets(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    for name, text in RELEASES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    run = archfit("fix", str(root), "--dry-run", cwd=tmp_path)
+    assert run.code == 0, run.err
+    (note,) = [line for line in run.err.splitlines() if "HelmRelease/web/cache" in line]
+    assert note.startswith(
+        "archfit: warning: HelmRelease/web/cache: not edited: Flux Kustomization "
+        "flux-system/apps patches its values (spec.patches)"
+    )
+    # The release no patch touches is edited in its values.
+    assert (
+        f"would write HelmRelease/web/other → {root}/apps/releases.yaml (spec.values.affinity)"
+        in run.out
+    )
+    assert "HelmRelease/web/cache →" not in run.out
