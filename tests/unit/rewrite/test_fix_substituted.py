@@ -8,8 +8,13 @@ from pathlib import Path
 import yaml
 from tests.unit.rewrite._support import fixed_check
 
+from archfit.manifests.helm.release import CHART_PLACEMENT_VALUES, RELEASE
+from archfit.manifests.rewrite.chartvalues import rendered_chart_edits
+from archfit.manifests.rewrite.copies import WorkloadFix
 from archfit.manifests.rewrite.variables import apply_keeping_variables
 from archfit.model.placement import Placement
+from archfit.model.pod import PodTemplate
+from archfit.model.workload import SourceRef, Workload
 from archfit.usecases.fix import run_fix
 
 RENAME = Placement(renamed_keys=(("beta.kubernetes.io/arch", "kubernetes.io/arch"),))
@@ -102,3 +107,24 @@ def test_keeping_variables_refuses_and_leaves_the_target_alone() -> None:
     changed, refused = apply_keeping_variables(spec, RENAME)
     assert (changed, refused) == (False, "'${A}' at nodeSelector.beta.kubernetes.io/arch")
     assert repr(spec) == before
+
+
+def test_a_rendered_charts_values_keep_their_variables() -> None:
+    web = Workload(
+        kind="Deployment",
+        namespace="default",
+        name="web",
+        template=PodTemplate(containers=()),
+        source=SourceRef("charts/web/values.yaml", 1),
+        annotations={CHART_PLACEMENT_VALUES: "affinity,nodeSelector", RELEASE: "default/web"},
+    )
+    values = {"nodeSelector": {"beta.kubernetes.io/arch": "${A}", "kubernetes.io/arch": "${A}"}}
+    before = repr(values)
+    fix = WorkloadFix(web, RENAME)
+    notes: list[str] = []
+    assert rendered_chart_edits(values, (), [fix], [fix], notes) == []
+    assert repr(values) == before
+    assert notes == [
+        "default/web: not edited: the placement would replace '${A}' at "
+        "nodeSelector.beta.kubernetes.io/arch, a substitution variable; add the placement by hand"
+    ]

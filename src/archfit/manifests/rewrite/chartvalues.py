@@ -15,7 +15,7 @@ from typing import Any
 
 from archfit.manifests.helm.release import CHART_PLACEMENT_VALUES, RELEASE
 from archfit.manifests.rewrite.copies import WorkloadFix
-from archfit.manifests.rewrite.placement import apply_placement
+from archfit.manifests.rewrite.variables import place_keeping_variables
 from archfit.model.placement import Placement
 
 __all__ = ["rendered_chart_edits"]
@@ -62,7 +62,7 @@ def rendered_chart_edits(
         )
         return []
     if "affinity" in declared:
-        if apply_placement(root, placement):
+        if place_keeping_variables(root, placement, release, notes):
             return [(f.workload.display, (*root_path, "affinity")) for f in active]
         return []
     labels = _as_labels(placement)
