@@ -43,6 +43,7 @@ __all__ = [
     "CHART_READS_AFFINITY",
     "DEFAULT_AFFINITY",
     "DOCUMENT",
+    "FLUX_PATCHED",
     "LAYOUT",
     "OVERLAY",
     "OWN_AFFINITY",
@@ -81,6 +82,9 @@ CHART_READS_AFFINITY = "archfit.dev/chart-reads-affinity"
 TEMPLATE = "archfit.dev/helm-template"
 # The Kustomize overlay that (re-)emitted the declaring document, when one did.
 OVERLAY = "archfit.dev/kustomize-overlay"
+# The placement fields a Flux Kustomization's `spec.patches` set on the object ("<Flux
+# Kustomization>: affinity,nodeSelector"): `fix` must not write what that patch overrides.
+FLUX_PATCHED = "archfit.dev/flux-patched"
 
 
 def path_text(path: Sequence[str | int]) -> str:
@@ -145,10 +149,13 @@ def _source(release: Release, path: Sequence[str | int]) -> SourceRef:
 
 
 def _overlay(release: Release) -> dict[str, str]:
+    marks = release.document.metadata.get("annotations")
+    patched = marks.get(FLUX_PATCHED) if isinstance(marks, Mapping) else None
+    out = {FLUX_PATCHED: patched} if isinstance(patched, str) else {}
     origin = release.document.source.origin
     if not origin.startswith("kustomize "):
-        return {}
-    return {OVERLAY: origin[len("kustomize ") :].split(" (", 1)[0]}
+        return out
+    return {**out, OVERLAY: origin[len("kustomize ") :].split(" (", 1)[0]}
 
 
 def _where(

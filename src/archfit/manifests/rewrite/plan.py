@@ -33,7 +33,7 @@ from pathlib import Path
 
 from archfit.errors import InputError
 from archfit.manifests.documents import read_text
-from archfit.manifests.helm.release import DOCUMENT, LAYOUT, VALUES_ROOT
+from archfit.manifests.helm.release import DOCUMENT, FLUX_PATCHED, LAYOUT, VALUES_ROOT
 from archfit.manifests.rewrite.copies import (
     WorkloadFix,
     differing_copies,
@@ -76,6 +76,7 @@ def plan_fixes(
     plan = FixPlan()
     files = _Files(read, resolve)
     fixes = list(fixes)
+    fixes = [f for f in fixes if not _flux_patched(f, plan)]
     per_overlay = differing_copies(fixes)
     releases: dict[tuple[str, int, str], list[WorkloadFix]] = {}
     for fix in fixes:
@@ -154,6 +155,24 @@ def plan_fixes(
         if new != yfile.original:
             plan.files[file] = new
     return plan
+
+
+def _flux_patched(fix: WorkloadFix, plan: FixPlan) -> bool:
+    """Whether a Flux Kustomization's patch sets what `fix` would edit (the patch would
+    override the edit in the cluster): then it is refused with a note."""
+    mark = fix.workload.annotations.get(FLUX_PATCHED, "")
+    label, _, fields = mark.rpartition(": ")
+    # `fix` adds node affinity, and touches `nodeSelector` only to rename a deprecated key.
+    edited = {"affinity", "values", *(["nodeSelector"] if fix.placement.renamed_keys else [])}
+    hit = sorted(edited & set(fields.split(",")))
+    if not fix.active or not hit:
+        return False
+    what = "values" if hit == ["values"] else "/".join(hit)
+    plan.notes.append(
+        f"{fix.workload.display}: not edited: {label} patches its {what} (spec.patches), "
+        f"which would override an edit of {fix.workload.source.file}; change that patch instead"
+    )
+    return True
 
 
 def _generated(

@@ -12,6 +12,11 @@ known) and, for every object read from it (directly, or through a Kustomize over
   it); a generator's input file (a values file a `configMapGenerator` embeds, which Flux
   substitutes inside the ConfigMap) that is valid YAML only once substituted is not reported
   invalid;
+- applies the Kustomization's own `spec.patches`, `namePrefix`/`nameSuffix`, `images` and
+  `commonMetadata` as kustomize-controller does (`fluxpatches`; its patches reach the Flux
+  Kustomizations of its path too, before they are read); a patch it cannot apply is a
+  `patches-not-applied` finding, and the placement fields a patch sets are marked so that `fix`
+  does not write what the patch overrides;
 - instantiates `spec.components` (Kustomize components, often templates such as a backup claim
   named `${APP}`) once per Kustomization that uses them; the component's own documents, which are
   templates, are superseded.
@@ -23,14 +28,17 @@ documents they came from.
 from __future__ import annotations
 
 import bisect
+import copy
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from archfit.manifests.documents import Document
+from archfit.manifests.helm.release import FLUX_PATCHED
 from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces, flux_labels
+from archfit.manifests.sources.fluxpatches import FluxSpec
 from archfit.manifests.sources.fluxsubst import Substitution, TextCache, generator_inputs
 from archfit.manifests.sources.fluxvars import read_variables
 from archfit.manifests.sources.interface import FileTree, SourceContext, SourceOutput
@@ -107,6 +115,7 @@ class FluxKustomizationSource:
                 by_overlay.setdefault(overlay, []).append(doc)
         dirs = sorted(by_dir)
         overlays = sorted(by_overlay)
+        flux, early = _patched_children(flux, context.files)
         for ks in flux:
             spec = _map(ks.body.get("spec"))
             path = spec.get("path")
@@ -124,6 +133,8 @@ class FluxKustomizationSource:
                 if variables.active and not variables.invalid
                 else None
             )
+            fspec = FluxSpec.of(spec, _substituting(subst, ks))
+            unapplied: dict[int, str] = dict(early.get((ks.source.file, ks.source.line), {}))
             base = os.path.normpath(directory)
             members: list[Document] = []
             seen: set[int] = set()
@@ -150,7 +161,9 @@ class FluxKustomizationSource:
             unchanged: list[Document] = []
             for doc in members:
                 body = subst.document(doc) if subst is not None else None
-                copy_ = _instantiate(doc, target_ns, body, label, namespaces)
+                copy_ = _instantiate(
+                    doc, target_ns, body, label, namespaces, fspec=fspec, unapplied=unapplied
+                )
                 if copy_ is not None:
                     emitted.append(copy_)
                     copied.add(doc.source)
@@ -160,7 +173,9 @@ class FluxKustomizationSource:
             # its source superseded), the others are copied too, or they would be hidden.
             for doc in unchanged:
                 if doc.source in copied:
-                    copy_ = _instantiate(doc, None, None, label, namespaces, force=True)
+                    copy_ = _instantiate(
+                        doc, None, None, label, namespaces, fspec=fspec, force=True
+                    )
                     emitted.extend([copy_] if copy_ is not None else [])
             superseded.update(copied)
             dirs_built = [base] + [
@@ -174,6 +189,7 @@ class FluxKustomizationSource:
                 rereads.setdefault(file, []).append(subst is not None)
                 if subst is not None:
                     subst.file(file)
+            findings.extend(_unapplied(ks, label, fspec, unapplied))
             if subst is not None or variables.invalid:
                 findings.extend((subst or Substitution(variables, label, cache)).report(ks))
         withdrawn = frozenset(f for f, subs in rereads.items() if all(subs))
@@ -195,6 +211,68 @@ def _component_docs(
     return list(context.read([Path(directory)]).documents)
 
 
+def _substituting(subst: Substitution | None, ks: Document) -> Callable[[str], str] | None:
+    if subst is None:
+        return None
+
+    def substitute(text: str) -> str:
+        result = subst.expand(text, ks.source, None)
+        return text if result is None else result.text
+
+    return substitute
+
+
+def _patched_children(
+    flux: list[Document], files: FileTree
+) -> tuple[list[Document], dict[tuple[str, int], dict[int, str]]]:
+    """The Flux Kustomizations with the `spec.patches` of the Flux Kustomizations whose path
+    holds them applied (a parent often patches every child, e.g. to add `substituteFrom`), in
+    the order given (a parent listed before its children passes its patches on); and the
+    parents' patches that could not be applied, by parent."""
+    out = list(flux)
+    failed: dict[tuple[str, int], dict[int, str]] = {}
+    for j in range(len(out)):
+        parent = out[j]  # as its own parent patched it
+        spec = _map(parent.body.get("spec"))
+        if not spec.get("patches") or not isinstance(spec.get("path"), str):
+            continue
+        directory = _resolve(files, spec["path"], Path(parent.source.file).parent)
+        if directory is None:
+            continue
+        fspec = FluxSpec(patches=FluxSpec.of(spec).patches)
+        base = os.path.normpath(directory)
+        unapplied = failed.setdefault((parent.source.file, parent.source.line), {})
+        for i, child in enumerate(out):
+            home = os.path.normpath(child.source.file)
+            if i == j or not home.startswith(base.rstrip(os.sep) + os.sep):
+                continue
+            body = copy.deepcopy(dict(child.body))
+            written = str(_map(body.get("metadata")).get("namespace") or "default")
+            changed, _ = fspec.apply(body, written, unapplied)
+            if changed:
+                out[i] = Document(body, child.source, child.index)
+    return out, failed
+
+
+def _unapplied(
+    ks: Document, label: str, fspec: FluxSpec, unapplied: Mapping[int, str]
+) -> list[Finding]:
+    reasons = [*fspec.unreadable, *(f"patch {i}: {why}" for i, why in sorted(unapplied.items()))]
+    return [
+        Finding(
+            "patches-not-applied",
+            "warning",
+            f"{label}: spec.patches not applied ({reason}); archfit read the objects of "
+            "its path without that patch",
+            source=ks.source,
+            hint="write the patch as a strategic merge patch or a JSON6902 add/replace/remove "
+            "archfit applies, or check it against the objects of the path",
+            rule="kustomize",
+        )
+        for reason in reasons
+    ]
+
+
 def _instantiate(
     doc: Document,
     namespace: str | None,
@@ -202,14 +280,32 @@ def _instantiate(
     label: str,
     namespaces: Namespaces,
     *,
+    fspec: FluxSpec | None = None,
+    unapplied: dict[int, str] | None = None,
     force: bool = False,
 ) -> Document | None:
     body: dict[str, Any] = dict(doc.body)
-    meta = dict(_map(body.get("metadata")))
     changed = False
     if substituted is not None:
         body, changed = dict(substituted), True
-        meta = dict(_map(body.get("metadata")))
+    if fspec is not None and (fspec.active or fspec.labels or fspec.annotations):
+        # Flux's own transformers run in the build, before `targetNamespace` is set on the
+        # objects (patch targets match the namespace as written); commonMetadata after it.
+        body = copy.deepcopy(body)
+        # Kustomize matches a target's namespace against `default` for an object without one.
+        written_ns = str(_map(body.get("metadata")).get("namespace") or "")
+        if not written_ns and doc.kind not in CLUSTER_SCOPED_KINDS:
+            written_ns = "default"
+        did, touched = fspec.apply(body, written_ns, {} if unapplied is None else unapplied)
+        changed = fspec.mark(body) or did or changed
+        if touched:
+            meta = dict(_map(body.get("metadata")))
+            meta["annotations"] = {
+                **_map(meta.get("annotations")),
+                FLUX_PATCHED: f"{label}: {','.join(sorted(touched))}",
+            }
+            body["metadata"] = meta
+    meta = dict(_map(body.get("metadata")))
     if namespace and doc.kind not in CLUSTER_SCOPED_KINDS and meta.get("namespace") != namespace:
         meta["namespace"] = namespace
         changed = True
