@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
+from tests.support.chromium import Chromium  # noqa: E402
 
 from archfit.cli.main import main  # noqa: E402
-from tests.support.chromium import Chromium  # noqa: E402
 
 OUT = ROOT / "docs" / "images" / "report.png"
 
