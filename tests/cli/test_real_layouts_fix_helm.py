@@ -364,3 +364,48 @@ def test_an_affinity_from_valuesfrom_is_not_replaced_inline(tmp_path: Path) -> N
         n.startswith("Deployment/media/sonarr: its affinity is set in values read from elsewhere")
         for n in report["notes"]
     )
+
+
+RUNNER_FROM_CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: runner-placement
+  namespace: ci
+data:
+  values.yaml: |
+    template:
+      spec:
+        affinity:
+          nodeAffinity:
+            requiredDuringSchedulingIgnoredDuringExecution:
+              nodeSelectorTerms:
+                - matchExpressions:
+                    - {key: kubernetes.io/hostname, operator: In, values: [x1, a1]}
+"""
+
+
+def test_a_charts_node_affinity_from_valuesfrom_is_not_replaced_inline(tmp_path: Path) -> None:
+    # Any chart, not only app-template: Helm merges the inline values over valuesFrom map by
+    # map, and the inline nodeSelectorTerms list would replace the ConfigMap's hostname term.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    release = RUNNER_RELEASE.replace(
+        "  values:\n", "  valuesFrom:\n    - {kind: ConfigMap, name: runner-placement}\n  values:\n"
+    )
+    (repo / "runner.yaml").write_text(release + "---\n" + RUNNER_FROM_CONFIGMAP)
+    (repo / "cluster.yaml").write_text(TWO_ARCH_CLUSTER)
+    (repo / "archfit.lock").write_text(
+        image_lock({"ghcr.io/actions/actions-runner:2.330.0": AMD64_ONLY})
+    )
+    before = (repo / "runner.yaml").read_text()
+    run = archfit("fix", str(repo), "--offline", "-o", "json")
+    assert run.code == 0, run.err
+    report = json.loads(run.out)
+    assert report["changes"] == []
+    assert (repo / "runner.yaml").read_text() == before
+    assert (
+        "HelmRelease/ci/runner: its node affinity is set in values read from elsewhere (the "
+        "chart's defaults, valuesFrom or a values file), which one written here would replace; "
+        "not edited, add the placement there"
+    ) in report["notes"]

@@ -38,6 +38,7 @@ from archfit.model.k8s import POD_SPEC_PATHS, pod_template_from_spec
 from archfit.model.workload import SourceRef, Workload
 
 __all__ = [
+    "ASSEMBLED_NODE_AFFINITY",
     "CHART",
     "CHART_PLACEMENT_VALUES",
     "CHART_READS_AFFINITY",
@@ -78,6 +79,9 @@ CHART_PLACEMENT_VALUES = "archfit.dev/chart-placement-values"
 # Whether the local chart that rendered an object reads an `affinity` value ("true": a template
 # names `.Values.affinity`; "false": no template mentions affinity); absent when not known.
 CHART_READS_AFFINITY = "archfit.dev/chart-reads-affinity"
+# The assembled values (chart defaults, valuesFrom, inline) set `affinity.nodeAffinity` where
+# `fix` would write it: written inline, its lists would replace theirs instead of adding to them.
+ASSEMBLED_NODE_AFFINITY = "archfit.dev/assembled-node-affinity"
 # The template a rendered object came from, as helm names it (`web/charts/db/templates/sts.yaml`).
 TEMPLATE = "archfit.dev/helm-template"
 # The Kustomize overlay that (re-)emitted the declaring document, when one did.
@@ -175,6 +179,15 @@ def _where(
     reads = release.reads_affinity.get(())
     if reads is not None:
         out[CHART_READS_AFFINITY] = "true" if reads else "false"
+    node_affinity: Any = release.values
+    for part in (*_path_parts(pod_options), "affinity", "nodeAffinity"):
+        if isinstance(part, int):
+            ok = isinstance(node_affinity, list) and part < len(node_affinity)
+            node_affinity = node_affinity[part] if ok else None
+        else:
+            node_affinity = node_affinity.get(part) if isinstance(node_affinity, Mapping) else None
+    if node_affinity:
+        out[ASSEMBLED_NODE_AFFINITY] = "true"
     return out
 
 
@@ -425,6 +438,7 @@ def _render(helm: HelmRenderer, release: Release) -> list[Document]:
             where[CHART] = subchart[-1]
             reads = release.reads_affinity.get(subchart)
             where.pop(CHART_READS_AFFINITY, None)
+            where.pop(ASSEMBLED_NODE_AFFINITY, None)
             if reads is not None:
                 where[CHART_READS_AFFINITY] = "true" if reads else "false"
         else:

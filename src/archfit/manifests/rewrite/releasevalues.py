@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from archfit.manifests.helm.release import (
+    ASSEMBLED_NODE_AFFINITY,
     CHART_PLACEMENT_VALUES,
     CHART_READS_AFFINITY,
     DEFAULT_AFFINITY,
@@ -36,6 +37,7 @@ from archfit.manifests.rewrite.planfiles import (
 )
 from archfit.manifests.rewrite.variables import place_keeping_variables
 from archfit.manifests.rewrite.yamlrt import YamlFile
+from archfit.model.workload import Workload
 
 __all__ = ["KNOWN_AFFINITY_CHARTS"]
 
@@ -200,6 +202,15 @@ def _edit_values(
         "nodeSelector" in f.workload.annotations.get(CHART_PLACEMENT_VALUES, "").split(",")
         for f in group
     )
+    # A pod spec the values embed (`template.spec`) holds every image: its affinity is the one.
+    pod_path = _parse_path(first.annotations.get(POD_OPTIONS, "")) if layout == "chart" else []
+    if layout == "chart" and _node_affinity_elsewhere(first, _walk(root, pod_path, create=False)):
+        plan.notes.append(
+            f"{first.display}: its node affinity is set in values read from elsewhere (the "
+            "chart's defaults, valuesFrom or a values file), which one written here would "
+            "replace; not edited, add the placement there"
+        )
+        return []
     if layout == "chart" and probed and (reads != "false" or selector_reaches_all):
         return rendered_chart_edits(root, root_path, group, active, plan.notes)
     if layout == "chart" and reads == "false":
@@ -211,8 +222,6 @@ def _edit_values(
             "in the chart's templates by hand, or have the chart read `.Values.affinity`"
         )
         return []
-    # A pod spec the values embed (`template.spec`) holds every image: its affinity is the one.
-    pod_path = _parse_path(first.annotations.get(POD_OPTIONS, "")) if layout == "chart" else []
     target = _walk(root, pod_path, create=True) if pod_path else root
     if not isinstance(target, MutableMapping):
         return edits
@@ -229,6 +238,16 @@ def _edit_values(
                 "known to archfit, check that it passes `affinity` to every pod it creates"
             )
     return edits
+
+
+def _node_affinity_elsewhere(workload: Workload, target: Any) -> bool:
+    """Whether the assembled values set `affinity.nodeAffinity` for `workload` and the values
+    being edited (`target`, where `fix` would write) do not: Helm merges maps key by key but
+    replaces lists, so the terms written here would drop the others rather than add to them."""
+    if workload.annotations.get(ASSEMBLED_NODE_AFFINITY) != "true":
+        return False
+    affinity = target.get("affinity") if isinstance(target, Mapping) else None
+    return not (isinstance(affinity, Mapping) and affinity.get("nodeAffinity"))
 
 
 def _affinity_elsewhere(group: list[WorkloadFix], defaults: Any, own: list[Any]) -> bool:
