@@ -63,6 +63,8 @@ class CheckInputs:
     lockfile: str | None = None
     config: str | None = None
     cluster_name: str | None = None
+    # (resolved, asked): images the lockfile lacked that were resolved online in this run.
+    online: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

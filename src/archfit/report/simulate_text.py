@@ -144,7 +144,11 @@ def _inputs(report: SimulateReport) -> list[str]:
     name = f"{inputs.cluster_name}: " if inputs.cluster_name else ""
     origin = f"from {inputs.cluster}" if inputs.cluster else "from Node objects in the input"
     lines = [f"  cluster    {name}{origin}"]
-    if inputs.lockfile:
+    if inputs.online is not None:
+        resolved, asked = inputs.online
+        lacking = f"missing from {inputs.lockfile} " if inputs.lockfile else ""
+        lines.append(f"  images     {resolved} of {asked} {lacking}resolved online")
+    elif inputs.lockfile:
         lines.append(f"  images     from {inputs.lockfile}")
     return lines
 

@@ -131,6 +131,9 @@ def test_first_run_resolves_online_through_tls(registry: TlsRegistry, tmp_path: 
         r"resolved 2 of 2 images missing from the lockfile online in \d+\.\d\ds", lines[1]
     ), verbose.err
     assert re.fullmatch(r"simulated 2 pods on 1 nodes in \d+\.\d\ds", lines[2]), verbose.err
+    # The text header says where the platforms came from (a later -o wins over the json one).
+    text = _simulate(root, tmp_path, "-o", "text", ca=registry.ca)
+    assert "\n  images     2 of 2 resolved online\n" in text.out, text.out
 
 
 def test_offline_asks_nobody_and_leaves_the_pods_unknown(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,7 @@ def register(app: typer.Typer) -> None:
             for note in manifests.notes if application.verbose > 1 else ():
                 terminal.info(note)
         images: dict[str, Any] = {}
+        asked: tuple[int, int] | None = None
         if registry_opts.wants_online(
             ctx, paths, lock=lock, config=None, resolve=resolve, offline=offline
         ):
@@ -182,6 +184,7 @@ def register(app: typer.Typer) -> None:
                 resolver=registry_opts.resolver_config_from(ctx.params),
             )
             images = {"images": online.images, "image_findings": online.findings()}
+            asked = (len(online.resolutions) - len(online.failed), len(online.resolutions))
         started = time.perf_counter()
         swept: list[str] = []
         with terminal.progress() as bar:
@@ -195,6 +198,8 @@ def register(app: typer.Typer) -> None:
             report = run_simulate(
                 paths, options, manifests=manifests, progress=each, entry=entry, **images
             )
+        if asked is not None:
+            report.inputs = dataclasses.replace(report.inputs, online=asked)
         if application.verbose:
             terminal.info(
                 f"simulated {len(report.pods)} pods on {len(report.nodes)} nodes in "
