@@ -204,6 +204,27 @@ def test_name_prefix_and_suffix_leave_the_namespace_alone(tmp_path: Path) -> Non
     assert api.source.line == 9
 
 
+def test_fluxs_prefix_replaces_the_paths_own(tmp_path: Path) -> None:
+    # kustomize-controller overwrites namePrefix in the path's kustomization.yaml before it
+    # builds: `own-` is gone, not stacked under `prod-`. The suffix Flux does not set stays.
+    root = write(
+        tmp_path / "repo",
+        {
+            "clusters/home/apps.yaml": flux("namePrefix: prod-\n"),
+            "apps/all.yaml": APPS,
+            "apps/kustomization.yaml": (
+                "resources: [all.yaml]\nnamePrefix: own-\nnameSuffix: -blue\n"
+            ),
+        },
+    )
+    keys = sorted(w.key for w in load_manifests([root]).workloads)
+    assert keys == [
+        "Deployment/media/prod-db-blue",
+        "Deployment/media/prod-web-api-blue",
+        "Deployment/media/prod-web-blue",
+    ]
+
+
 def test_common_metadata_sets_labels_and_annotations_only(tmp_path: Path) -> None:
     manifests = _load(
         tmp_path,

@@ -31,13 +31,18 @@ import bisect
 import copy
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from archfit.manifests.documents import Document
+from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
 from archfit.manifests.helm.release import FLUX_PATCHED
-from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces, flux_labels
+from archfit.manifests.sources._common import (
+    CLUSTER_SCOPED_KINDS,
+    Namespaces,
+    flux_labels,
+    yaml_mapping,
+)
 from archfit.manifests.sources.fluxpatches import FluxSpec
 from archfit.manifests.sources.fluxsubst import Substitution, TextCache, generator_inputs
 from archfit.manifests.sources.fluxvars import read_variables
@@ -159,10 +164,14 @@ class FluxKustomizationSource:
                     notes.append(f"{label}: component {component} not found below {directory}")
             copied: set[SourceRef] = set()
             unchanged: list[Document] = []
+            own = _own_affixes(context.files, directory) if fspec.prefix or fspec.suffix else None
             for doc in members:
                 body = subst.document(doc) if subst is not None else None
+                doc_spec = fspec
+                if own is not None and _built_in(doc, base):
+                    doc_spec = replace(fspec, own_prefix=own[0], own_suffix=own[1])
                 copy_ = _instantiate(
-                    doc, target_ns, body, label, namespaces, fspec=fspec, unapplied=unapplied
+                    doc, target_ns, body, label, namespaces, fspec=doc_spec, unapplied=unapplied
                 )
                 if copy_ is not None:
                     emitted.append(copy_)
@@ -271,6 +280,28 @@ def _unapplied(
         )
         for reason in reasons
     ]
+
+
+def _built_in(doc: Document, directory: str) -> bool:
+    """Whether `doc` was built by the kustomization in `directory` (its origin names it)."""
+    origin = doc.source.origin
+    if not origin.startswith("kustomize "):
+        return False
+    return os.path.normpath(origin[len("kustomize ") :].split(" (", 1)[0]) == directory
+
+
+def _own_affixes(files: FileTree, directory: Path) -> tuple[str, str]:
+    """The `namePrefix` and `nameSuffix` of the kustomization in `directory` (Flux replaces
+    them with its own when it sets those)."""
+    for name in sorted(KUSTOMIZATION_FILES):
+        if files.is_file(directory / name):
+            own = yaml_mapping(files, directory / name)
+            prefix, suffix = own.get("namePrefix"), own.get("nameSuffix")
+            return (
+                prefix if isinstance(prefix, str) else "",
+                suffix if isinstance(suffix, str) else "",
+            )
+    return "", ""
 
 
 def _instantiate(

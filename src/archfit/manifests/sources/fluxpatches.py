@@ -137,6 +137,11 @@ class FluxSpec:
     patches: tuple[Patch, ...] = ()
     prefix: str = ""
     suffix: str = ""
+    # The `namePrefix`/`nameSuffix` of the path's own kustomization, which Flux's replace (the
+    # controller overwrites those fields of that file before building), set only for the objects
+    # that kustomization built.
+    own_prefix: str = ""
+    own_suffix: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     unreadable: tuple[str, ...] = ()
@@ -201,7 +206,12 @@ class FluxSpec:
             and body.get("kind") not in _UNPREFIXED
             and isinstance(meta.get("name"), str)
         ):
-            meta["name"] = f"{self.prefix}{meta['name']}{self.suffix}"
+            name = meta["name"]
+            if self.prefix and self.own_prefix and name.startswith(self.own_prefix):
+                name = name[len(self.own_prefix) :]
+            if self.suffix and self.own_suffix and name.endswith(self.own_suffix):
+                name = name[: -len(self.own_suffix)]
+            meta["name"] = f"{self.prefix}{name}{self.suffix}"
             changed = True
         if self.images:
             changed |= apply_images(body, self.images)
