@@ -302,8 +302,7 @@ class RegistryClient:
             except RegistryError as err:
                 attempt += 1
                 if isinstance(err, RegistryUnavailable) and attempt >= settings.attempts:
-                    expiry = time.monotonic() + settings.unreachable_ttl
-                    self._unreachable[endpoint.host] = (expiry, str(err))
+                    self._mark_unreachable(endpoint.host, str(err))
                 if not err.transient or attempt >= settings.attempts:
                     raise
                 await asyncio.sleep(self._backoff(attempt))
@@ -366,6 +365,10 @@ class RegistryClient:
         base = min(self.settings.backoff_max, self.settings.backoff_base * 3 ** (attempt - 1))
         return float(base * _JITTER.uniform(0.9, 1.1))
 
+    def _mark_unreachable(self, host: str, message: str) -> None:
+        """Fail `host`'s requests at once with `message` for `unreachable_ttl` seconds."""
+        self._unreachable[host] = (time.monotonic() + self.settings.unreachable_ttl, message)
+
     async def _send(self, request: _Request, headers: Mapping[str, str]) -> _Reply:
         endpoint, method, path = request.endpoint, request.method, request.path
         kind = request.kind
@@ -400,8 +403,7 @@ class RegistryClient:
                     # NXDOMAIN is an answer, not a hiccup (Go's net.DNSError is not Temporary
                     # for it either): asking again within seconds cannot change it.
                     unavailable.transient = False
-                    expiry = time.monotonic() + self.settings.unreachable_ttl
-                    self._unreachable[host] = (expiry, str(unavailable))
+                    self._mark_unreachable(host, str(unavailable))
                 raise unavailable from None
             except httpx2.TimeoutException:
                 raise RegistryTimeout(

@@ -4,7 +4,7 @@ files (cached, for line lookups), objects by kind/namespace/name, and local char
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -101,29 +101,28 @@ def find_local_dir(files: FileTree, relative: str, anchors: Sequence[Path]) -> P
     """A chart `relative` (a chart path in a Git source: a directory holding a `Chart.yaml`, or a
     packaged `.tgz`) below one of `anchors` or their parents (the repository root is not known,
     the paths given may be inside it)."""
-    rel = relative.strip().removeprefix("./")
-    if not rel or rel.startswith("/") or ".." in PurePath(rel).parts:
-        return None
-    seen: set[Path] = set()
-    for anchor in anchors:
-        base = files.resolve(anchor)
-        if files.is_file(base):
-            base = base.parent
-        for candidate in (base, *base.parents):
-            if candidate in seen:
-                continue
-            seen.add(candidate)
-            target = candidate / rel
-            if files.is_file(target / "Chart.yaml") or (
-                target.suffix == ".tgz" and files.is_file(target)
-            ):
-                return target
-    return None
+    return _find_in_repository(
+        files,
+        relative,
+        anchors,
+        lambda target: (
+            files.is_file(target / "Chart.yaml")
+            or (target.suffix == ".tgz" and files.is_file(target))
+        ),
+    )
 
 
 def find_local_file(files: FileTree, relative: str, anchors: Sequence[Path]) -> Path | None:
     """A file `relative` to the repository root (an Argo CD `$values/…` path), looked for below
     each of `anchors` and their parents, as the root is not known."""
+    return _find_in_repository(files, relative, anchors, files.is_file)
+
+
+def _find_in_repository(
+    files: FileTree, relative: str, anchors: Sequence[Path], accept: Callable[[Path], bool]
+) -> Path | None:
+    """The first `<dir>/relative` that `accept`s, `<dir>` being each anchor (a file's directory)
+    and then its parents; None for an absolute path or one that climbs out with `..`."""
     rel = relative.strip().removeprefix("./")
     if not rel or rel.startswith("/") or ".." in PurePath(rel).parts:
         return None
@@ -136,7 +135,7 @@ def find_local_file(files: FileTree, relative: str, anchors: Sequence[Path]) -> 
             if candidate in seen:
                 continue
             seen.add(candidate)
-            if files.is_file(candidate / rel):
+            if accept(candidate / rel):
                 return candidate / rel
     return None
 

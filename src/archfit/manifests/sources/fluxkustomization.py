@@ -35,14 +35,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from archfit.manifests.documents import KUSTOMIZATION_FILES, Document
+from archfit.manifests.documents import Document
 from archfit.manifests.helm.release import FLUX_PATCHED
-from archfit.manifests.sources._common import (
-    CLUSTER_SCOPED_KINDS,
-    Namespaces,
-    flux_labels,
-    yaml_mapping,
-)
+from archfit.manifests.sources._common import CLUSTER_SCOPED_KINDS, Namespaces, flux_labels
 from archfit.manifests.sources.fluxpatches import FluxSpec
 from archfit.manifests.sources.fluxsubst import Substitution, TextCache, generator_inputs
 from archfit.manifests.sources.fluxvars import read_variables
@@ -164,7 +159,7 @@ class FluxKustomizationSource:
                     notes.append(f"{label}: component {component} not found below {directory}")
             copied: set[SourceRef] = set()
             unchanged: list[Document] = []
-            own = _own_affixes(context.files, directory) if fspec.prefix or fspec.suffix else None
+            own = _own_affixes(kustomize_docs, base) if fspec.prefix or fspec.suffix else None
             for doc in members:
                 body = subst.document(doc) if subst is not None else None
                 doc_spec = fspec
@@ -290,13 +285,12 @@ def _built_in(doc: Document, directory: str) -> bool:
     return os.path.normpath(origin[len("kustomize ") :].split(" (", 1)[0]) == directory
 
 
-def _own_affixes(files: FileTree, directory: Path) -> tuple[str, str]:
+def _own_affixes(kustomizations: Sequence[Document], directory: str) -> tuple[str, str]:
     """The `namePrefix` and `nameSuffix` of the kustomization in `directory` (Flux replaces
-    them with its own when it sets those)."""
-    for name in sorted(KUSTOMIZATION_FILES):
-        if files.is_file(directory / name):
-            own = yaml_mapping(files, directory / name)
-            prefix, suffix = own.get("namePrefix"), own.get("nameSuffix")
+    them with its own when it sets those), from the kustomization files already read."""
+    for doc in kustomizations:
+        if os.path.dirname(os.path.normpath(doc.source.file)) == directory:
+            prefix, suffix = doc.body.get("namePrefix"), doc.body.get("nameSuffix")
             return (
                 prefix if isinstance(prefix, str) else "",
                 suffix if isinstance(suffix, str) else "",
