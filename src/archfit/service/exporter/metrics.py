@@ -152,15 +152,20 @@ class ViewCollector(Collector):
         yield family
 
     def _platform_failures(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily(
+        yield self._counted(
+            "platform_failure",
             "archfit_pods_platform_failure",
             "Pods whose containers fail because the image does not match the node "
             "(reason exec_format_error or no_match_for_platform), per owner and node arch",
-            labels=["namespace", "owner", "node_arch", "reason"],
+            ["namespace", "owner", "node_arch", "reason"],
         )
-        for labels, value in sorted(self.view.counters["platform_failure"].items()):
-            family.add_metric(list(labels), value)
-        yield family
+
+    def _counted(self, counter: str, name: str, text: str, labels: list[str]) -> Metric:
+        """A gauge with one sample per label tuple of the view's counter `counter`."""
+        family = GaugeMetricFamily(name, text, labels=labels)
+        for values, value in sorted(self.view.counters[counter].items()):
+            family.add_metric(list(values), value)
+        return family
 
     def _daemonsets(self) -> Iterator[Metric]:
         desired = self.view.counters["daemonset_desired"]
@@ -183,15 +188,13 @@ class ViewCollector(Collector):
         yield ready_family
 
     def _heavy_on_pis(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily(
+        yield self._counted(
+            "heavy_on_pi",
             "archfit_heavy_pods_on_pi",
             "Pods on Raspberry Pis that the size rule calls heavy (a heavy image such as a "
             "database, or requests above what a Pi offers)",
-            labels=["namespace", "owner", "reason"],
+            ["namespace", "owner", "reason"],
         )
-        for labels, value in sorted(self.view.counters["heavy_on_pi"].items()):
-            family.add_metric(list(labels), value)
-        yield family
 
     def _images(self) -> Iterator[Metric]:
         family = GaugeMetricFamily(
